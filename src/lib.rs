@@ -1,0 +1,7 @@
+//! trailscope: load CloudTrail logs into a fast in-memory store and explore them.
+//!
+//! Data flows one way: [`loader`] -> [`store`] -> [`query`] -> views (the
+//! command line in [`cli`], the terminal UI in `tui`).
+
+pub mod json;
+pub mod model;
