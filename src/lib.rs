@@ -4,4 +4,6 @@
 //! command line in [`cli`], the terminal UI in `tui`).
 
 pub mod json;
+pub mod loader;
 pub mod model;
+pub mod store;

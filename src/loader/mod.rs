@@ -1,0 +1,211 @@
+//! Loading: walk the paths, read every file on all cores, and append batches
+//! of events to the store while the rest loads. Nothing in the input can make
+//! it panic: what it cannot use becomes a [`Problem`].
+
+pub mod problem;
+pub mod sink;
+pub mod source;
+pub mod split;
+pub mod walk;
+
+use crate::store::Store;
+use crate::store::batch::BatchBuilder;
+pub use problem::{Place, Problem};
+use sink::FileSink;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread;
+use std::time::{Duration, Instant};
+pub use walk::Input;
+
+/// Counters a UI reads while loading goes on.
+#[derive(Default)]
+pub struct Progress {
+    pub files_total: AtomicU64,
+    pub files_done: AtomicU64,
+    /// Files in folders that were not logs.
+    pub skipped_files: AtomicU64,
+    pub digest_files: AtomicU64,
+    /// Bytes read from disk (compressed size for gzip files).
+    pub disk_bytes: AtomicU64,
+    /// Bytes of JSON read (after decompression).
+    pub json_bytes: AtomicU64,
+    /// Events read (before duplicates are dropped).
+    pub events: AtomicU64,
+    pub problem_count: AtomicU64,
+    /// Incremented each time new events are published in the store.
+    pub generation: AtomicU64,
+    pub walking_done: AtomicBool,
+    pub done: AtomicBool,
+    /// Problems with the index of their file (walk problems first).
+    problems: Mutex<Vec<(usize, Problem)>>,
+}
+
+impl Progress {
+    fn add_problems(&self, order: usize, ps: Vec<Problem>) {
+        if ps.is_empty() {
+            return;
+        }
+        self.problem_count.fetch_add(ps.len() as u64, Relaxed);
+        self.problems
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(ps.into_iter().map(|p| (order, p)));
+    }
+
+    /// Every problem so far, in the order files were listed.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut all = self
+            .problems
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        all.sort_by_key(|(order, _)| *order);
+        all.into_iter().map(|(_, p)| p).collect()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done.load(Relaxed)
+    }
+}
+
+#[derive(Clone)]
+pub struct LoadOptions {
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    /// How often new events are published while loading (None: once, at the end).
+    pub publish_every: Option<Duration>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            publish_every: Some(Duration::from_millis(100)),
+        }
+    }
+}
+
+/// A batch is handed to the store when it holds this many events...
+const BATCH_EVENTS: usize = 16_384;
+/// ...or when it is this old, so that a UI sees events stream in.
+const BATCH_AGE: Duration = Duration::from_millis(100);
+
+/// Loads `paths` into `store`, blocking until done.
+pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts: &LoadOptions) {
+    let walked = walk::walk(paths);
+    progress
+        .files_total
+        .store(walked.inputs.len() as u64, Relaxed);
+    progress.skipped_files.store(walked.skipped, Relaxed);
+    progress.digest_files.store(walked.digests, Relaxed);
+    progress.add_problems(0, walked.problems);
+    progress.walking_done.store(true, Relaxed);
+
+    let threads = if opts.threads == 0 {
+        thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let next = AtomicUsize::new(0);
+    let workers_left = AtomicUsize::new(threads);
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut builder = BatchBuilder::new();
+                let mut last_flush = Instant::now();
+                loop {
+                    let i = next.fetch_add(1, Relaxed);
+                    let Some(input) = walked.inputs.get(i) else {
+                        break;
+                    };
+                    progress.add_problems(i + 1, load_one(input, &mut builder, progress));
+                    progress.files_done.fetch_add(1, Relaxed);
+                    if builder.len() >= BATCH_EVENTS || last_flush.elapsed() >= BATCH_AGE {
+                        flush(&mut builder, store);
+                        last_flush = Instant::now();
+                    }
+                }
+                flush(&mut builder, store);
+                workers_left.fetch_sub(1, Relaxed);
+            });
+        }
+        if let Some(every) = opts.publish_every {
+            while workers_left.load(Relaxed) > 0 {
+                thread::sleep(every.min(Duration::from_millis(20)));
+                if store.write().unwrap_or_else(|e| e.into_inner()).publish() {
+                    progress.generation.fetch_add(1, Relaxed);
+                }
+            }
+        }
+    });
+    store.write().unwrap_or_else(|e| e.into_inner()).publish();
+    progress.generation.fetch_add(1, Relaxed);
+    progress.done.store(true, Relaxed);
+}
+
+/// Starts [`load`] on its own thread.
+pub fn spawn(
+    paths: Vec<PathBuf>,
+    store: Arc<RwLock<Store>>,
+    progress: Arc<Progress>,
+    opts: LoadOptions,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || load(&paths, &store, &progress, &opts))
+}
+
+fn flush(builder: &mut BatchBuilder, store: &RwLock<Store>) {
+    if builder.is_empty() {
+        return;
+    }
+    let batch = builder.take();
+    store
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .append(batch);
+}
+
+/// Reads one input into the builder; returns its problems.
+fn load_one(input: &Input, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
+    let path = input.display();
+    let opened = match input {
+        Input::File(p) => source::open_path(p),
+        Input::Stdin => source::open_stdin(),
+    };
+    let opened = match opened {
+        Ok(o) => o,
+        Err(e) => {
+            return vec![Problem {
+                path,
+                place: None,
+                message: walk::describe(&e),
+            }];
+        }
+    };
+    progress.disk_bytes.fetch_add(opened.disk_bytes, Relaxed);
+    let mut feed = split::Feed::new(opened.head, opened.rest);
+    let mut sink = FileSink::new(builder, &path);
+    split::split(&mut feed, &mut sink);
+    let (events, digests, mut problems) = (sink.events, sink.digests, sink.problems);
+    if let Some(e) = feed.read_error.take() {
+        problems.push(Problem {
+            path: path.clone(),
+            place: None,
+            message: e,
+        });
+    }
+    if feed.bytes_seen() == 0 && problems.is_empty() {
+        problems.push(Problem {
+            path: path.clone(),
+            place: None,
+            message: "empty file".into(),
+        });
+    }
+    progress.json_bytes.fetch_add(feed.bytes_seen(), Relaxed);
+    progress.events.fetch_add(events, Relaxed);
+    if digests > 0 && events == 0 {
+        progress.digest_files.fetch_add(1, Relaxed);
+    }
+    problems
+}

@@ -1,0 +1,122 @@
+//! An interner of strings: each distinct string gets a small integer id.
+//! Strings live in one arena, the hash table holds only ids, so a million
+//! distinct addresses cost about 30 bytes each.
+
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
+
+/// Id 0 means "absent"; real strings get 1, 2, 3...
+#[derive(Clone, Default)]
+pub struct StrTable {
+    arena: Vec<u8>,
+    /// Start of each string in `arena`; string `id` spans `ends[id-1]..ends[id]`.
+    ends: Vec<usize>,
+    table: HashTable<u32>,
+    hasher: foldhash::quality::RandomState,
+}
+
+impl StrTable {
+    pub fn new() -> Self {
+        Self {
+            ends: vec![0],
+            ..Default::default()
+        }
+    }
+
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.ends.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn bytes(&self, id: u32) -> &[u8] {
+        let i = id as usize;
+        &self.arena[self.ends[i - 1]..self.ends[i]]
+    }
+
+    /// The string of `id`; "" for 0 or an unknown id.
+    pub fn get(&self, id: u32) -> &str {
+        if id == 0 || id as usize >= self.ends.len() {
+            return "";
+        }
+        // The arena only ever receives whole `&str`s.
+        std::str::from_utf8(self.bytes(id)).unwrap_or_default()
+    }
+
+    pub fn lookup(&self, s: &str) -> Option<u32> {
+        let h = self.hasher.hash_one(s.as_bytes());
+        self.table
+            .find(h, |&id| self.bytes(id) == s.as_bytes())
+            .copied()
+    }
+
+    pub fn intern(&mut self, s: &str) -> u32 {
+        let h = self.hasher.hash_one(s.as_bytes());
+        let Self {
+            arena,
+            ends,
+            table,
+            hasher,
+        } = self;
+        let found = table.find(h, |&id| {
+            &arena[ends[id as usize - 1]..ends[id as usize]] == s.as_bytes()
+        });
+        if let Some(&id) = found {
+            return id;
+        }
+        arena.extend_from_slice(s.as_bytes());
+        ends.push(arena.len());
+        let id = (ends.len() - 1) as u32;
+        table.insert_unique(h, id, |&id| {
+            hasher.hash_one(&arena[ends[id as usize - 1]..ends[id as usize]])
+        });
+        id
+    }
+
+    /// Forgets every string but keeps the allocations.
+    pub fn clear(&mut self) {
+        self.arena.clear();
+        self.ends.truncate(1);
+        self.table.clear();
+    }
+
+    /// Ids and strings, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
+        (1..self.ends.len() as u32).map(|id| (id, self.get(id)))
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 5
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_and_looks_up() {
+        let mut t = StrTable::new();
+        assert_eq!(t.intern("a"), 1);
+        assert_eq!(t.intern("bb"), 2);
+        assert_eq!(t.intern("a"), 1);
+        assert_eq!(t.intern(""), 3);
+        assert_eq!(t.get(2), "bb");
+        assert_eq!(t.get(3), "");
+        assert_eq!(t.get(0), "");
+        assert_eq!(t.get(99), "");
+        assert_eq!(t.lookup("bb"), Some(2));
+        assert_eq!(t.lookup("c"), None);
+        assert_eq!(t.len(), 3);
+        for i in 0..10_000 {
+            t.intern(&i.to_string());
+        }
+        assert_eq!(t.lookup("9999"), Some(10_003));
+        t.clear();
+        assert!(t.is_empty());
+        assert_eq!(t.intern("z"), 1);
+    }
+}
