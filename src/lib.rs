@@ -7,3 +7,6 @@ pub mod json;
 pub mod loader;
 pub mod model;
 pub mod store;
+pub mod query;
+pub mod sanitize;
+pub mod cli;

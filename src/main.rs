@@ -1,33 +1,23 @@
-use std::sync::RwLock;
-use trailscope::loader::{self, LoadOptions, Progress};
-use trailscope::store::Store;
-fn main() {
-    let paths: Vec<std::path::PathBuf> = std::env::args().skip(1).map(Into::into).collect();
-    let store = RwLock::new(Store::new());
-    let progress = Progress::default();
-    let t = std::time::Instant::now();
-    loader::load(
-        &paths,
-        &store,
-        &progress,
-        &LoadOptions {
-            threads: 0,
-            publish_every: None,
-        },
-    );
-    let s = store.read().unwrap();
-    eprintln!(
-        "{} events in {:?}; dups {}; problems {}; mem {:?}; combos {}",
-        s.len(),
-        t.elapsed(),
-        s.duplicates(),
-        progress
-            .problem_count
-            .load(std::sync::atomic::Ordering::Relaxed),
-        s.memory(),
-        s.combo_count()
-    );
-    for p in progress.problems().iter().take(40) {
-        eprintln!("  {p}");
-    }
+use clap::Parser;
+use std::process::ExitCode;
+use trailscope::cli::{Cli, Command, query_cmd, stats};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { trailscope::cli::EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match &cli.command {
+        Some(Command::Stats(a)) => stats::main(a),
+        Some(Command::Query(a)) => query_cmd::main(a),
+        None => {
+            eprintln!("trailscope: the explorer is not built yet; use `trailscope stats` or `trailscope query`");
+            trailscope::cli::EXIT_USAGE
+        }
+    };
+    ExitCode::from(code)
 }

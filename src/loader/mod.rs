@@ -24,9 +24,13 @@ pub use walk::Input;
 pub struct Progress {
     pub files_total: AtomicU64,
     pub files_done: AtomicU64,
+    /// Files that gave events, or were valid and empty.
+    pub files_ok: AtomicU64,
     /// Files in folders that were not logs.
     pub skipped_files: AtomicU64,
     pub digest_files: AtomicU64,
+    /// Digest files found by their content (they count in `files_done` too).
+    digests_read: AtomicU64,
     /// Bytes read from disk (compressed size for gzip files).
     pub disk_bytes: AtomicU64,
     /// Bytes of JSON read (after decompression).
@@ -63,6 +67,11 @@ impl Progress {
             .clone();
         all.sort_by_key(|(order, _)| *order);
         all.into_iter().map(|(_, p)| p).collect()
+    }
+
+    /// Log files read (digests not counted).
+    pub fn files_read(&self) -> u64 {
+        self.files_done.load(Relaxed).saturating_sub(self.digests_read.load(Relaxed))
     }
 
     pub fn is_done(&self) -> bool {
@@ -206,6 +215,9 @@ fn load_one(input: &Input, builder: &mut BatchBuilder, progress: &Progress) -> V
     progress.events.fetch_add(events, Relaxed);
     if digests > 0 && events == 0 {
         progress.digest_files.fetch_add(1, Relaxed);
+        progress.digests_read.fetch_add(1, Relaxed);
+    } else if events > 0 || problems.is_empty() {
+        progress.files_ok.fetch_add(1, Relaxed);
     }
     problems
 }

@@ -1,0 +1,74 @@
+//! Loading for the non-interactive commands: a progress line on a terminal,
+//! problems printed as warnings, and the exit status.
+
+use super::{EXIT_NOTHING_READ, EXIT_OK};
+use crate::loader::{self, LoadOptions, Progress};
+use crate::sanitize::visible;
+use crate::store::Store;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// Warnings printed one by one before they are summed up.
+const WARNINGS_SHOWN: usize = 20;
+
+pub struct Loaded {
+    pub store: Arc<RwLock<Store>>,
+    pub progress: Arc<Progress>,
+    pub elapsed: Duration,
+}
+
+impl Loaded {
+    /// 0 when some input was read, 1 when nothing could be.
+    pub fn exit_status(&self) -> u8 {
+        if self.progress.files_ok.load(Relaxed) > 0 { EXIT_OK } else { EXIT_NOTHING_READ }
+    }
+}
+
+/// Loads `paths`, showing progress on standard error when it is a terminal,
+/// then prints the problems found as warnings.
+pub fn load(paths: &[PathBuf]) -> Loaded {
+    let store = Arc::new(RwLock::new(Store::new()));
+    let progress = Arc::new(Progress::default());
+    let started = Instant::now();
+    let opts = LoadOptions { threads: 0, publish_every: None };
+    let handle = loader::spawn(paths.to_vec(), Arc::clone(&store), Arc::clone(&progress), opts);
+    let tty = std::io::stderr().is_terminal();
+    let mut shown = false;
+    while !handle.is_finished() {
+        std::thread::sleep(Duration::from_millis(50));
+        if tty && started.elapsed() > Duration::from_millis(300) {
+            let p = &progress;
+            eprint!(
+                "\r\x1b[Kloading: {}/{} files, {} events, {} MB",
+                p.files_done.load(Relaxed),
+                p.files_total.load(Relaxed),
+                p.events.load(Relaxed),
+                p.json_bytes.load(Relaxed) >> 20
+            );
+            shown = true;
+        }
+    }
+    if shown {
+        eprint!("\r\x1b[K");
+    }
+    if handle.join().is_err() {
+        eprintln!("trailscope: the loader stopped unexpectedly; showing what was loaded");
+    }
+    let elapsed = started.elapsed();
+    warn_problems(&progress);
+    Loaded { store, progress, elapsed }
+}
+
+fn warn_problems(progress: &Progress) {
+    let problems = progress.problems();
+    let mut err = std::io::stderr().lock();
+    for p in problems.iter().take(WARNINGS_SHOWN) {
+        let _ = writeln!(err, "warning: {}", visible(&p.to_string()));
+    }
+    if problems.len() > WARNINGS_SHOWN {
+        let _ = writeln!(err, "warning: ... and {} more problems (all are listed by `trailscope stats --json`)", problems.len() - WARNINGS_SHOWN);
+    }
+}

@@ -1,0 +1,55 @@
+//! `trailscope query`: the matching events in time order.
+
+use super::load::load;
+use super::table::fit;
+use super::{Format, QueryArgs, parse_query};
+use crate::model::facet::{Facet, short_service};
+use crate::model::time::format_utc;
+use crate::query::{Cancel, run};
+use crate::sanitize::json_for_terminal;
+use crate::store::blobs::ChunkCache;
+use crate::store::{EventId, Store};
+use std::io::{self, BufWriter, Write};
+
+/// Columns of the table: facet and width.
+const COLUMNS: [(Facet, usize); 6] = [(Facet::Source, 16), (Facet::Name, 28), (Facet::Actor, 24), (Facet::Ip, 16), (Facet::Region, 14), (Facet::Error, 24)];
+
+pub fn main(args: &QueryArgs) -> u8 {
+    let query = match parse_query(args.query.as_deref()) {
+        Ok(q) => q,
+        Err(code) => return code,
+    };
+    let loaded = load(&args.paths);
+    let ids = run(&loaded.store, &query, &Cancel::new()).map(|m| m.ids).unwrap_or_default();
+    let ids = &ids[..args.limit.unwrap_or(usize::MAX).min(ids.len())];
+    let store = loaded.store.read().unwrap_or_else(|e| e.into_inner());
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let written = match args.format {
+        Format::Jsonl => {
+            let mut cache = ChunkCache::new(64);
+            ids.iter().try_for_each(|&id| writeln!(out, "{}", json_for_terminal(store.record(id, &mut cache))))
+        }
+        Format::Table => write_table(&mut out, &store, ids),
+    };
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = written.and_then(|_| out.flush());
+    loaded.exit_status()
+}
+
+fn write_table(out: &mut impl Write, store: &Store, ids: &[EventId]) -> io::Result<()> {
+    write!(out, "{:<20}  ", "TIME")?;
+    for (f, w) in COLUMNS {
+        write!(out, "{} ", fit(&f.label().to_uppercase(), w))?;
+    }
+    writeln!(out)?;
+    for &id in ids {
+        write!(out, "{:<20}  ", format_utc(store.time(id)))?;
+        for (f, w) in COLUMNS {
+            let label = store.label(f, store.value_id(id, f));
+            let text = if f == Facet::Source { short_service(label) } else { label };
+            write!(out, "{} ", fit(text, w))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Fuzzy words: fuzzy-matcher's skim algorithm, with a floor on the score so
+//! that letters scattered across a long line do not count as a match.
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+pub struct FuzzyWord {
+    lower: Vec<char>,
+    pattern: String,
+    matcher: SkimMatcherV2,
+    min_score: i64,
+}
+
+/// A match must score at least this much per pattern character. skim gives
+/// 16 per matched character plus bonuses for word starts and runs (4-16), and
+/// takes 3 for each gap and 1 per skipped character: a word matched in a few
+/// runs clears the floor (`dltbkt` in DeleteBucket scores 84 of 78 needed),
+/// letters scattered across the line do not (`alice` spread over
+/// `cloudtrail DeleteTrail SecurityAudit/grace` scores 57 of 65).
+const MIN_SCORE_PER_CHAR: i64 = 13;
+
+impl FuzzyWord {
+    pub fn new(pattern: &str) -> Self {
+        Self {
+            lower: pattern.to_lowercase().chars().collect(),
+            pattern: pattern.to_string(),
+            matcher: SkimMatcherV2::default().ignore_case(),
+            min_score: MIN_SCORE_PER_CHAR * pattern.chars().count() as i64,
+        }
+    }
+
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Whether every character of the pattern appears in `text` in order
+    /// (ignoring case): a cheap test that rules out most texts before scoring.
+    pub fn could_match(&self, text: &str) -> bool {
+        let mut want = self.lower.iter().peekable();
+        for c in text.chars() {
+            let Some(&&w) = want.peek() else { break };
+            if c == w || (!c.is_ascii() || c.is_ascii_uppercase()) && c.to_lowercase().eq(std::iter::once(w)) {
+                want.next();
+            }
+        }
+        want.peek().is_none()
+    }
+
+    pub fn score(&self, text: &str) -> Option<i64> {
+        if !self.could_match(text) {
+            return None;
+        }
+        self.matcher.fuzzy_match(text, &self.pattern).filter(|&s| s >= self.min_score)
+    }
+
+    /// Character indices of the match in `text`, for highlighting.
+    pub fn indices(&self, text: &str) -> Option<Vec<usize>> {
+        if !self.could_match(text) {
+            return None;
+        }
+        self.matcher.fuzzy_indices(text, &self.pattern).filter(|(s, _)| *s >= self.min_score).map(|(_, i)| i)
+    }
+
+    /// Whether the pattern only holds characters that a time or an address
+    /// can contain (so times and addresses are worth trying).
+    pub fn only_chars_of(&self, alphabet: &str) -> bool {
+        self.lower.iter().all(|c| alphabet.contains(*c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_match_and_scatter_does_not() {
+        let w = FuzzyWord::new("alice");
+        assert!(w.score("s3 GetObject alice us-east-1").is_some());
+        assert!(w.score("sts AssumeRole Admin/alice us-east-1").is_some());
+        assert!(w.score("s3 GetObject bob us-east-1").is_none());
+        assert!(w.score("cloudtrail DeleteTrail SecurityAudit/grace eu-central-1").is_none());
+        assert!(w.score("sts AssumeRole AWSReservedSSO_PowerUser_0123456789abcdef/niaj ap-southeast-2 ValidationException").is_none());
+        let w = FuzzyWord::new("assumerole");
+        assert!(w.score("sts AssumeRole Admin/alice us-east-1").is_some());
+        assert!(FuzzyWord::new("dltbkt").score("s3 DeleteBucket alice").is_some());
+        let w = FuzzyWord::new("getobj");
+        assert!(w.score("s3 GetObject alice us-east-1").is_some());
+        assert!(FuzzyWord::new("ZOË").score("s3 GetObject zoë").is_some());
+        assert_eq!(w.indices("s3 GetObject").unwrap(), vec![3, 4, 5, 6, 7, 8]);
+    }
+}

@@ -1,0 +1,110 @@
+//! Case-insensitive wildcard patterns: `*` matches any run of characters;
+//! without `*` the whole value must match.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    /// The literal pieces between stars, lowercased.
+    parts: Vec<String>,
+    /// Whether the pattern had a star at all.
+    star: bool,
+    text: String,
+}
+
+impl Glob {
+    pub fn new(pattern: &str) -> Self {
+        let lower = pattern.to_lowercase();
+        Self { parts: lower.split('*').map(String::from).collect(), star: pattern.contains('*'), text: pattern.to_string() }
+    }
+
+    /// The pattern as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// `*` alone: any non-empty value.
+    pub fn is_any(&self) -> bool {
+        self.star && self.parts.iter().all(|p| p.is_empty())
+    }
+
+    pub fn has_star(&self) -> bool {
+        self.star
+    }
+
+    /// The longest literal piece (lowercased), for prefilters.
+    pub fn longest_literal(&self) -> &str {
+        self.parts.iter().max_by_key(|p| p.len()).map_or("", |s| s.as_str())
+    }
+
+    pub fn matches(&self, value: &str) -> bool {
+        if self.is_any() {
+            return !value.is_empty();
+        }
+        if value.is_ascii() {
+            self.match_lower(value, true)
+        } else {
+            self.match_lower(&value.to_lowercase(), false)
+        }
+    }
+
+    /// `value` is lowercase already, or ASCII (compared ignoring ASCII case).
+    fn match_lower(&self, value: &str, ascii: bool) -> bool {
+        let eq = |a: &str, b: &str| if ascii { a.eq_ignore_ascii_case(b) } else { a == b };
+        if !self.star {
+            return eq(value, &self.parts[0]);
+        }
+        let first = &self.parts[0];
+        let last = &self.parts[self.parts.len() - 1];
+        if value.len() < first.len() + last.len() {
+            return false;
+        }
+        if !value.is_char_boundary(first.len()) || !eq(&value[..first.len()], first) {
+            return false;
+        }
+        let tail_at = value.len() - last.len();
+        if !value.is_char_boundary(tail_at) || !eq(&value[tail_at..], last) {
+            return false;
+        }
+        let mut rest = &value[first.len()..tail_at];
+        for part in &self.parts[1..self.parts.len() - 1] {
+            match find(rest, part, ascii) {
+                Some(i) => rest = &rest[i + part.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Finds `needle` (lowercase) in `hay`, ignoring ASCII case when `ascii`.
+fn find(hay: &str, needle: &str, ascii: bool) -> Option<usize> {
+    if !ascii {
+        return hay.find(needle);
+    }
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    (0..=h.len().checked_sub(n.len())?).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_value_and_stars() {
+        let g = Glob::new("GetObject");
+        assert!(g.matches("getobject") && g.matches("GETOBJECT"));
+        assert!(!g.matches("GetObjectAcl"));
+        let g = Glob::new("Delete*");
+        assert!(g.matches("DeleteBucket") && g.matches("delete") && !g.matches("UndeleteX"));
+        let g = Glob::new("*bucket*");
+        assert!(g.matches("DeleteBucketPolicy") && g.matches("bucket") && !g.matches("buck"));
+        let g = Glob::new("a*b*a");
+        assert!(g.matches("aba") && g.matches("axxbyya") && !g.matches("ab") && !g.matches("aa"));
+        assert!(Glob::new("*").matches("x") && !Glob::new("*").matches(""));
+        assert!(Glob::new("zoë").matches("ZOË"));
+        assert!(Glob::new("李*").matches("李雷"));
+        assert!(!Glob::new("é*").matches("e"));
+    }
+}

@@ -1,0 +1,11 @@
+//! The query language and its evaluation: shared by the TUI and the command line.
+
+pub mod eval;
+pub mod facets;
+pub mod fuzzy;
+pub mod glob;
+pub mod parse;
+pub mod path;
+
+pub use eval::{Cancel, Cancelled, Matches, run};
+pub use parse::{Query, QueryError, parse};

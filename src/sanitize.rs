@@ -1,0 +1,68 @@
+//! Making data safe to show on a terminal. Every string from a log goes
+//! through [`visible`] before it is drawn or printed as text: control
+//! characters and bidirectional overrides become visible escapes, so nothing
+//! in a log can move the cursor, change the title, write the clipboard or
+//! reorder what is shown.
+
+use std::borrow::Cow;
+
+/// Whether `c` must not reach a terminal as itself.
+pub fn is_unsafe(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        // Bidi embeddings, overrides, isolates and marks.
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}'
+        // Line and paragraph separators break lines in some terminals.
+        | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// `s` with every unsafe character shown as `\u{..}`-style text (`\u001b`).
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Canonical JSON with the unsafe characters that JSON allows raw (DEL, C1,
+/// bidi controls) written as `\uXXXX` escapes: the same JSON value, safe to
+/// print or paste into a terminal.
+pub fn json_for_terminal(json: &[u8]) -> Cow<'_, str> {
+    let s = String::from_utf8_lossy(json);
+    if !s.chars().any(is_unsafe) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        // Canonical JSON has no raw C0 controls; the others are only ever inside strings.
+        if is_unsafe(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_and_bidi() {
+        assert_eq!(visible("plain ünïcödé 🚀"), "plain ünïcödé 🚀");
+        assert_eq!(visible("\u{1b}]52;c;ZWNobw==\u{7}"), "\\u001b]52;c;ZWNobw==\\u0007");
+        assert_eq!(visible("a\rb\u{8}\u{0}\u{7f}\u{9b}"), "a\\u000db\\u0008\\u0000\\u007f\\u009b");
+        assert_eq!(visible("evil\u{202e}txt.exe\u{2066}"), "evil\\u202etxt.exe\\u2066");
+        assert_eq!(json_for_terminal("{\"a\":\"x\u{9b}y\u{202e}\"}".as_bytes()), "{\"a\":\"x\\u009by\\u202e\"}");
+    }
+}
