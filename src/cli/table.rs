@@ -33,7 +33,8 @@ mod tests {
     fn fits_by_cells() {
         assert_eq!(fit("abc", 5), "abc  ");
         assert_eq!(fit("abcdef", 4), "abc…");
-        assert_eq!(fit("李雷李雷", 5), "李雷… ");
+        assert_eq!(fit("李雷李雷", 5), "李雷…");
+        assert_eq!(fit("李雷李雷", 6), "李雷… ");
         assert_eq!(fit("a\u{1b}b", 12), "a\\u001bb    ");
     }
 }
