@@ -7,6 +7,8 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 pub struct FuzzyWord {
     lower: Vec<char>,
     pattern: String,
+    /// The pattern lowercased: skim ignores only ASCII case by itself.
+    skim_pattern: String,
     matcher: SkimMatcherV2,
     min_score: i64,
 }
@@ -24,6 +26,7 @@ impl FuzzyWord {
         Self {
             lower: pattern.to_lowercase().chars().collect(),
             pattern: pattern.to_string(),
+            skim_pattern: pattern.to_lowercase(),
             matcher: SkimMatcherV2::default().ignore_case(),
             min_score: MIN_SCORE_PER_CHAR * pattern.chars().count() as i64,
         }
@@ -50,7 +53,7 @@ impl FuzzyWord {
         if !self.could_match(text) {
             return None;
         }
-        self.matcher.fuzzy_match(text, &self.pattern).filter(|&s| s >= self.min_score)
+        self.matcher.fuzzy_match(&self.skim_text(text), &self.skim_pattern).filter(|&s| s >= self.min_score)
     }
 
     /// Character indices of the match in `text`, for highlighting.
@@ -58,7 +61,13 @@ impl FuzzyWord {
         if !self.could_match(text) {
             return None;
         }
-        self.matcher.fuzzy_indices(text, &self.pattern).filter(|(s, _)| *s >= self.min_score).map(|(_, i)| i)
+        self.matcher.fuzzy_indices(&self.skim_text(text), &self.skim_pattern).filter(|(s, _)| *s >= self.min_score).map(|(_, i)| i)
+    }
+
+    /// The text as skim should see it: lowercased when the pattern has
+    /// letters beyond ASCII, whose case skim would otherwise compare.
+    fn skim_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if self.skim_pattern.is_ascii() { std::borrow::Cow::Borrowed(text) } else { std::borrow::Cow::Owned(text.to_lowercase()) }
     }
 
     /// Whether the pattern only holds characters that a time or an address
