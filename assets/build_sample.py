@@ -149,6 +149,14 @@ def routine():
         e["errorMessage"] = "Failed authentication"
         e["eventType"] = "AwsConsoleSignIn"
         evs.append((PROD, "us-east-1", e))
+    # The root user of the data account signs in and looks at billing.
+    root = {"type": "Root", "principalId": DATA, "arn": f"arn:aws:iam::{DATA}:root", "accountId": DATA, "accessKeyId": ""}
+    e = event(t(1500), DATA, "us-east-1", root, "signin.amazonaws.com", "ConsoleLogin", "203.0.113.50", CONSOLE, None, {"ConsoleLogin": "Success"},
+              additionalEventData={"LoginTo": "https://console.aws.amazon.com/billing/home", "MobileVersion": "No", "MFAUsed": "Yes"})
+    e["eventType"] = "AwsConsoleSignIn"
+    evs.append((DATA, "us-east-1", e))
+    evs.append((DATA, "us-east-1", event(t(1503), DATA, "us-east-1", root, "ce.amazonaws.com", "GetCostAndUsage", "203.0.113.50", CONSOLE,
+                                         {"granularity": "MONTHLY", "metrics": ["UnblendedCost"]}, None, read_only=True)))
     return evs
 
 

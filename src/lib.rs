@@ -3,10 +3,10 @@
 //! Data flows one way: [`loader`] -> [`store`] -> [`query`] -> views (the
 //! command line in [`cli`], the terminal UI in `tui`).
 
+pub mod cli;
 pub mod json;
 pub mod loader;
 pub mod model;
-pub mod store;
 pub mod query;
 pub mod sanitize;
-pub mod cli;
+pub mod store;

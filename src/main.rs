@@ -6,7 +6,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { trailscope::cli::EXIT_USAGE } else { 0 };
+            let code = if e.use_stderr() {
+                trailscope::cli::EXIT_USAGE
+            } else {
+                0
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -15,7 +19,9 @@ fn main() -> ExitCode {
         Some(Command::Stats(a)) => stats::main(a),
         Some(Command::Query(a)) => query_cmd::main(a),
         None => {
-            eprintln!("trailscope: the explorer is not built yet; use `trailscope stats` or `trailscope query`");
+            eprintln!(
+                "trailscope: the explorer is not built yet; use `trailscope stats` or `trailscope query`"
+            );
             trailscope::cli::EXIT_USAGE
         }
     };

@@ -84,7 +84,9 @@ pub enum ClipboardMode {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Counts: events, time range, files, problems, duplicates, values per facet
-    #[command(after_help = "Examples:\n  trailscope stats AWSLogs/\n  trailscope stats -q 'type:Root' --json AWSLogs/ | jq .facets.eventName")]
+    #[command(
+        after_help = "Examples:\n  trailscope stats AWSLogs/\n  trailscope stats -q 'type:Root' --json AWSLogs/ | jq .facets.eventName"
+    )]
     Stats(StatsArgs),
     /// Print the matching events in time order, as a table or as JSON lines
     #[command(

@@ -71,7 +71,9 @@ impl Progress {
 
     /// Log files read (digests not counted).
     pub fn files_read(&self) -> u64 {
-        self.files_done.load(Relaxed).saturating_sub(self.digests_read.load(Relaxed))
+        self.files_done
+            .load(Relaxed)
+            .saturating_sub(self.digests_read.load(Relaxed))
     }
 
     pub fn is_done(&self) -> bool {

@@ -219,7 +219,9 @@ mod tests {
     use super::*;
     use crate::json::scan::canon_record;
 
-    fn fields(json: &str) -> Result<(Vec<Option<String>>, Option<String>, Micros), Rejection> {
+    type Picked = (Vec<Option<String>>, Option<String>, Micros);
+
+    fn fields(json: &str) -> Result<Picked, Rejection> {
         let mut out = Vec::new();
         let mut spans = Vec::new();
         canon_record(format!("{json} ").as_bytes(), 0, &mut out, &mut spans).unwrap();

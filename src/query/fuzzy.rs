@@ -42,7 +42,10 @@ impl FuzzyWord {
         let mut want = self.lower.iter().peekable();
         for c in text.chars() {
             let Some(&&w) = want.peek() else { break };
-            if c == w || (!c.is_ascii() || c.is_ascii_uppercase()) && c.to_lowercase().eq(std::iter::once(w)) {
+            if c == w
+                || (!c.is_ascii() || c.is_ascii_uppercase())
+                    && c.to_lowercase().eq(std::iter::once(w))
+            {
                 want.next();
             }
         }
@@ -53,7 +56,9 @@ impl FuzzyWord {
         if !self.could_match(text) {
             return None;
         }
-        self.matcher.fuzzy_match(&self.skim_text(text), &self.skim_pattern).filter(|&s| s >= self.min_score)
+        self.matcher
+            .fuzzy_match(&self.skim_text(text), &self.skim_pattern)
+            .filter(|&s| s >= self.min_score)
     }
 
     /// Character indices of the match in `text`, for highlighting.
@@ -61,13 +66,20 @@ impl FuzzyWord {
         if !self.could_match(text) {
             return None;
         }
-        self.matcher.fuzzy_indices(&self.skim_text(text), &self.skim_pattern).filter(|(s, _)| *s >= self.min_score).map(|(_, i)| i)
+        self.matcher
+            .fuzzy_indices(&self.skim_text(text), &self.skim_pattern)
+            .filter(|(s, _)| *s >= self.min_score)
+            .map(|(_, i)| i)
     }
 
     /// The text as skim should see it: lowercased when the pattern has
     /// letters beyond ASCII, whose case skim would otherwise compare.
     fn skim_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-        if self.skim_pattern.is_ascii() { std::borrow::Cow::Borrowed(text) } else { std::borrow::Cow::Owned(text.to_lowercase()) }
+        if self.skim_pattern.is_ascii() {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            std::borrow::Cow::Owned(text.to_lowercase())
+        }
     }
 
     /// Whether the pattern only holds characters that a time or an address
@@ -87,10 +99,17 @@ mod tests {
         assert!(w.score("s3 GetObject alice us-east-1").is_some());
         assert!(w.score("sts AssumeRole Admin/alice us-east-1").is_some());
         assert!(w.score("s3 GetObject bob us-east-1").is_none());
-        assert!(w.score("cloudtrail DeleteTrail SecurityAudit/grace eu-central-1").is_none());
+        assert!(
+            w.score("cloudtrail DeleteTrail SecurityAudit/grace eu-central-1")
+                .is_none()
+        );
         let w = FuzzyWord::new("assumerole");
         assert!(w.score("sts AssumeRole Admin/alice us-east-1").is_some());
-        assert!(FuzzyWord::new("dltbkt").score("s3 DeleteBucket alice").is_some());
+        assert!(
+            FuzzyWord::new("dltbkt")
+                .score("s3 DeleteBucket alice")
+                .is_some()
+        );
         let w = FuzzyWord::new("getobj");
         assert!(w.score("s3 GetObject alice us-east-1").is_some());
         assert!(FuzzyWord::new("ZOË").score("s3 GetObject zoë").is_some());

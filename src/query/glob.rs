@@ -13,7 +13,11 @@ pub struct Glob {
 impl Glob {
     pub fn new(pattern: &str) -> Self {
         let lower = pattern.to_lowercase();
-        Self { parts: lower.split('*').map(String::from).collect(), star: pattern.contains('*'), text: pattern.to_string() }
+        Self {
+            parts: lower.split('*').map(String::from).collect(),
+            star: pattern.contains('*'),
+            text: pattern.to_string(),
+        }
     }
 
     /// The pattern as written.
@@ -32,7 +36,10 @@ impl Glob {
 
     /// The longest literal piece (lowercased), for prefilters.
     pub fn longest_literal(&self) -> &str {
-        self.parts.iter().max_by_key(|p| p.len()).map_or("", |s| s.as_str())
+        self.parts
+            .iter()
+            .max_by_key(|p| p.len())
+            .map_or("", |s| s.as_str())
     }
 
     pub fn matches(&self, value: &str) -> bool {
@@ -48,7 +55,13 @@ impl Glob {
 
     /// `value` is lowercase already, or ASCII (compared ignoring ASCII case).
     fn match_lower(&self, value: &str, ascii: bool) -> bool {
-        let eq = |a: &str, b: &str| if ascii { a.eq_ignore_ascii_case(b) } else { a == b };
+        let eq = |a: &str, b: &str| {
+            if ascii {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
         if !self.star {
             return eq(value, &self.parts[0]);
         }

@@ -1,0 +1,148 @@
+//! Helpers shared by the integration tests: the binary, ../shared, and a
+//! plain reference reader of CloudTrail files (serde_json, no tricks) to
+//! check the fast loader against.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_trailscope"))
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run trailscope")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn sample() -> PathBuf {
+    repo().join("assets/sample")
+}
+
+/// `../shared` beside the repository, or None (with a note) when it is
+/// absent. With TRAILSCOPE_REQUIRE_SHARED=1 (as in CI) absence is a failure.
+pub fn shared(test: &str) -> Option<PathBuf> {
+    let dir = repo().join("../shared");
+    if dir.join("tools/gen_cloudtrail.py").exists() {
+        return Some(dir.canonicalize().unwrap_or(dir));
+    }
+    if std::env::var("TRAILSCOPE_REQUIRE_SHARED").as_deref() == Ok("1") {
+        panic!(
+            "{test}: ../shared is required (TRAILSCOPE_REQUIRE_SHARED=1) but {} is missing",
+            dir.display()
+        );
+    }
+    eprintln!("SKIPPED {test}: ../shared not found beside the repository");
+    None
+}
+
+/// Runs the generator in `../shared/tools` with `args`.
+pub fn generate(shared: &Path, args: &[&str]) {
+    let st = Command::new("python3")
+        .arg(shared.join("tools/gen_cloudtrail.py"))
+        .args(args)
+        .stderr(Stdio::null())
+        .status()
+        .expect("python3 runs");
+    assert!(st.success(), "generator failed: {args:?}");
+}
+
+pub fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("trailscope-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Every regular file under `dir`, sorted.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The decoded bytes of a file (gunzipped when it starts with the gzip magic).
+pub fn read_decoded(p: &Path) -> Vec<u8> {
+    let raw = std::fs::read(p).unwrap();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    } else {
+        raw
+    }
+}
+
+/// The records of a well-formed file of any shape, read the plain way.
+pub fn reference_records(p: &Path) -> Vec<Value> {
+    let bytes = read_decoded(p);
+    let mut out = Vec::new();
+    for v in serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>() {
+        let Ok(v) = v else { break };
+        match v {
+            Value::Object(ref m) if m.contains_key("Records") => {
+                out.extend(m["Records"].as_array().cloned().unwrap_or_default())
+            }
+            Value::Object(ref m) if m.contains_key("digestStartTime") => {}
+            Value::Array(a) => out.extend(a),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The records of every log file under `dir` (as the loader picks them).
+pub fn reference_tree(dir: &Path) -> Vec<Value> {
+    files(dir)
+        .iter()
+        .filter(|p| {
+            trailscope::loader::walk::is_log_name(&p.file_name().unwrap().to_string_lossy())
+        })
+        .filter(|p| !p.components().any(|c| c.as_os_str() == "CloudTrail-Digest"))
+        .flat_map(|p| reference_records(p))
+        .collect()
+}
+
+/// `stats --json` of `paths`.
+pub fn stats_json(args: &[&str]) -> Value {
+    let mut all = vec!["stats", "--json"];
+    all.extend_from_slice(args);
+    let o = run(&all);
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stats --json output is JSON ({e}): {}\n{}",
+            stdout(&o),
+            stderr(&o)
+        )
+    })
+}
