@@ -18,12 +18,7 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         Some(Command::Stats(a)) => stats::main(a),
         Some(Command::Query(a)) => query_cmd::main(a),
-        None => {
-            eprintln!(
-                "trailscope: the explorer is not built yet; use `trailscope stats` or `trailscope query`"
-            );
-            trailscope::cli::EXIT_USAGE
-        }
+        None => trailscope::tui::main(&cli.explore),
     };
     ExitCode::from(code)
 }

@@ -5,6 +5,7 @@
 //! reorder what is shown.
 
 use std::borrow::Cow;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Whether `c` must not reach a terminal as itself.
 pub fn is_unsafe(c: char) -> bool {
@@ -53,9 +54,40 @@ pub fn json_for_terminal(json: &[u8]) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` (made visible) cut to `width` cells with `…`, padded to exactly `width`.
+pub fn fit(s: &str, width: usize) -> String {
+    let s = visible(s);
+    if s.width() <= width {
+        let pad = width - s.width();
+        return format!("{s}{}", " ".repeat(pad));
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    used += 1;
+    out + &" ".repeat(width.saturating_sub(used))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fits_by_cells() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("李雷李雷", 5), "李雷…");
+        assert_eq!(fit("李雷李雷", 6), "李雷… ");
+        assert_eq!(fit("a\u{1b}b", 12), "a\\u001bb    ");
+    }
 
     #[test]
     fn escapes_controls_and_bidi() {

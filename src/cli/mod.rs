@@ -4,7 +4,6 @@
 pub mod load;
 pub mod query_cmd;
 pub mod stats;
-pub mod table;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

@@ -1,11 +1,11 @@
 //! `trailscope query`: the matching events in time order.
 
 use super::load::load;
-use super::table::fit;
 use super::{Format, QueryArgs, parse_query};
 use crate::model::facet::{Facet, short_service};
 use crate::model::time::format_utc;
 use crate::query::{Cancel, run};
+use crate::sanitize::fit;
 use crate::sanitize::json_for_terminal;
 use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};

@@ -2,13 +2,13 @@
 //! among the values of each facet.
 
 use super::load::load;
-use super::{StatsArgs, parse_query, table::fit};
+use super::{StatsArgs, parse_query};
 use crate::loader::Progress;
 use crate::model::facet::Facet;
 use crate::model::time::format_utc;
 use crate::query::facets::{FacetCounts, count};
 use crate::query::{Cancel, run};
-use crate::sanitize::visible;
+use crate::sanitize::fit;
 use crate::store::{EventId, Store};
 use serde_json::{Map, Value, json};
 use std::sync::atomic::Ordering::Relaxed;
@@ -157,7 +157,7 @@ pub fn report_text(
             out += &format!(
                 "  {:>11}  {}\n",
                 thousands(n as u64),
-                fit(&visible(store.label(f, v)), 70).trim_end()
+                fit(store.label(f, v), 70).trim_end()
             );
         }
     }

@@ -2,4 +2,5 @@
 //! writes canonical text, and readers of that canonical text.
 
 pub mod canon;
+pub mod pretty;
 pub mod scan;

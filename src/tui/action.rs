@@ -1,0 +1,80 @@
+//! Everything that can happen to the explorer's state.
+
+use super::search::SearchResult;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Open the query prompt.
+    Search,
+    /// Open (or focus) the detail of the selected event.
+    OpenDetail,
+    /// Leave the detail, the facets or an overlay.
+    Back,
+    FocusNext,
+    FocusPrev,
+    ToggleOrder,
+    ToggleTime,
+    ToggleFacets,
+    Help,
+    Problems,
+    // The tree.
+    Collapse,
+    Expand,
+    ToggleNode,
+    ExpandAll,
+    CollapseAll,
+    Pivot,
+    // The facets panel.
+    Include,
+    Exclude,
+    // Copies.
+    CopyEvent,
+    CopyValue,
+    CopyPath,
+    // The prompt.
+    Insert(char),
+    DeleteBack,
+    DeleteForward,
+    CursorLeft,
+    CursorRight,
+    CursorHome,
+    CursorEnd,
+    DeleteWord,
+    ClearLine,
+    Submit,
+    Cancel,
+    // From outside the keyboard.
+    Resize(u16, u16),
+    ScrollAt {
+        x: u16,
+        y: u16,
+        down: bool,
+    },
+    ClickAt {
+        x: u16,
+        y: u16,
+    },
+    SearchDone(Box<SearchResult>),
+    /// A copy finished; the message says how.
+    Copied(String),
+}
+
+/// What the runtime must do after an update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Run this search (replacing any still running).
+    Search(super::search::Request),
+    /// Put `payload` on the clipboard; `what` names it for the status line.
+    Copy {
+        payload: String,
+        what: String,
+    },
+    Quit,
+}

@@ -1,0 +1,354 @@
+//! The key table: input handling and the help screen both read it, so the
+//! help cannot drift from what the keys do.
+
+use super::action::Action;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    List,
+    Detail,
+    Facets,
+    Prompt,
+    Overlay,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::List => "Event list",
+            Scope::Detail => "Detail tree",
+            Scope::Facets => "Facets",
+            Scope::Prompt => "Query prompt",
+            Scope::Overlay => "Help and problems",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+pub struct Binding {
+    pub scope: Scope,
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub help: &'static str,
+}
+
+macro_rules! bind {
+    ($scope:ident, [$($key:expr),+], $action:expr, $help:literal) => {
+        Binding { scope: Scope::$scope, keys: const { &[$($key),+] }, action: $action, help: $help }
+    };
+}
+
+use KeyCode::*;
+
+pub fn bindings() -> &'static [Binding] {
+    static TABLE: std::sync::OnceLock<Vec<Binding>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        vec![
+            bind!(
+                Prompt,
+                [code(Enter)],
+                Action::Submit,
+                "keep the query, back to the list"
+            ),
+            bind!(Prompt, [code(Esc)], Action::Cancel, "cancel the edit"),
+            bind!(
+                Prompt,
+                [code(Backspace)],
+                Action::DeleteBack,
+                "delete before the cursor"
+            ),
+            bind!(
+                Prompt,
+                [code(Delete)],
+                Action::DeleteForward,
+                "delete at the cursor"
+            ),
+            bind!(Prompt, [code(Left)], Action::CursorLeft, "move the cursor"),
+            bind!(
+                Prompt,
+                [code(Right)],
+                Action::CursorRight,
+                "move the cursor"
+            ),
+            bind!(
+                Prompt,
+                [code(Home), ctrl('a')],
+                Action::CursorHome,
+                "start of the line"
+            ),
+            bind!(
+                Prompt,
+                [code(End), ctrl('e')],
+                Action::CursorEnd,
+                "end of the line"
+            ),
+            bind!(
+                Prompt,
+                [ctrl('w')],
+                Action::DeleteWord,
+                "delete the word before the cursor"
+            ),
+            bind!(Prompt, [ctrl('u')], Action::ClearLine, "clear the line"),
+            bind!(
+                Overlay,
+                [code(Esc), k('q'), k('?'), k('!')],
+                Action::Back,
+                "close"
+            ),
+            bind!(Overlay, [code(Down), k('j')], Action::Down, "scroll"),
+            bind!(Overlay, [code(Up), k('k')], Action::Up, "scroll"),
+            bind!(
+                Overlay,
+                [code(PageDown), k(' ')],
+                Action::PageDown,
+                "page down"
+            ),
+            bind!(Overlay, [code(PageUp)], Action::PageUp, "page up"),
+            bind!(Global, [k('q'), ctrl('c')], Action::Quit, "quit"),
+            bind!(
+                Global,
+                [k('/')],
+                Action::Search,
+                "search (the query language, live as you type)"
+            ),
+            bind!(Global, [code(Down), k('j')], Action::Down, "move down"),
+            bind!(Global, [code(Up), k('k')], Action::Up, "move up"),
+            bind!(
+                Global,
+                [code(PageDown), ctrl('d')],
+                Action::PageDown,
+                "page down"
+            ),
+            bind!(Global, [code(PageUp), ctrl('u')], Action::PageUp, "page up"),
+            bind!(Global, [k('g'), code(Home)], Action::Top, "first"),
+            bind!(Global, [k('G'), code(End)], Action::Bottom, "last"),
+            bind!(Global, [code(Tab)], Action::FocusNext, "next pane"),
+            bind!(Global, [code(BackTab)], Action::FocusPrev, "previous pane"),
+            bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON"),
+            bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time"),
+            bind!(
+                Global,
+                [k('o')],
+                Action::ToggleOrder,
+                "oldest / newest first"
+            ),
+            bind!(Global, [k('F')], Action::ToggleFacets, "show / hide facets"),
+            bind!(
+                Global,
+                [k('!')],
+                Action::Problems,
+                "problems found while loading"
+            ),
+            bind!(Global, [k('?')], Action::Help, "this help"),
+            bind!(
+                List,
+                [code(Enter), k('l'), code(Right)],
+                Action::OpenDetail,
+                "open the event's detail"
+            ),
+            bind!(Detail, [code(Esc)], Action::Back, "back to the list"),
+            bind!(
+                Detail,
+                [code(Left), k('h')],
+                Action::Collapse,
+                "collapse (or go to the parent)"
+            ),
+            bind!(Detail, [code(Right), k('l')], Action::Expand, "expand"),
+            bind!(
+                Detail,
+                [k(' '), code(Enter)],
+                Action::ToggleNode,
+                "collapse / expand"
+            ),
+            bind!(Detail, [k('e')], Action::ExpandAll, "expand all"),
+            bind!(Detail, [k('c')], Action::CollapseAll, "collapse all"),
+            bind!(
+                Detail,
+                [k('f')],
+                Action::Pivot,
+                "pivot: every event with this value"
+            ),
+            bind!(Detail, [k('Y')], Action::CopyValue, "copy this value"),
+            bind!(Detail, [k('p')], Action::CopyPath, "copy this path"),
+            bind!(
+                Facets,
+                [code(Enter)],
+                Action::Include,
+                "add field:value to the query"
+            ),
+            bind!(
+                Facets,
+                [k('x')],
+                Action::Exclude,
+                "add -field:value to the query"
+            ),
+            bind!(Facets, [code(Esc)], Action::Back, "back to the list"),
+        ]
+    })
+}
+
+fn matches(key: &Key, ev: &KeyEvent) -> bool {
+    // Shift is not compared: shifted letters arrive as upper case, with or without SHIFT set.
+    key.code == ev.code && key.ctrl == ev.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// The action of a key in the given scopes (searched in order), if any.
+pub fn lookup(ev: &KeyEvent, scopes: &[Scope]) -> Option<Action> {
+    for scope in scopes {
+        for b in bindings().iter().filter(|b| b.scope == *scope) {
+            if b.keys.iter().any(|k| matches(k, ev)) {
+                return Some(b.action.clone());
+            }
+        }
+    }
+    if scopes.first() == Some(&Scope::Prompt)
+        && let KeyCode::Char(c) = ev.code
+        && !ev
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return Some(Action::Insert(c));
+    }
+    None
+}
+
+/// How a key is written in the help.
+pub fn key_name(key: &Key) -> String {
+    let base = match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        other => format!("{other:?}"),
+    };
+    if key.ctrl {
+        format!("Ctrl-{base}")
+    } else {
+        base
+    }
+}
+
+/// The help text, by scope: (scope title, [(keys, what they do)]).
+pub fn help() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+    let order = [
+        Scope::Global,
+        Scope::List,
+        Scope::Detail,
+        Scope::Facets,
+        Scope::Prompt,
+        Scope::Overlay,
+    ];
+    order
+        .iter()
+        .map(|&s| {
+            let rows = bindings()
+                .iter()
+                .filter(|b| b.scope == s)
+                .map(|b| {
+                    (
+                        b.keys.iter().map(key_name).collect::<Vec<_>>().join(" "),
+                        b.help,
+                    )
+                })
+                .collect();
+            (s.title(), rows)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(c, m)
+    }
+
+    #[test]
+    fn scopes_are_searched_in_order() {
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(
+            lookup(&enter, &[Scope::List, Scope::Global]),
+            Some(Action::OpenDetail)
+        );
+        assert_eq!(
+            lookup(&enter, &[Scope::Facets, Scope::Global]),
+            Some(Action::Include)
+        );
+        assert_eq!(
+            lookup(&enter, &[Scope::Detail, Scope::Global]),
+            Some(Action::ToggleNode)
+        );
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(lookup(&q, &[Scope::Prompt]), Some(Action::Insert('q')));
+        assert_eq!(
+            lookup(&q, &[Scope::List, Scope::Global]),
+            Some(Action::Quit)
+        );
+        let cc = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(
+            lookup(&cc, &[Scope::Detail, Scope::Global]),
+            Some(Action::Quit)
+        );
+        let big_g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(
+            lookup(&big_g, &[Scope::List, Scope::Global]),
+            Some(Action::Bottom)
+        );
+        assert_eq!(
+            lookup(
+                &key(KeyCode::Char('x'), KeyModifiers::NONE),
+                &[Scope::List, Scope::Global]
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn help_lists_every_binding() {
+        let h = help();
+        let n: usize = h.iter().map(|(_, rows)| rows.len()).sum();
+        assert_eq!(n, bindings().len());
+        assert!(h.iter().any(|(_, rows)| {
+            rows.iter()
+                .any(|(k, what)| k == "q Ctrl-c" && *what == "quit")
+        }));
+    }
+}

@@ -1,0 +1,239 @@
+//! The interactive explorer. The runtime here owns the terminal and the
+//! threads (loader, input, search worker); everything else is the state in
+//! [`app`], changed by actions and drawn by [`view`].
+
+pub mod action;
+pub mod app;
+pub mod clipboard;
+pub mod keymap;
+pub mod layout;
+pub mod search;
+pub mod theme;
+pub mod timefmt;
+pub mod tree;
+pub mod view;
+
+use crate::cli::{EXIT_NOTHING_READ, EXIT_OK, EXIT_USAGE, ExploreArgs};
+use crate::loader::{self, LoadOptions, Progress};
+use crate::query::Cancel;
+use crate::store::Store;
+use action::{Action, Effect};
+use app::{App, TimeMode};
+use clipboard::Clip;
+use crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
+use crossterm::{execute, terminal};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::mpsc;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// Where the bundled sample lives (the explorer opens it without a PATH).
+pub fn sample_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join("sample")
+}
+
+/// While loading, results are refreshed at most this often.
+const REFRESH: Duration = Duration::from_millis(300);
+
+enum Msg {
+    Input(Event),
+    Results(search::SearchResult),
+}
+
+/// Maps a terminal event to actions, given the state (for key scopes).
+pub fn actions_for(ev: &Event, app: &App) -> Vec<Action> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => {
+            keymap::lookup(k, &app.scopes()).into_iter().collect()
+        }
+        Event::Mouse(m) if app.mouse => match m.kind {
+            MouseEventKind::ScrollDown => vec![Action::ScrollAt {
+                x: m.column,
+                y: m.row,
+                down: true,
+            }],
+            MouseEventKind::ScrollUp => vec![Action::ScrollAt {
+                x: m.column,
+                y: m.row,
+                down: false,
+            }],
+            MouseEventKind::Down(MouseButton::Left) => vec![Action::ClickAt {
+                x: m.column,
+                y: m.row,
+            }],
+            _ => vec![],
+        },
+        Event::Resize(w, h) => vec![Action::Resize(*w, *h)],
+        Event::Paste(text) if app.prompt.is_some() => text
+            .chars()
+            .filter(|c| !c.is_control())
+            .map(Action::Insert)
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Puts the terminal back as it was. Safe to call more than once.
+pub fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        event::DisableMouseCapture,
+        event::DisableBracketedPaste,
+        terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+fn init_terminal(mouse: bool) -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
+    // A panic anywhere restores the terminal before the message is printed.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+    terminal::enable_raw_mode()?;
+    let mut out = io::stdout();
+    execute!(
+        out,
+        terminal::EnterAlternateScreen,
+        event::EnableBracketedPaste
+    )?;
+    if mouse {
+        execute!(out, event::EnableMouseCapture)?;
+    }
+    Terminal::new(CrosstermBackend::new(out))
+}
+
+pub fn main(args: &ExploreArgs) -> u8 {
+    let query = args.query.clone().unwrap_or_default();
+    if let Err(e) = crate::query::parse(&query) {
+        eprintln!("trailscope: malformed query:\n{}", e.pointed(&query));
+        return EXIT_USAGE;
+    }
+    let paths = if args.paths.is_empty() {
+        let sample = sample_path();
+        if !sample.exists() {
+            eprintln!(
+                "trailscope: no PATH given and the bundled sample is not at {}; name the logs to open",
+                sample.display()
+            );
+            return EXIT_NOTHING_READ;
+        }
+        vec![sample]
+    } else {
+        args.paths.clone()
+    };
+    match run(args, paths, &query) {
+        Ok(code) => code,
+        Err(e) => {
+            restore_terminal();
+            eprintln!("trailscope: terminal error: {e}");
+            EXIT_NOTHING_READ
+        }
+    }
+}
+
+fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
+    let store = Arc::new(RwLock::new(Store::new()));
+    let progress = Arc::new(Progress::default());
+    loader::spawn(
+        paths,
+        Arc::clone(&store),
+        Arc::clone(&progress),
+        LoadOptions::default(),
+    );
+
+    let theme = theme::Theme::from_env();
+    let mut app = App::new(Arc::clone(&store), Arc::clone(&progress), query);
+    app.mouse = !args.no_mouse;
+    app.clipboard = args.clipboard;
+    if args.local {
+        app.time = TimeMode::Local;
+    }
+    let mut clip = Clip::choose(args.clipboard);
+    let mut terminal = init_terminal(app.mouse)?;
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    terminal.draw(|f| view::draw(f, &app, &theme))?;
+
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let input = tx.clone();
+    std::thread::spawn(move || {
+        while let Ok(ev) = event::read() {
+            if input.send(Msg::Input(ev)).is_err() {
+                break;
+            }
+        }
+    });
+    let (req_tx, req_rx) = mpsc::channel();
+    let (res_tx, res_rx) = mpsc::channel();
+    let worker_store = Arc::clone(&store);
+    std::thread::spawn(move || search::worker(worker_store, req_rx, res_tx));
+    std::thread::spawn(move || {
+        while let Ok(r) = res_rx.recv() {
+            if tx.send(Msg::Results(r)).is_err() {
+                break;
+            }
+        }
+    });
+
+    let mut cancel = Cancel::new();
+    let mut pending: Vec<Effect> = app.search();
+    let mut seen_generation = 0;
+    let mut last_refresh = Instant::now();
+    loop {
+        for effect in pending.drain(..) {
+            match effect {
+                Effect::Search(req) => {
+                    cancel.cancel();
+                    cancel = Cancel::new();
+                    let _ = req_tx.send((req, cancel.clone()));
+                }
+                Effect::Copy { payload, what } => {
+                    let msg = clip.copy(&payload, &what, terminal.backend_mut());
+                    app.update(Action::Copied(msg));
+                }
+                Effect::Quit => {}
+            }
+        }
+        if app.quit {
+            break;
+        }
+        terminal.draw(|f| view::draw(f, &app, &theme))?;
+        let mut msgs = Vec::new();
+        if let Ok(m) = rx.recv_timeout(Duration::from_millis(100)) {
+            msgs.push(m);
+            msgs.extend(rx.try_iter());
+        }
+        for m in msgs {
+            let actions = match m {
+                Msg::Input(ev) => actions_for(&ev, &app),
+                Msg::Results(r) => vec![Action::SearchDone(Box::new(r))],
+            };
+            for a in actions {
+                if matches!(a, Action::Search | Action::Up | Action::Down) {
+                    app.status = None;
+                }
+                pending.extend(app.update(a));
+            }
+        }
+        // New events were published: refresh the results now and then while loading.
+        let generation = progress.generation.load(Relaxed);
+        if generation != seen_generation
+            && (last_refresh.elapsed() >= REFRESH || progress.is_done())
+        {
+            seen_generation = generation;
+            last_refresh = Instant::now();
+            pending.extend(app.search());
+        }
+    }
+    restore_terminal();
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,63 @@
+//! Colours, or none: with NO_COLOR set every distinction is made with bold,
+//! underline and reverse video, so the selection stays visible.
+
+use ratatui::style::{Color, Modifier, Style};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub header: Style,
+    pub title: Style,
+    pub title_focused: Style,
+    pub selected: Style,
+    pub selected_unfocused: Style,
+    pub error: Style,
+    pub matched: Style,
+    pub dim: Style,
+    pub key: Style,
+    pub bar: Style,
+    pub warn: Style,
+}
+
+impl Theme {
+    pub fn new(color: bool) -> Self {
+        let plain = Style::new();
+        if !color {
+            return Theme {
+                header: plain.add_modifier(Modifier::REVERSED),
+                title: plain.add_modifier(Modifier::BOLD),
+                title_focused: plain.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+                selected: plain.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+                selected_unfocused: plain.add_modifier(Modifier::REVERSED),
+                error: plain.add_modifier(Modifier::BOLD),
+                matched: plain.add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
+                dim: plain,
+                key: plain.add_modifier(Modifier::BOLD),
+                bar: plain,
+                warn: plain.add_modifier(Modifier::BOLD),
+            };
+        }
+        Theme {
+            header: plain.fg(Color::Black).bg(Color::Cyan),
+            title: plain.fg(Color::Cyan),
+            title_focused: plain.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            selected: plain
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+            selected_unfocused: plain.add_modifier(Modifier::REVERSED),
+            error: plain.fg(Color::LightRed),
+            matched: plain
+                .fg(Color::LightYellow)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            dim: plain.fg(Color::DarkGray),
+            key: plain.fg(Color::LightBlue),
+            bar: plain.fg(Color::Green),
+            warn: plain.fg(Color::LightRed).add_modifier(Modifier::BOLD),
+        }
+    }
+
+    /// Colour unless NO_COLOR is set to anything non-empty (no-color.org).
+    pub fn from_env() -> Self {
+        Self::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
+    }
+}

@@ -1,0 +1,203 @@
+//! The header (counts, loading, time zone), the query line and the footer.
+
+use super::super::app::{App, Focus};
+use super::super::theme::Theme;
+use super::super::timefmt;
+use crate::sanitize::visible;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use std::sync::atomic::Ordering::Relaxed;
+
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn header(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
+    let p = &app.progress;
+    let problems = p.problem_count.load(Relaxed);
+    let files = if p.is_done() {
+        p.files_read()
+    } else {
+        p.files_done.load(Relaxed)
+    };
+    let mut parts = vec![
+        format!(
+            " trailscope  {} of {} events",
+            thousands(app.len() as u64),
+            thousands(app.results.searched as u64)
+        ),
+        format!("{} files", thousands(files)),
+    ];
+    if !p.is_done() {
+        let total = p.files_total.load(Relaxed).max(1);
+        let pct = p.files_done.load(Relaxed) * 100 / total;
+        let walking = !p.walking_done.load(Relaxed);
+        parts.push(if walking {
+            "finding files…".to_string()
+        } else {
+            format!(
+                "loading {pct}% {} events {} MB",
+                thousands(p.events.load(Relaxed)),
+                p.json_bytes.load(Relaxed) >> 20
+            )
+        });
+    }
+    let mut spans = vec![Span::styled(parts.join(" · "), theme.header)];
+    if problems > 0 {
+        spans.push(Span::styled(
+            format!(" · {} problems (!)", thousands(problems)),
+            theme.header.patch(theme.warn),
+        ));
+    }
+    let dup = app.store.read().map(|s| s.duplicates()).unwrap_or(0);
+    if dup > 0 {
+        spans.push(Span::styled(
+            format!(" · {} duplicates dropped", thousands(dup)),
+            theme.header,
+        ));
+    }
+    let right = format!(" {} · ? help ", timefmt::zone(app.time));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let pad = (r.width as usize).saturating_sub(used + right.chars().count());
+    spans.push(Span::styled(" ".repeat(pad), theme.header));
+    spans.push(Span::styled(right, theme.header));
+    f.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), r);
+}
+
+pub fn query_line(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
+    if r.height == 0 {
+        return;
+    }
+    let (text, editing) = match &app.prompt {
+        Some(p) => (p.text.as_str(), true),
+        None => (app.query.as_str(), false),
+    };
+    let mut spans = vec![Span::styled(
+        "/ ",
+        if editing {
+            theme.title_focused
+        } else {
+            theme.dim
+        },
+    )];
+    if text.is_empty() && !editing {
+        spans.push(Span::styled("all events · press / to search", theme.dim));
+    } else {
+        spans.push(Span::raw(visible(text).into_owned()));
+    }
+    if let Some(e) = app.prompt.as_ref().and_then(|p| p.error.as_ref()) {
+        spans.push(Span::styled(
+            format!("   ✗ {}", visible(&e.message)),
+            theme.error,
+        ));
+    } else if app.pending.is_some() {
+        spans.push(Span::styled("   searching…", theme.dim));
+    } else if !app.query.is_empty() || editing {
+        spans.push(Span::styled(
+            format!("   {} ms", app.results.elapsed.as_millis()),
+            theme.dim,
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+    if let Some(p) = &app.prompt {
+        let col = 2 + visible(&p.text[..p.cursor]).chars().count() as u16;
+        f.set_cursor_position((r.x + col.min(r.width.saturating_sub(1)), r.y));
+    }
+}
+
+pub fn footer(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
+    if r.height == 0 {
+        return;
+    }
+    let line = if let Some(msg) = &app.status {
+        Line::from(Span::styled(visible(msg).into_owned(), theme.title_focused))
+    } else if app.prompt.is_some() {
+        hints(
+            theme,
+            &[
+                ("Enter", "keep"),
+                ("Esc", "cancel"),
+                ("Ctrl-u", "clear"),
+                (
+                    "",
+                    "name:Delete*  -error:*  \"text\"  after:2024-03-02  alice",
+                ),
+            ],
+        )
+    } else {
+        match app.focus {
+            Focus::Detail => {
+                // The path of the node first: on a narrow screen it matters more than the hints.
+                let path = app.detail.as_ref().and_then(|d| {
+                    d.tree
+                        .visible()
+                        .get(d.scroll.cursor)
+                        .map(|&row| d.tree.path(row))
+                });
+                let mut spans = vec![Span::styled(
+                    format!(" {} ", visible(&path.unwrap_or_default())),
+                    theme.title,
+                )];
+                spans.extend(
+                    hints(
+                        theme,
+                        &[
+                            ("←→", "fold"),
+                            ("f", "pivot"),
+                            ("Y", "value"),
+                            ("p", "path"),
+                            ("y", "event"),
+                            ("Esc", "back"),
+                        ],
+                    )
+                    .spans,
+                );
+                Line::from(spans)
+            }
+            Focus::Facets => hints(
+                theme,
+                &[
+                    ("Enter", "add field:value"),
+                    ("x", "exclude"),
+                    ("Tab", "next pane"),
+                    ("Esc", "back"),
+                ],
+            ),
+            Focus::List => hints(
+                theme,
+                &[
+                    ("/", "search"),
+                    ("Enter", "detail"),
+                    ("F", "facets"),
+                    ("y", "copy"),
+                    ("o", "order"),
+                    ("t", "UTC/local"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ],
+            ),
+        }
+    };
+    f.render_widget(Paragraph::new(line), r);
+}
+
+fn hints(theme: &Theme, pairs: &[(&str, &str)]) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (k, what) in pairs {
+        if !k.is_empty() {
+            spans.push(Span::styled(format!(" {k}"), theme.key));
+        }
+        spans.push(Span::styled(format!(" {what} "), theme.dim));
+    }
+    Line::from(spans)
+}
