@@ -361,7 +361,12 @@ mod tests {
         );
         t.set_all(false);
         assert_eq!(t.visible().len(), 16);
-        assert_eq!(t.value_text(t.visible()[t.visible().len() - 3]), "null");
+        let resp = *t
+            .visible()
+            .iter()
+            .find(|&&r| t.path(r) == "responseElements")
+            .unwrap();
+        assert_eq!(t.value_text(resp), "null");
     }
 
     #[test]

@@ -115,7 +115,8 @@ mod tests {
             "each bin lands somewhere"
         );
         let b = bars(&[0, 1, 8, 16], 2);
-        assert_eq!(b, vec!["   █", " ▁▄█"]);
+        assert_eq!(b, vec!["   █", " ▁██"], "half the peak fills the lower row");
+        assert_eq!(bars(&[0, 1, 4, 16], 2), vec!["   █", " ▁▄█"]);
         assert_eq!(bars(&[], 2), vec!["", ""]);
     }
 }

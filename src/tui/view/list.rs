@@ -37,7 +37,8 @@ pub fn columns(width: usize) -> Vec<Col> {
     ];
     let name = (14, 36);
     let mut chosen: Vec<(Facet, usize, usize)> = vec![];
-    let mut used = TIME_W + 1 + name.0;
+    // Every column is followed by one space.
+    let mut used = TIME_W + 1 + name.0 + 1;
     for (f, min, max) in optional {
         if used + 1 + min <= width {
             used += 1 + min;
