@@ -500,12 +500,11 @@ impl App {
 
     /// Applies finished search results, if they are the newest asked for.
     fn take_results(&mut self, r: SearchResult) {
-        if self.pending != Some(r.id) && self.pending.is_some_and(|p| p > r.id) {
+        // Only the answer to the newest request counts; older ones may still arrive.
+        if r.id != self.next_request {
             return;
         }
-        if self.pending == Some(r.id) {
-            self.pending = None;
-        }
+        self.pending = None;
         let keep = self.selected();
         let first_results = self.results.ids.is_empty();
         self.results = r;

@@ -3,6 +3,8 @@
 //! check the fast loader against.
 #![allow(dead_code)]
 
+pub mod tui;
+
 use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,272 @@
+//! The explorer's state, driven by keys and actions, without a terminal.
+
+mod common;
+use common::tui::Harness;
+use common::*;
+use crossterm::event::{KeyCode, KeyModifiers};
+use serde_json::Value;
+use trailscope::model::facet::Facet;
+use trailscope::tui::action::Action;
+use trailscope::tui::app::{Focus, Overlay};
+
+#[test]
+fn navigation_stays_in_range() {
+    let mut h = Harness::sample((80, 24));
+    let n = h.app.len();
+    assert!(n > 300);
+    assert_eq!(h.app.list.cursor, 0);
+    h.key(KeyCode::Char('j')).key(KeyCode::Down);
+    assert_eq!(h.app.list.cursor, 2);
+    h.key(KeyCode::Char('k')).key(KeyCode::Up).key(KeyCode::Up);
+    assert_eq!(h.app.list.cursor, 0);
+    h.key(KeyCode::PageDown);
+    let page = h.app.list.cursor;
+    assert!(page > 5 && page < 24, "a page is about a screen: {page}");
+    assert!(h.app.list.offset > 0 && h.app.list.cursor < h.app.list.offset + 24);
+    h.key(KeyCode::Char('G'));
+    assert_eq!(h.app.list.cursor, n - 1);
+    h.key(KeyCode::Down);
+    assert_eq!(h.app.list.cursor, n - 1);
+    h.key(KeyCode::Home);
+    assert_eq!((h.app.list.cursor, h.app.list.offset), (0, 0));
+}
+
+#[test]
+fn typing_narrows_live_and_enter_keeps_the_query() {
+    let mut h = Harness::sample((80, 24));
+    let all = h.app.len();
+    h.key(KeyCode::Char('/'));
+    assert!(h.app.prompt.is_some());
+    h.keys("name:Create");
+    // Live: the half-typed query already ran.
+    assert_eq!(h.app.len(), 0, "name:Create matches no whole name");
+    h.keys("*");
+    let creates = h.app.len();
+    assert!(creates > 0 && creates < all);
+    h.key(KeyCode::Enter);
+    assert!(h.app.prompt.is_none());
+    assert_eq!(h.app.query, "name:Create*");
+    // Esc cancels an edit and restores what was there.
+    h.key(KeyCode::Char('/')).keys(" bob");
+    assert!(h.app.len() < creates);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.query, "name:Create*");
+    assert_eq!(h.app.len(), creates);
+}
+
+#[test]
+fn malformed_query_shows_its_message_and_keeps_results() {
+    let mut h = Harness::sample((80, 24));
+    h.key(KeyCode::Char('/')).keys("actor:bob");
+    let bobs = h.app.len();
+    h.keys(" \"unclosed");
+    let p = h.app.prompt.as_ref().unwrap();
+    assert!(p.error.as_ref().unwrap().message.contains("never closed"));
+    assert_eq!(h.app.len(), bobs, "previous results stay");
+    // Enter does not commit a broken query.
+    h.key(KeyCode::Enter);
+    assert!(h.app.prompt.is_some());
+    h.key_mod(KeyCode::Char('w'), KeyModifiers::CONTROL);
+    assert!(h.app.prompt.as_ref().unwrap().error.is_none());
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.query, "actor:bob");
+    assert!(h.screen().contains("actor:bob"));
+}
+
+#[test]
+fn facets_add_and_exclude_terms() {
+    let mut h = Harness::sample((160, 48));
+    assert!(h.app.facets_visible(160));
+    h.key(KeyCode::BackTab);
+    assert_eq!(h.app.focus, Focus::Facets);
+    // The cursor rests on the first value (not on a heading).
+    let rows = h.app.facet_rows();
+    let (facet, value) = rows[h.app.facets.cursor];
+    let (vid, count) = value.expect("a value row");
+    let label = h.store.read().unwrap().label(facet, vid).to_string();
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.query, format!("{}:{label}", facet.query_field()));
+    assert_eq!(h.app.len() as u32, count);
+    // Exclude the top event name within those.
+    let pos = h.app.facet_rows().iter().position(|r| r.0 == Facet::Name && r.1.is_some()).unwrap();
+    h.app.facets.cursor = pos;
+    let (_, Some((vid, n))) = h.app.facet_rows()[pos] else { panic!() };
+    let name = h.store.read().unwrap().label(Facet::Name, vid).to_string();
+    h.key(KeyCode::Char('x'));
+    assert!(h.app.query.ends_with(&format!(" -name:{name}")), "{}", h.app.query);
+    assert_eq!(h.app.len() as u32, count - n);
+}
+
+fn open_detail_at(h: &mut Harness, path: &str) {
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.focus, Focus::Detail);
+    let d = h.app.detail.as_ref().unwrap();
+    let pos = d.tree.visible().iter().position(|&r| d.tree.path(r) == path).unwrap_or_else(|| panic!("{path} is shown"));
+    for _ in 0..pos {
+        h.key(KeyCode::Char('j'));
+    }
+}
+
+#[test]
+fn tree_folds_and_pivots() {
+    let mut h = Harness::new(&[sample()], (80, 24), "name:CreateAccessKey");
+    assert_eq!(h.app.len(), 1);
+    open_detail_at(&mut h, "userIdentity");
+    let shown = h.app.detail.as_ref().unwrap().tree.visible().len();
+    h.key(KeyCode::Char('l'));
+    assert_eq!(h.app.detail.as_ref().unwrap().tree.visible().len(), shown + 6, "userIdentity opens its 6 keys");
+    h.key(KeyCode::Char('h'));
+    assert_eq!(h.app.detail.as_ref().unwrap().tree.visible().len(), shown);
+    h.key(KeyCode::Char('e'));
+    assert!(h.app.detail.as_ref().unwrap().tree.visible().len() > shown + 6);
+    h.key(KeyCode::Char('c'));
+    assert!(h.app.detail.as_ref().unwrap().tree.visible().len() < shown);
+    h.key(KeyCode::Char('e'));
+    // Pivot on the access key: every event of that key.
+    let d = h.app.detail.as_ref().unwrap();
+    let pos = d.tree.visible().iter().position(|&r| d.tree.path(r) == "userIdentity.accessKeyId").unwrap();
+    h.app.detail.as_mut().unwrap().scroll.cursor = pos;
+    h.key(KeyCode::Char('f'));
+    assert_eq!(h.app.query, "name:CreateAccessKey userIdentity.accessKeyId:AKIAQ3EGRJ4VBOBKEY77");
+    // Without the first term, the pivot alone finds all of bob's key's events.
+    h.key(KeyCode::Esc).key(KeyCode::Char('/')).key(KeyCode::Home);
+    for _ in 0.."name:CreateAccessKey ".len() {
+        h.key(KeyCode::Delete);
+    }
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.query, "userIdentity.accessKeyId:AKIAQ3EGRJ4VBOBKEY77");
+    let s = h.store.read().unwrap();
+    let ids = h.app.results.ids.clone();
+    assert!(ids.len() > 50);
+    assert!(ids.iter().all(|&i| s.value(i, Facet::AccessKey) == "AKIAQ3EGRJ4VBOBKEY77"));
+}
+
+#[test]
+fn pivot_drops_array_positions() {
+    let mut h = Harness::new(&[sample()], (80, 24), "name:GetObject ip:198.51.100.23");
+    let first = h.app.len();
+    open_detail_at(&mut h, "resources");
+    h.key(KeyCode::Char('e'));
+    let d = h.app.detail.as_ref().unwrap();
+    let pos = d.tree.visible().iter().position(|&r| d.tree.path(r) == "resources[1].ARN").unwrap();
+    h.app.detail.as_mut().unwrap().scroll.cursor = pos;
+    h.key(KeyCode::Char('f'));
+    assert!(h.app.query.ends_with(" resources.ARN:arn:aws:s3:::prod-db-backups"), "{}", h.app.query);
+    assert_eq!(h.app.len(), first, "every exfiltrated object names the bucket");
+}
+
+#[test]
+fn copies_carry_the_real_content() {
+    let mut h = Harness::new(&[sample()], (80, 24), "agent:*legit-agent*");
+    assert_eq!(h.app.len(), 1);
+    h.key(KeyCode::Char('y'));
+    let (payload, what) = h.copies.last().unwrap().clone();
+    assert_eq!(what, "event JSON");
+    let v: Value = serde_json::from_str(&payload).unwrap();
+    let original = reference_tree(&sample()).into_iter().find(|r| r["eventID"] == v["eventID"]).unwrap();
+    assert_eq!(v, original, "the copy is the record, every field");
+    assert!(v["userAgent"].as_str().unwrap().contains('\u{1b}'), "the clipboard gets the raw text");
+    assert!(payload.contains("\n  \"eventVersion\""), "pretty-printed");
+    // Y and p copy the node's value and path in the detail.
+    open_detail_at(&mut h, "requestParameters.instancesSet.items[0].imageId");
+    h.key(KeyCode::Char('Y'));
+    assert_eq!(h.copies.last().unwrap().0, "ami-0f1e2d3c4b5a69788");
+    h.key(KeyCode::Char('p'));
+    assert_eq!(h.copies.last().unwrap().0, "requestParameters.instancesSet.items[0].imageId");
+    h.key(KeyCode::Char('k')).key(KeyCode::Char('k')).key(KeyCode::Char('Y'));
+    let items: Value = serde_json::from_str(&h.copies.last().unwrap().0).unwrap();
+    assert_eq!(items[0]["imageId"], "ami-0f1e2d3c4b5a69788");
+}
+
+#[test]
+fn order_and_time_toggles_keep_the_selection() {
+    let mut h = Harness::sample((80, 24));
+    for _ in 0..5 {
+        h.key(KeyCode::Char('j'));
+    }
+    let picked = h.app.selected();
+    h.key(KeyCode::Char('o'));
+    assert!(h.app.reversed);
+    assert_eq!(h.app.selected(), picked);
+    assert_eq!(h.app.list.cursor, h.app.len() - 6);
+    let before = h.screen();
+    h.key(KeyCode::Char('t'));
+    assert_eq!(h.app.selected(), picked);
+    h.key(KeyCode::Char('t'));
+    assert_eq!(h.screen(), before);
+}
+
+#[test]
+fn stale_results_are_dropped() {
+    let mut h = Harness::sample((80, 24));
+    let old = h.app.search();
+    let newer = h.app.search();
+    let (trailscope::tui::action::Effect::Search(old), trailscope::tui::action::Effect::Search(new)) = (&old[0], &newer[0]) else { panic!() };
+    let mut q = new.clone();
+    q.query = trailscope::query::parse("name:GetObject").unwrap();
+    let r_new = trailscope::tui::search::execute(&h.store, &q, &trailscope::query::Cancel::new()).unwrap();
+    let r_old = trailscope::tui::search::execute(&h.store, old, &trailscope::query::Cancel::new()).unwrap();
+    h.act(Action::SearchDone(Box::new(r_new.clone())));
+    h.act(Action::SearchDone(Box::new(r_old)));
+    assert_eq!(h.app.results.ids, r_new.ids, "the older search arriving late does not replace the newer");
+    assert!(h.app.pending.is_none());
+}
+
+#[test]
+fn overlays_open_scroll_and_close() {
+    let mut h = Harness::sample((80, 24));
+    h.key(KeyCode::Char('?'));
+    assert_eq!(h.app.overlay, Overlay::Help { scroll: 0 });
+    h.key(KeyCode::Char('j'));
+    assert_eq!(h.app.overlay, Overlay::Help { scroll: 1 });
+    assert_eq!(h.app.list.cursor, 0, "keys go to the overlay");
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.overlay, Overlay::None);
+    h.key(KeyCode::Char('!'));
+    assert!(h.screen().contains("No problems"));
+    h.key(KeyCode::Char('!'));
+    assert_eq!(h.app.overlay, Overlay::None);
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.quit);
+}
+
+#[test]
+fn mouse_scrolls_and_clicks_the_pane_under_it() {
+    let mut h = Harness::sample((160, 48));
+    let list = h.app.areas().list.unwrap();
+    h.act(Action::ClickAt { x: list.x + 5, y: list.y + 2 + 4 });
+    assert_eq!(h.app.list.cursor, 4);
+    h.act(Action::ScrollAt { x: list.x + 5, y: list.y + 10, down: true });
+    assert_eq!(h.app.list.cursor, 7);
+    let detail = h.app.areas().detail.unwrap();
+    h.act(Action::ClickAt { x: detail.x + 3, y: detail.y + 3 });
+    assert_eq!(h.app.focus, Focus::Detail);
+    assert_eq!(h.app.detail.as_ref().unwrap().scroll.cursor, 2);
+    h.act(Action::ScrollAt { x: detail.x + 3, y: detail.y + 3, down: true });
+    assert_eq!(h.app.detail.as_ref().unwrap().scroll.cursor, 5);
+}
+
+#[test]
+fn narrow_terminals_show_one_pane_at_a_time() {
+    let mut h = Harness::sample((80, 24));
+    assert!(h.app.areas().detail.is_none() && h.app.areas().facets.is_none());
+    h.key(KeyCode::Enter);
+    let a = h.app.areas();
+    assert!(a.detail.is_some() && a.list.is_none());
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('F'));
+    let a = h.app.areas();
+    assert_eq!(h.app.focus, Focus::Facets);
+    assert!(a.facets.is_some() && a.list.is_none());
+    h.key(KeyCode::Char('F'));
+    assert_eq!(h.app.focus, Focus::List);
+    // Every size down to nothing draws without panicking.
+    for (w, hh) in [(40, 12), (20, 5), (1, 1), (300, 100), (0, 0), (3, 40)] {
+        h.act(Action::Resize(w, hh));
+        for k in [KeyCode::Enter, KeyCode::Char('j'), KeyCode::Tab, KeyCode::Char('F'), KeyCode::Char('?')] {
+            h.key(k);
+            let _ = h.screen();
+        }
+        h.key(KeyCode::Esc).key(KeyCode::Esc);
+    }
+}
