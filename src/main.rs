@@ -6,11 +6,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                trailscope::cli::EXIT_USAGE
-            } else {
-                0
-            };
+            let code = if e.use_stderr() { trailscope::cli::EXIT_USAGE } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }

@@ -92,21 +92,9 @@ mod tests {
     #[test]
     fn escapes_controls_and_bidi() {
         assert_eq!(visible("plain ünïcödé 🚀"), "plain ünïcödé 🚀");
-        assert_eq!(
-            visible("\u{1b}]52;c;ZWNobw==\u{7}"),
-            "\\u001b]52;c;ZWNobw==\\u0007"
-        );
-        assert_eq!(
-            visible("a\rb\u{8}\u{0}\u{7f}\u{9b}"),
-            "a\\u000db\\u0008\\u0000\\u007f\\u009b"
-        );
-        assert_eq!(
-            visible("evil\u{202e}txt.exe\u{2066}"),
-            "evil\\u202etxt.exe\\u2066"
-        );
-        assert_eq!(
-            json_for_terminal("{\"a\":\"x\u{9b}y\u{202e}\"}".as_bytes()),
-            "{\"a\":\"x\\u009by\\u202e\"}"
-        );
+        assert_eq!(visible("\u{1b}]52;c;ZWNobw==\u{7}"), "\\u001b]52;c;ZWNobw==\\u0007");
+        assert_eq!(visible("a\rb\u{8}\u{0}\u{7f}\u{9b}"), "a\\u000db\\u0008\\u0000\\u007f\\u009b");
+        assert_eq!(visible("evil\u{202e}txt.exe\u{2066}"), "evil\\u202etxt.exe\\u2066");
+        assert_eq!(json_for_terminal("{\"a\":\"x\u{9b}y\u{202e}\"}".as_bytes()), "{\"a\":\"x\\u009by\\u202e\"}");
     }
 }

@@ -35,39 +35,25 @@ fn stats_of_the_sample_match_a_plain_reading() {
             // The Insights event is named inside insightDetails.
             *want.entry("GetObject".into()).or_default() += records
                 .iter()
-                .filter(|r| {
-                    r.get("eventType").and_then(Value::as_str) == Some("AwsCloudTrailInsight")
-                })
+                .filter(|r| r.get("eventType").and_then(Value::as_str) == Some("AwsCloudTrailInsight"))
                 .count() as u64;
         }
-        let got: HashMap<String, u64> = v["facets"][facet]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
-            .collect();
+        let got: HashMap<String, u64> =
+            v["facets"][facet].as_object().unwrap().iter().map(|(k, n)| (k.clone(), n.as_u64().unwrap())).collect();
         assert_eq!(got, want, "{facet}");
     }
-    let times: Vec<&str> = records
-        .iter()
-        .filter_map(|r| r["eventTime"].as_str())
-        .collect();
+    let times: Vec<&str> = records.iter().filter_map(|r| r["eventTime"].as_str()).collect();
     assert_eq!(v["first"].as_str(), times.iter().min().copied());
     assert_eq!(v["last"].as_str(), times.iter().max().copied());
 }
 
 #[test]
 fn jsonl_is_semantically_the_input_in_time_order() {
-    let by_id: HashMap<String, Value> = reference_tree(&sample())
-        .into_iter()
-        .map(|r| (r["eventID"].as_str().unwrap().to_string(), r))
-        .collect();
+    let by_id: HashMap<String, Value> =
+        reference_tree(&sample()).into_iter().map(|r| (r["eventID"].as_str().unwrap().to_string(), r)).collect();
     let o = run(&["query", "--format", "jsonl", &s(&sample())]);
     assert!(o.status.success());
-    let lines: Vec<Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect();
+    let lines: Vec<Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
     assert_eq!(lines.len(), by_id.len());
     let mut last = String::new();
     for l in &lines {
@@ -80,19 +66,11 @@ fn jsonl_is_semantically_the_input_in_time_order() {
 
 #[test]
 fn query_filters_and_limits() {
-    let o = run(&[
-        "query",
-        "-q",
-        "ip:198.51.100.23 name:Create*",
-        &s(&sample()),
-    ]);
+    let o = run(&["query", "-q", "ip:198.51.100.23 name:Create*", &s(&sample())]);
     let out = stdout(&o);
     let rows: Vec<&str> = out.lines().skip(1).collect();
     assert_eq!(rows.len(), 2, "{out}");
-    assert!(
-        rows.iter()
-            .all(|r| r.contains("198.51.100.23") && r.contains(" Create"))
-    );
+    assert!(rows.iter().all(|r| r.contains("198.51.100.23") && r.contains(" Create")));
     let o = run(&["query", "--limit", "2", "--format", "jsonl", &s(&sample())]);
     assert_eq!(stdout(&o).lines().count(), 2);
 }
@@ -102,10 +80,7 @@ fn exit_statuses() {
     let o = run(&["stats", "-q", "name:\"unclosed", &s(&sample())]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("never closed") && stderr(&o).contains('^'));
-    assert_eq!(
-        run(&["stats", "--no-such-flag", "x"]).status.code(),
-        Some(2)
-    );
+    assert_eq!(run(&["stats", "--no-such-flag", "x"]).status.code(), Some(2));
     assert_eq!(run(&["stats"]).status.code(), Some(2));
     let o = run(&["stats", "/nonexistent/trailscope/path"]);
     assert_eq!(o.status.code(), Some(1));
@@ -113,11 +88,7 @@ fn exit_statuses() {
     let dir = tempdir("garbage-only");
     std::fs::write(dir.join("x.json"), b"not json").unwrap();
     assert_eq!(run(&["stats", &s(&dir)]).status.code(), Some(1));
-    std::fs::write(
-        dir.join("y.json"),
-        br#"{"Records":[{"eventTime":"2024-01-01T00:00:00Z"}]}"#,
-    )
-    .unwrap();
+    std::fs::write(dir.join("y.json"), br#"{"Records":[{"eventTime":"2024-01-01T00:00:00Z"}]}"#).unwrap();
     let o = run(&["stats", &s(&dir)]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("warning:") && stderr(&o).contains("x.json"));
@@ -128,14 +99,7 @@ fn help_documents_commands_and_the_language() {
     let o = run(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
     let h = stdout(&o);
-    for want in [
-        "stats",
-        "query",
-        "Examples",
-        "after:",
-        "-error:",
-        "requestParameters.bucketName",
-    ] {
+    for want in ["stats", "query", "Examples", "after:", "-error:", "requestParameters.bucketName"] {
         assert!(h.contains(want), "--help lacks {want}");
     }
     for cmd in ["stats", "query"] {
@@ -151,12 +115,8 @@ fn standard_input_any_shape_gzip_or_not() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(lines.as_bytes()).unwrap();
     for input in [lines.as_bytes().to_vec(), gz.finish().unwrap()] {
-        let mut child = bin()
-            .args(["stats", "--json", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child =
+            bin().args(["stats", "--json", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(&input).unwrap();
         let o = child.wait_with_output().unwrap();
         let v: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -170,28 +130,18 @@ fn standard_input_any_shape_gzip_or_not() {
 fn overlapping_paths_and_duplicates_are_read_once() {
     let dir = tempdir("overlap");
     let ev = |id: &str, t: &str| {
-        format!(
-            r#"{{"eventTime":"{t}","eventName":"X","eventSource":"s3.amazonaws.com","eventID":"{id}"}}"#
-        )
+        format!(r#"{{"eventTime":"{t}","eventName":"X","eventSource":"s3.amazonaws.com","eventID":"{id}"}}"#)
     };
     std::fs::create_dir_all(dir.join("a/b")).unwrap();
     std::fs::write(
         dir.join("a/b/one.json"),
-        format!(
-            "{{\"Records\":[{},{}]}}",
-            ev("e1", "2024-01-01T00:00:00Z"),
-            ev("e2", "2024-01-01T00:00:01Z")
-        ),
+        format!("{{\"Records\":[{},{}]}}", ev("e1", "2024-01-01T00:00:00Z"), ev("e2", "2024-01-01T00:00:01Z")),
     )
     .unwrap();
     // The same event delivered again in another file, and a placeholder id reused by another event.
     std::fs::write(
         dir.join("a/two.jsonl"),
-        format!(
-            "{}\n{}\n",
-            ev("e1", "2024-01-01T00:00:00Z"),
-            ev("e2", "2024-02-02T00:00:00Z")
-        ),
+        format!("{}\n{}\n", ev("e1", "2024-01-01T00:00:00Z"), ev("e2", "2024-02-02T00:00:00Z")),
     )
     .unwrap();
     #[cfg(unix)]
@@ -210,10 +160,7 @@ fn folder_walk_reads_log_names_and_counts_the_rest() {
     std::fs::write(dir.join("log.json.bak"), rec).unwrap();
     std::fs::write(dir.join("x.gz"), rec).unwrap(); // named .gz, not compressed: sniffed
     let v = stats_json(&[&s(&dir)]);
-    assert_eq!(
-        (v["events"].as_u64(), v["skipped_files"].as_u64()),
-        (Some(1), Some(2))
-    );
+    assert_eq!((v["events"].as_u64(), v["skipped_files"].as_u64()), (Some(1), Some(2)));
     // A file named explicitly is read whatever its name.
     let v = stats_json(&[&s(&dir.join("notes.txt"))]);
     assert_eq!(v["events"], 1);
@@ -226,23 +173,12 @@ fn table_output_never_carries_control_characters() {
         "userIdentity": {"type": "IAMUser", "userName": "eve\r\u{7}\u{9b}31m"}, "errorCode": "\u{1b}]52;c;ZWNobw==\u{7}"});
     std::fs::write(dir.join("h.json"), ev.to_string()).unwrap();
     let out = stdout(&run(&["query", &s(&dir)]));
+    assert!(out.contains("Get\\u001b[2JObject") && out.contains("eve\\u000d\\u0007\\u009b31m"), "{out}");
     assert!(
-        out.contains("Get\\u001b[2JObject") && out.contains("eve\\u000d\\u0007\\u009b31m"),
-        "{out}"
-    );
-    assert!(
-        !out.chars()
-            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        !out.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
         "raw control character in table output"
     );
-    let o = run(&[
-        "query",
-        "--format",
-        "jsonl",
-        "-q",
-        "agent:*legit-agent*",
-        &s(&sample()),
-    ]);
+    let o = run(&["query", "--format", "jsonl", "-q", "agent:*legit-agent*", &s(&sample())]);
     let out = stdout(&o);
     assert_eq!(out.lines().count(), 1);
     assert!(!out.chars().any(|c| c.is_control() && c != '\n') && !out.contains('\u{202e}'));

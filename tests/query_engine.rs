@@ -18,15 +18,7 @@ use trailscope::store::Store;
 
 fn load_sample() -> RwLock<Store> {
     let store = RwLock::new(Store::new());
-    loader::load(
-        &[sample()],
-        &store,
-        &Progress::default(),
-        &LoadOptions {
-            threads: 2,
-            publish_every: None,
-        },
-    );
+    loader::load(&[sample()], &store, &Progress::default(), &LoadOptions { threads: 2, publish_every: None });
     store
 }
 
@@ -86,30 +78,18 @@ impl Plain {
         };
         match name {
             "name" => self.name.iter().cloned().collect(),
-            "source" => self
-                .source
-                .iter()
-                .flat_map(|s| [s.clone(), short_service(s).to_string()])
-                .collect(),
+            "source" => self.source.iter().flat_map(|s| [s.clone(), short_service(s).to_string()]).collect(),
             "actor" => self
                 .actor
                 .iter()
-                .flat_map(|a| {
-                    [a.clone()]
-                        .into_iter()
-                        .chain(a.starts_with("root@").then(|| "root".to_string()))
-                })
+                .flat_map(|a| [a.clone()].into_iter().chain(a.starts_with("root@").then(|| "root".to_string())))
                 .collect(),
             "region" => self.region.iter().cloned().collect(),
             "ip" => self.ip.iter().cloned().collect(),
             "error" => self.error.iter().cloned().collect(),
             "type" => at(&["userIdentity", "type"]),
             "key" => at(&["userIdentity", "accessKeyId"]),
-            "account" => [
-                at(&["recipientAccountId"]),
-                at(&["userIdentity", "accountId"]),
-            ]
-            .concat(),
+            "account" => [at(&["recipientAccountId"]), at(&["userIdentity", "accountId"])].concat(),
             "agent" => at(&["userAgent"]),
             "readonly" => at(&["readOnly"]),
             "eventtype" => at(&["eventType"]),
@@ -120,9 +100,7 @@ impl Plain {
                 fn walk(v: &Value, path: &[&str], out: &mut Vec<String>) {
                     match (path.split_first(), v) {
                         (None, v) => out.extend(text(Some(v))),
-                        (Some(_), Value::Array(items)) => {
-                            items.iter().for_each(|i| walk(i, path, out))
-                        }
+                        (Some(_), Value::Array(items)) => items.iter().for_each(|i| walk(i, path, out)),
                         (Some((k, rest)), Value::Object(m)) => {
                             if let Some(x) = m.get(*k) {
                                 walk(x, rest, out)
@@ -157,9 +135,7 @@ impl Plain {
             match v {
                 Value::String(s) => s.to_lowercase().contains(needle),
                 Value::Array(a) => a.iter().any(|x| any_string(x, needle)),
-                Value::Object(m) => m
-                    .iter()
-                    .any(|(k, x)| k.to_lowercase().contains(needle) || any_string(x, needle)),
+                Value::Object(m) => m.iter().any(|(k, x)| k.to_lowercase().contains(needle) || any_string(x, needle)),
                 other => other.to_string().contains(needle),
             }
         }
@@ -178,9 +154,8 @@ impl Plain {
             self.time >= parse_bound(t).unwrap()
         } else if let Some(t) = term.strip_prefix("before:") {
             self.time < parse_bound(t).unwrap()
-        } else if let Some((field, value)) = term
-            .split_once(':')
-            .filter(|(f, _)| f.chars().next().unwrap().is_ascii_alphabetic())
+        } else if let Some((field, value)) =
+            term.split_once(':').filter(|(f, _)| f.chars().next().unwrap().is_ascii_alphabetic())
         {
             let g = Glob::new(value);
             self.field(field).iter().any(|v| g.matches(v))
@@ -197,10 +172,7 @@ impl Plain {
 #[test]
 fn engine_agrees_with_a_naive_reading() {
     let store = load_sample();
-    let mut plain: Vec<Plain> = reference_tree(&sample())
-        .into_iter()
-        .map(Plain::new)
-        .collect();
+    let mut plain: Vec<Plain> = reference_tree(&sample()).into_iter().map(Plain::new).collect();
     plain.sort_by_key(|p| p.time);
     let queries = [
         "",
@@ -263,29 +235,12 @@ fn engine_agrees_with_a_naive_reading() {
         let (mut g, mut w) = (got_ids.clone(), want.clone());
         g.sort();
         w.sort();
-        assert_eq!(
-            g,
-            w,
-            "query {q:?}: engine {} events, naive {}",
-            g.len(),
-            w.len()
-        );
+        assert_eq!(g, w, "query {q:?}: engine {} events, naive {}", g.len(), w.len());
         // And in time order.
         let times: Vec<i64> = got.iter().map(|&i| s.time(i)).collect();
-        assert!(
-            times.windows(2).all(|t| t[0] <= t[1]),
-            "{q}: not in time order"
-        );
-        if ![
-            "",
-            "id:*",
-            "-error:*",
-            "-name:GetObject",
-            "-\"prod-db-backups\"",
-            "-after:2024-05-15",
-            "zzzz-nothing",
-        ]
-        .contains(&q)
+        assert!(times.windows(2).all(|t| t[0] <= t[1]), "{q}: not in time order");
+        if !["", "id:*", "-error:*", "-name:GetObject", "-\"prod-db-backups\"", "-after:2024-05-15", "zzzz-nothing"]
+            .contains(&q)
         {
             assert!(
                 !want.is_empty() && want.len() < plain.len(),

@@ -44,10 +44,7 @@ fn generated_trail_matches_truth_in_every_shape() {
     let truth: Value = serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
     let stats = stats_json(&[&s(&dir.join("s3"))]);
     assert_matches_truth(&stats, &truth);
-    let logs = files(&dir.join("s3"))
-        .into_iter()
-        .filter(|p| !s(p).contains("CloudTrail-Digest"))
-        .count();
+    let logs = files(&dir.join("s3")).into_iter().filter(|p| !s(p).contains("CloudTrail-Digest")).count();
     assert_eq!(stats["files"].as_u64().unwrap() as usize, logs);
     assert!(stats["digest_files"].as_u64().unwrap() > 0);
     // Actors follow DESIGN.md's rules; the generator's own users are named by them.
@@ -57,10 +54,7 @@ fn generated_trail_matches_truth_in_every_shape() {
             && actors.contains_key("alice")
             && actors.contains_key("ec2.amazonaws.com")
     );
-    assert!(
-        actors.keys().any(|a| a.starts_with("root@")),
-        "several accounts: root shows its account"
-    );
+    assert!(actors.keys().any(|a| a.starts_with("root@")), "several accounts: root shows its account");
 
     for (name, extra) in [
         ("x.jsonl", vec!["--format", "ndjson"]),
@@ -73,16 +67,9 @@ fn generated_trail_matches_truth_in_every_shape() {
         assert_matches_truth(&stats_json(&[&s(&out)]), &truth);
     }
     // Loading everything at once: each event is there twice and counted once.
-    let all = stats_json(&[
-        &s(&dir.join("s3")),
-        &s(&dir.join("x.jsonl")),
-        &s(&dir.join("x.json")),
-    ]);
+    let all = stats_json(&[&s(&dir.join("s3")), &s(&dir.join("x.jsonl")), &s(&dir.join("x.json"))]);
     assert_eq!(all["events"], truth["events"]);
-    assert_eq!(
-        all["duplicates"].as_u64(),
-        truth["events"].as_u64().map(|n| n * 2)
-    );
+    assert_eq!(all["duplicates"].as_u64(), truth["events"].as_u64().map(|n| n * 2));
 }
 
 #[test]
@@ -114,59 +101,20 @@ fn hostile_inputs_load_what_is_valid_and_report_the_rest() {
         let one = stats_json(&[&s(&dir.join(file))]);
         assert_eq!(one["events"].as_u64(), Some(n), "{file}");
     }
-    assert_eq!(
-        v["events"].as_u64(),
-        Some(per_file.iter().map(|(_, n)| n).sum::<u64>())
-    );
+    assert_eq!(v["events"].as_u64(), Some(per_file.iter().map(|(_, n)| n).sum::<u64>()));
     let problems = v["problems"].as_array().unwrap();
-    let about = |f: &str| {
-        problems
-            .iter()
-            .filter(|p| p["path"].as_str().unwrap().ends_with(f))
-            .collect::<Vec<_>>()
-    };
-    let place = |f: &str| {
-        about(f)
-            .iter()
-            .map(|p| p["where"].as_str().unwrap_or("").to_string())
-            .collect::<Vec<_>>()
-    };
-    assert!(
-        about("digest-only.json").is_empty(),
-        "a digest is not a problem"
-    );
-    assert_eq!(
-        place("record-not-object.json"),
-        ["record 0", "record 1", "record 2"]
-    );
+    let about = |f: &str| problems.iter().filter(|p| p["path"].as_str().unwrap().ends_with(f)).collect::<Vec<_>>();
+    let place = |f: &str| about(f).iter().map(|p| p["where"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    assert!(about("digest-only.json").is_empty(), "a digest is not a problem");
+    assert_eq!(place("record-not-object.json"), ["record 0", "record 1", "record 2"]);
     assert_eq!(place("missing-fields.json"), ["record 0", "record 1"]);
     assert_eq!(place("ndjson-with-garbage.jsonl"), ["line 2"]);
     assert_eq!(place("bad-time.json"), ["record 0", "record 1"]);
     assert_eq!(place("wrong-types.json"), ["record 0"]);
-    assert!(
-        about("trailing-comma.json")[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("trailing comma")
-    );
-    assert!(
-        about("truncated.json")[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("truncated")
-    );
-    assert!(
-        about("invalid-utf8.json")[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("UTF-8")
-    );
-    for f in [
-        "empty.json",
-        "binary.json",
-        "records-not-array.json",
-        "truncated.json.gz",
-    ] {
+    assert!(about("trailing-comma.json")[0]["message"].as_str().unwrap().contains("trailing comma"));
+    assert!(about("truncated.json")[0]["message"].as_str().unwrap().contains("truncated"));
+    assert!(about("invalid-utf8.json")[0]["message"].as_str().unwrap().contains("UTF-8"));
+    for f in ["empty.json", "binary.json", "records-not-array.json", "truncated.json.gz"] {
         assert!(!about(f).is_empty(), "{f} is reported");
     }
     for p in problems {
@@ -180,16 +128,8 @@ fn identity(r: &Value) -> Option<String> {
     let id = r.get("eventID").or_else(|| r.get("eventId"))?.as_str()?;
     let t = trailscope::model::time::parse_event_time(r["eventTime"].as_str()?)?;
     let insight = |k: &str| r.get("insightDetails").and_then(|i| i.get(k)).cloned();
-    let src = r
-        .get("eventSource")
-        .cloned()
-        .or_else(|| insight("eventSource"))
-        .unwrap_or(Value::Null);
-    let name = r
-        .get("eventName")
-        .cloned()
-        .or_else(|| insight("eventName"))
-        .unwrap_or(Value::Null);
+    let src = r.get("eventSource").cloned().or_else(|| insight("eventSource")).unwrap_or(Value::Null);
+    let name = r.get("eventName").cloned().or_else(|| insight("eventName")).unwrap_or(Value::Null);
     Some(format!("{id}|{t}|{src}|{name}"))
 }
 
@@ -203,52 +143,27 @@ fn real_corpus_loads_every_event() {
     let usable: Vec<&Value> = records
         .iter()
         .filter(|r| {
-            r.get("eventTime")
-                .and_then(Value::as_str)
-                .and_then(trailscope::model::time::parse_event_time)
-                .is_some()
+            r.get("eventTime").and_then(Value::as_str).and_then(trailscope::model::time::parse_event_time).is_some()
         })
         .collect();
     let mut seen = HashSet::new();
-    let unique = usable
-        .iter()
-        .filter(|r| identity(r).is_none_or(|k| seen.insert(k)))
-        .count();
+    let unique = usable.iter().filter(|r| identity(r).is_none_or(|k| seen.insert(k))).count();
     let v = stats_json(&[&s(&corpus)]);
     assert_eq!(v["events"].as_u64().unwrap() as usize, unique);
-    assert_eq!(
-        v["duplicates"].as_u64().unwrap() as usize,
-        usable.len() - unique
-    );
+    assert_eq!(v["duplicates"].as_u64().unwrap() as usize, usable.len() - unique);
     // Problems: exactly the records without a usable time (stats.json, which is
     // not a log, reads as one such record).
     let problems = v["problems"].as_array().unwrap();
     let bad_time = records.len() - usable.len();
     assert!(bad_time > 1);
     assert_eq!(problems.len(), bad_time, "{problems:#?}");
-    assert!(
-        problems
-            .iter()
-            .any(|p| p["path"].as_str().unwrap().ends_with("stats.json"))
-    );
+    assert!(problems.iter().any(|p| p["path"].as_str().unwrap().ends_with("stats.json")));
     // Every Insights event is loaded, with its service and name from insightDetails.
-    let insights = records
-        .iter()
-        .filter(|r| r.get("eventType").and_then(Value::as_str) == Some("AwsCloudTrailInsight"))
-        .count();
+    let insights =
+        records.iter().filter(|r| r.get("eventType").and_then(Value::as_str) == Some("AwsCloudTrailInsight")).count();
     assert!(insights >= 4);
-    let o = run(&[
-        "query",
-        "-q",
-        "eventtype:AwsCloudTrailInsight",
-        "--format",
-        "jsonl",
-        &s(&corpus),
-    ]);
-    let lines: Vec<Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let o = run(&["query", "-q", "eventtype:AwsCloudTrailInsight", "--format", "jsonl", &s(&corpus)]);
+    let lines: Vec<Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let distinct: HashSet<String> = lines.iter().map(|l| l.to_string()).collect();
     assert_eq!(lines.len(), distinct.len());
     assert_eq!(
@@ -260,31 +175,19 @@ fn real_corpus_loads_every_event() {
             .collect::<HashSet<_>>()
             .len()
     );
-    let names: HashMap<String, u64> = v["facets"]["eventName"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
-        .collect();
-    assert!(
-        names.contains_key("CompleteLifecycleAction"),
-        "an Insights event's name comes from insightDetails"
-    );
+    let names: HashMap<String, u64> =
+        v["facets"]["eventName"].as_object().unwrap().iter().map(|(k, n)| (k.clone(), n.as_u64().unwrap())).collect();
+    assert!(names.contains_key("CompleteLifecycleAction"), "an Insights event's name comes from insightDetails");
     // Every time that looks like a date and time is read, whatever the export did to it
     // (a space for T, fractions to nanoseconds, no zone); only placeholders are refused.
     let looks_like_time = |t: &str| {
         let b = t.as_bytes();
         b.len() >= 19
-            && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
-                .iter()
-                .all(|&i| b[i].is_ascii_digit())
+            && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18].iter().all(|&i| b[i].is_ascii_digit())
             && (b[10] == b'T' || b[10] == b' ')
     };
-    let shaped: Vec<&str> = records
-        .iter()
-        .filter_map(|r| r["eventTime"].as_str())
-        .filter(|t| looks_like_time(t))
-        .collect();
+    let shaped: Vec<&str> =
+        records.iter().filter_map(|r| r["eventTime"].as_str()).filter(|t| looks_like_time(t)).collect();
     assert!(shaped.iter().any(|t| t.contains(' ')) && shaped.iter().any(|t| t.len() > 25));
     assert_eq!(shaped.len(), usable.len());
 }

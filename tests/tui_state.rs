@@ -101,7 +101,8 @@ fn open_detail_at(h: &mut Harness, path: &str) {
     h.key(KeyCode::Enter);
     assert_eq!(h.app.focus, Focus::Detail);
     let d = h.app.detail.as_ref().unwrap();
-    let pos = d.tree.visible().iter().position(|&r| d.tree.path(r) == path).unwrap_or_else(|| panic!("{path} is shown"));
+    let pos =
+        d.tree.visible().iter().position(|&r| d.tree.path(r) == path).unwrap_or_else(|| panic!("{path} is shown"));
     for _ in 0..pos {
         h.key(KeyCode::Char('j'));
     }
@@ -201,7 +202,11 @@ fn stale_results_are_dropped() {
     let mut h = Harness::sample((80, 24));
     let old = h.app.search();
     let newer = h.app.search();
-    let (trailscope::tui::action::Effect::Search(old), trailscope::tui::action::Effect::Search(new)) = (&old[0], &newer[0]) else { panic!() };
+    let (trailscope::tui::action::Effect::Search(old), trailscope::tui::action::Effect::Search(new)) =
+        (&old[0], &newer[0])
+    else {
+        panic!()
+    };
     let mut q = new.clone();
     q.query = trailscope::query::parse("name:GetObject").unwrap();
     let r_new = trailscope::tui::search::execute(&h.store, &q, &trailscope::query::Cancel::new()).unwrap();

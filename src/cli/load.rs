@@ -23,11 +23,7 @@ pub struct Loaded {
 impl Loaded {
     /// 0 when some input was read, 1 when nothing could be.
     pub fn exit_status(&self) -> u8 {
-        if self.progress.files_ok.load(Relaxed) > 0 {
-            EXIT_OK
-        } else {
-            EXIT_NOTHING_READ
-        }
+        if self.progress.files_ok.load(Relaxed) > 0 { EXIT_OK } else { EXIT_NOTHING_READ }
     }
 }
 
@@ -37,16 +33,8 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     let store = Arc::new(RwLock::new(Store::new()));
     let progress = Arc::new(Progress::default());
     let started = Instant::now();
-    let opts = LoadOptions {
-        threads: 0,
-        publish_every: None,
-    };
-    let handle = loader::spawn(
-        paths.to_vec(),
-        Arc::clone(&store),
-        Arc::clone(&progress),
-        opts,
-    );
+    let opts = LoadOptions { threads: 0, publish_every: None };
+    let handle = loader::spawn(paths.to_vec(), Arc::clone(&store), Arc::clone(&progress), opts);
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;
     while !handle.is_finished() {
@@ -71,11 +59,7 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     }
     let elapsed = started.elapsed();
     warn_problems(&progress);
-    Loaded {
-        store,
-        progress,
-        elapsed,
-    }
+    Loaded { store, progress, elapsed }
 }
 
 fn warn_problems(progress: &Progress) {

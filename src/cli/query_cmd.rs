@@ -27,18 +27,14 @@ pub fn main(args: &QueryArgs) -> u8 {
         Err(code) => return code,
     };
     let loaded = load(&args.paths);
-    let ids = run(&loaded.store, &query, &Cancel::new())
-        .map(|m| m.ids)
-        .unwrap_or_default();
+    let ids = run(&loaded.store, &query, &Cancel::new()).map(|m| m.ids).unwrap_or_default();
     let ids = &ids[..args.limit.unwrap_or(usize::MAX).min(ids.len())];
     let store = loaded.store.read().unwrap_or_else(|e| e.into_inner());
     let mut out = BufWriter::new(std::io::stdout().lock());
     let written = match args.format {
         Format::Jsonl => {
             let mut cache = ChunkCache::new(64);
-            ids.iter().try_for_each(|&id| {
-                writeln!(out, "{}", json_for_terminal(store.record(id, &mut cache)))
-            })
+            ids.iter().try_for_each(|&id| writeln!(out, "{}", json_for_terminal(store.record(id, &mut cache))))
         }
         Format::Table => write_table(&mut out, &store, ids),
     };
@@ -57,11 +53,7 @@ fn write_table(out: &mut impl Write, store: &Store, ids: &[EventId]) -> io::Resu
         write!(out, "{:<20}  ", format_utc(store.time(id)))?;
         for (f, w) in COLUMNS {
             let label = store.label(f, store.value_id(id, f));
-            let text = if f == Facet::Source {
-                short_service(label)
-            } else {
-                label
-            };
+            let text = if f == Facet::Source { short_service(label) } else { label };
             write!(out, "{} ", fit(text, w))?;
         }
         writeln!(out)?;

@@ -34,28 +34,14 @@ pub fn main(args: &StatsArgs) -> u8 {
         Err(code) => return code,
     };
     let loaded = load(&args.paths);
-    let matches = run(&loaded.store, &query, &Cancel::new())
-        .map(|m| m.ids)
-        .unwrap_or_default();
+    let matches = run(&loaded.store, &query, &Cancel::new()).map(|m| m.ids).unwrap_or_default();
     let store = loaded.store.read().unwrap_or_else(|e| e.into_inner());
     let limit = if args.json { None } else { Some(TOP) };
     let counts = count(&store, &matches, &STATS_FACETS, limit);
     if args.json {
-        println!(
-            "{}",
-            report_json(&store, &loaded.progress, &matches, &counts)
-        );
+        println!("{}", report_json(&store, &loaded.progress, &matches, &counts));
     } else {
-        print!(
-            "{}",
-            report_text(
-                &store,
-                &loaded.progress,
-                &matches,
-                &counts,
-                args.query.is_some()
-            )
-        );
+        print!("{}", report_text(&store, &loaded.progress, &matches, &counts, args.query.is_some()));
     }
     loaded.exit_status()
 }
@@ -66,23 +52,18 @@ fn time_range(store: &Store, ids: &[EventId]) -> (Option<String>, Option<String>
 }
 
 /// The `--json` report: exactly one object.
-pub fn report_json(
-    store: &Store,
-    progress: &Progress,
-    ids: &[EventId],
-    counts: &[FacetCounts],
-) -> Value {
+pub fn report_json(store: &Store, progress: &Progress, ids: &[EventId], counts: &[FacetCounts]) -> Value {
     let (first, last) = time_range(store, ids);
-    let problems: Vec<Value> =
-        progress.problems().iter().map(|p| json!({"path": p.path, "where": p.place.map(|w| w.to_string()), "message": p.message})).collect();
+    let problems: Vec<Value> = progress
+        .problems()
+        .iter()
+        .map(|p| json!({"path": p.path, "where": p.place.map(|w| w.to_string()), "message": p.message}))
+        .collect();
     let mut facets = Map::new();
     for c in counts {
         let Some(f) = c.facet else { continue };
-        let values: Map<String, Value> = c
-            .values
-            .iter()
-            .map(|&(v, n)| (store.label(f, v).to_string(), json!(n)))
-            .collect();
+        let values: Map<String, Value> =
+            c.values.iter().map(|&(v, n)| (store.label(f, v).to_string(), json!(n))).collect();
         facets.insert(f.field_name().to_string(), Value::Object(values));
     }
     json!({
@@ -121,11 +102,7 @@ pub fn report_text(
     let total = store.order().len();
     let (first, last) = time_range(store, ids);
     if filtered {
-        out += &format!(
-            "Matching     {} of {} events\n",
-            thousands(ids.len() as u64),
-            thousands(total as u64)
-        );
+        out += &format!("Matching     {} of {} events\n", thousands(ids.len() as u64), thousands(total as u64));
     } else {
         out += &format!("Events       {}\n", thousands(ids.len() as u64));
     }
@@ -139,26 +116,15 @@ pub fn report_text(
         thousands(progress.skipped_files.load(Relaxed))
     );
     out += &format!("Duplicates   {} dropped\n", thousands(store.duplicates()));
-    out += &format!(
-        "Problems     {}\n",
-        thousands(progress.problem_count.load(Relaxed))
-    );
+    out += &format!("Problems     {}\n", thousands(progress.problem_count.load(Relaxed)));
     for c in counts {
         let Some(f) = c.facet else { continue };
         if c.values.is_empty() {
             continue;
         }
-        out += &format!(
-            "\n{} ({} distinct)\n",
-            f.label(),
-            thousands(c.distinct as u64)
-        );
+        out += &format!("\n{} ({} distinct)\n", f.label(), thousands(c.distinct as u64));
         for &(v, n) in &c.values {
-            out += &format!(
-                "  {:>11}  {}\n",
-                thousands(n as u64),
-                fit(store.label(f, v), 70).trim_end()
-            );
+            out += &format!("  {:>11}  {}\n", thousands(n as u64), fit(store.label(f, v), 70).trim_end());
         }
     }
     out

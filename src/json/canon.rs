@@ -58,10 +58,7 @@ pub fn skip_string(c: &[u8], pos: usize) -> usize {
 /// Anything that is not an object has no members.
 pub fn members(c: &[u8]) -> Members<'_> {
     let ok = c.first() == Some(&b'{');
-    Members {
-        c,
-        pos: if ok { 1 } else { c.len() },
-    }
+    Members { c, pos: if ok { 1 } else { c.len() } }
 }
 
 pub struct Members<'a> {
@@ -88,10 +85,7 @@ impl<'a> Iterator for Members<'a> {
 /// The items of a canonical array.
 pub fn items(c: &[u8]) -> Items<'_> {
     let ok = c.first() == Some(&b'[') && c.get(1) != Some(&b']');
-    Items {
-        c,
-        pos: if ok { 1 } else { c.len() },
-    }
+    Items { c, pos: if ok { 1 } else { c.len() } }
 }
 
 pub struct Items<'a> {
@@ -157,12 +151,8 @@ pub fn unescape(raw: &[u8]) -> Cow<'_, str> {
             b'b' => s.push('\u{8}'),
             b'f' => s.push('\u{c}'),
             b'u' => {
-                let hex = inner
-                    .get(i..i + 4)
-                    .and_then(|h| std::str::from_utf8(h).ok());
-                let v = hex
-                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                    .unwrap_or(0xfffd);
+                let hex = inner.get(i..i + 4).and_then(|h| std::str::from_utf8(h).ok());
+                let v = hex.and_then(|h| u32::from_str_radix(h, 16).ok()).unwrap_or(0xfffd);
                 s.push(char::from_u32(v).unwrap_or(char::REPLACEMENT_CHARACTER));
                 i += 4;
             }

@@ -59,10 +59,7 @@ mod tests {
             "{\n  \"a\": [\n    1,\n    2.50,\n    {}\n  ],\n  \"b\": {\n    \"c\": \"x,{\\\"y\\\":[]}\"\n  },\n  \"d\": []\n}"
         );
         let back: serde_json::Value = serde_json::from_str(&p).unwrap();
-        assert_eq!(
-            back,
-            serde_json::from_slice::<serde_json::Value>(c).unwrap()
-        );
+        assert_eq!(back, serde_json::from_slice::<serde_json::Value>(c).unwrap());
         assert_eq!(pretty(b"\"s\""), "\"s\"");
     }
 }

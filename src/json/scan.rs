@@ -180,11 +180,7 @@ fn canon_number(input: &[u8], start: usize, out: &mut Vec<u8>) -> ScanResult<usi
             pos += 1;
         }
         if pos == digits {
-            return if pos == input.len() {
-                Err(ScanError::Eof)
-            } else {
-                syntax(pos, "invalid number")
-            };
+            return if pos == input.len() { Err(ScanError::Eof) } else { syntax(pos, "invalid number") };
         }
     }
     if matches!(at(pos), Some(b'e' | b'E')) {
@@ -197,11 +193,7 @@ fn canon_number(input: &[u8], start: usize, out: &mut Vec<u8>) -> ScanResult<usi
             pos += 1;
         }
         if pos == digits {
-            return if pos == input.len() {
-                Err(ScanError::Eof)
-            } else {
-                syntax(pos, "invalid number")
-            };
+            return if pos == input.len() { Err(ScanError::Eof) } else { syntax(pos, "invalid number") };
         }
     }
     // A number that touches the end of the input may continue in the next read.
@@ -212,19 +204,10 @@ fn canon_number(input: &[u8], start: usize, out: &mut Vec<u8>) -> ScanResult<usi
     Ok(pos)
 }
 
-fn canon_literal(
-    input: &[u8],
-    pos: usize,
-    word: &'static [u8],
-    out: &mut Vec<u8>,
-) -> ScanResult<usize> {
+fn canon_literal(input: &[u8], pos: usize, word: &'static [u8], out: &mut Vec<u8>) -> ScanResult<usize> {
     let avail = &input[pos..input.len().min(pos + word.len())];
     if !word.starts_with(avail) {
-        let bad = avail
-            .iter()
-            .zip(word)
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
+        let bad = avail.iter().zip(word).position(|(a, b)| a != b).unwrap_or(0);
         return syntax(pos + bad, "invalid literal");
     }
     if avail.len() < word.len() {
@@ -285,14 +268,7 @@ pub fn canon_value(input: &[u8], pos: usize, out: &mut Vec<u8>) -> ScanResult<us
         }
         if !fresh {
             if b != b',' {
-                return syntax(
-                    pos,
-                    if closer == b'}' {
-                        "expected ',' or '}'"
-                    } else {
-                        "expected ',' or ']'"
-                    },
-                );
+                return syntax(pos, if closer == b'}' { "expected ',' or '}'" } else { "expected ',' or ']'" });
             }
             out.push(b',');
             pos = skip_ws(input, pos + 1);
@@ -378,10 +354,7 @@ pub fn canon_record(
         }
         let v0 = rel(out);
         pos = canon_value(input, pos + 1, out)?;
-        spans.push(MemberSpan {
-            key: (k0, k1),
-            value: (v0, rel(out)),
-        });
+        spans.push(MemberSpan { key: (k0, k1), value: (v0, rel(out)) });
         pos = skip_ws(input, pos);
         match input.get(pos) {
             Some(b',') => {
@@ -424,10 +397,7 @@ mod tests {
 
     #[test]
     fn decodes_needless_escapes_only() {
-        assert_eq!(
-            canon(r#""\u00e9\/x\"\\\n\u001B\u0041""#).unwrap(),
-            "\"é/x\\\"\\\\\\n\\u001bA\""
-        );
+        assert_eq!(canon(r#""\u00e9\/x\"\\\n\u001B\u0041""#).unwrap(), "\"é/x\\\"\\\\\\n\\u001bA\"");
         assert_eq!(canon(r#""\ud83d\ude80""#).unwrap(), "\"🚀\"");
         assert_eq!(canon(r#""\ud83dx""#).unwrap(), r#""\ud83dx""#);
         assert_eq!(canon(r#""\u0022\u005c""#).unwrap(), r#""\"\\""#);
@@ -435,46 +405,19 @@ mod tests {
 
     #[test]
     fn reports_errors_with_positions() {
-        assert_eq!(
-            canon("[1,]"),
-            Err(ScanError::Syntax {
-                pos: 3,
-                msg: "trailing comma before ']'"
-            })
-        );
-        assert!(matches!(
-            canon("{\"a\" 1}"),
-            Err(ScanError::Syntax { pos: 5, .. })
-        ));
-        assert!(matches!(
-            canon("nul!"),
-            Err(ScanError::Syntax { pos: 3, .. })
-        ));
-        assert!(matches!(
-            canon("[01]"),
-            Err(ScanError::Syntax { pos: 2, .. })
-        ));
-        assert!(matches!(
-            canon("\"a\u{1}\""),
-            Err(ScanError::Syntax { pos: 2, .. })
-        ));
-        assert!(matches!(
-            canon("{\"a\":1 \"b\":2}"),
-            Err(ScanError::Syntax { pos: 7, .. })
-        ));
+        assert_eq!(canon("[1,]"), Err(ScanError::Syntax { pos: 3, msg: "trailing comma before ']'" }));
+        assert!(matches!(canon("{\"a\" 1}"), Err(ScanError::Syntax { pos: 5, .. })));
+        assert!(matches!(canon("nul!"), Err(ScanError::Syntax { pos: 3, .. })));
+        assert!(matches!(canon("[01]"), Err(ScanError::Syntax { pos: 2, .. })));
+        assert!(matches!(canon("\"a\u{1}\""), Err(ScanError::Syntax { pos: 2, .. })));
+        assert!(matches!(canon("{\"a\":1 \"b\":2}"), Err(ScanError::Syntax { pos: 7, .. })));
     }
 
     #[test]
     fn incomplete_input_is_eof() {
-        for s in [
-            "{", "{\"a\"", "{\"a\":", "[1", "\"abc", "tru", "\"\\u00", "12",
-        ] {
+        for s in ["{", "{\"a\"", "{\"a\":", "[1", "\"abc", "tru", "\"\\u00", "12"] {
             let mut out = Vec::new();
-            assert_eq!(
-                canon_value(s.as_bytes(), 0, &mut out),
-                Err(ScanError::Eof),
-                "{s}"
-            );
+            assert_eq!(canon_value(s.as_bytes(), 0, &mut out), Err(ScanError::Eof), "{s}");
         }
     }
 
@@ -490,10 +433,7 @@ mod tests {
         assert_eq!(rec, br#"{"a":1,"bb":{"x":[2]}}"#);
         let s = spans[1];
         assert_eq!(&rec[s.key.0 as usize..s.key.1 as usize], b"\"bb\"");
-        assert_eq!(
-            &rec[s.value.0 as usize..s.value.1 as usize],
-            br#"{"x":[2]}"#
-        );
+        assert_eq!(&rec[s.value.0 as usize..s.value.1 as usize], br#"{"x":[2]}"#);
         let (_, obj) = canon_record(b"[1] ", 0, &mut Vec::new(), &mut spans).unwrap();
         assert!(!obj);
     }

@@ -52,28 +52,19 @@ impl Progress {
             return;
         }
         self.problem_count.fetch_add(ps.len() as u64, Relaxed);
-        self.problems
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(ps.into_iter().map(|p| (order, p)));
+        self.problems.lock().unwrap_or_else(|e| e.into_inner()).extend(ps.into_iter().map(|p| (order, p)));
     }
 
     /// Every problem so far, in the order files were listed.
     pub fn problems(&self) -> Vec<Problem> {
-        let mut all = self
-            .problems
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let mut all = self.problems.lock().unwrap_or_else(|e| e.into_inner()).clone();
         all.sort_by_key(|(order, _)| *order);
         all.into_iter().map(|(_, p)| p).collect()
     }
 
     /// Log files read (digests not counted).
     pub fn files_read(&self) -> u64 {
-        self.files_done
-            .load(Relaxed)
-            .saturating_sub(self.digests_read.load(Relaxed))
+        self.files_done.load(Relaxed).saturating_sub(self.digests_read.load(Relaxed))
     }
 
     pub fn is_done(&self) -> bool {
@@ -91,10 +82,7 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self {
-            threads: 0,
-            publish_every: Some(Duration::from_millis(100)),
-        }
+        Self { threads: 0, publish_every: Some(Duration::from_millis(100)) }
     }
 }
 
@@ -106,19 +94,13 @@ const BATCH_AGE: Duration = Duration::from_millis(100);
 /// Loads `paths` into `store`, blocking until done.
 pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts: &LoadOptions) {
     let walked = walk::walk(paths);
-    progress
-        .files_total
-        .store(walked.inputs.len() as u64, Relaxed);
+    progress.files_total.store(walked.inputs.len() as u64, Relaxed);
     progress.skipped_files.store(walked.skipped, Relaxed);
     progress.digest_files.store(walked.digests, Relaxed);
     progress.add_problems(0, walked.problems);
     progress.walking_done.store(true, Relaxed);
 
-    let threads = if opts.threads == 0 {
-        thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        opts.threads
-    };
+    let threads = if opts.threads == 0 { thread::available_parallelism().map_or(2, |n| n.get()) } else { opts.threads };
     let next = AtomicUsize::new(0);
     let workers_left = AtomicUsize::new(threads);
     thread::scope(|s| {
@@ -171,10 +153,7 @@ fn flush(builder: &mut BatchBuilder, store: &RwLock<Store>) {
         return;
     }
     let batch = builder.take();
-    store
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .append(batch);
+    store.write().unwrap_or_else(|e| e.into_inner()).append(batch);
 }
 
 /// Reads one input into the builder; returns its problems.
@@ -187,11 +166,7 @@ fn load_one(input: &Input, builder: &mut BatchBuilder, progress: &Progress) -> V
     let opened = match opened {
         Ok(o) => o,
         Err(e) => {
-            return vec![Problem {
-                path,
-                place: None,
-                message: walk::describe(&e),
-            }];
+            return vec![Problem { path, place: None, message: walk::describe(&e) }];
         }
     };
     progress.disk_bytes.fetch_add(opened.disk_bytes, Relaxed);
@@ -200,18 +175,10 @@ fn load_one(input: &Input, builder: &mut BatchBuilder, progress: &Progress) -> V
     split::split(&mut feed, &mut sink);
     let (events, digests, mut problems) = (sink.events, sink.digests, sink.problems);
     if let Some(e) = feed.read_error.take() {
-        problems.push(Problem {
-            path: path.clone(),
-            place: None,
-            message: e,
-        });
+        problems.push(Problem { path: path.clone(), place: None, message: e });
     }
     if feed.bytes_seen() == 0 && problems.is_empty() {
-        problems.push(Problem {
-            path: path.clone(),
-            place: None,
-            message: "empty file".into(),
-        });
+        problems.push(Problem { path: path.clone(), place: None, message: "empty file".into() });
     }
     progress.json_bytes.fetch_add(feed.bytes_seen(), Relaxed);
     progress.events.fetch_add(events, Relaxed);

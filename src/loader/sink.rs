@@ -18,22 +18,11 @@ pub struct FileSink<'a> {
 
 impl<'a> FileSink<'a> {
     pub fn new(builder: &'a mut BatchBuilder, path: &'a str) -> Self {
-        Self {
-            builder,
-            path,
-            problems: Vec::new(),
-            events: 0,
-            digests: 0,
-            repaired: Vec::new(),
-        }
+        Self { builder, path, problems: Vec::new(), events: 0, digests: 0, repaired: Vec::new() }
     }
 
     fn add_problem(&mut self, place: Option<Place>, message: String) {
-        self.problems.push(Problem {
-            path: self.path.to_string(),
-            place,
-            message,
-        });
+        self.problems.push(Problem { path: self.path.to_string(), place, message });
     }
 }
 
@@ -52,25 +41,12 @@ impl Sink for FileSink<'_> {
             // Keep the event: its text with invalid bytes shown as U+FFFD.
             let fixed = String::from_utf8_lossy(&self.builder.raw[start..]).into_owned() + " ";
             self.builder.raw.truncate(start);
-            if canon_record(
-                fixed.as_bytes(),
-                0,
-                &mut self.builder.raw,
-                &mut self.repaired,
-            )
-            .is_err()
-            {
+            if canon_record(fixed.as_bytes(), 0, &mut self.builder.raw, &mut self.repaired).is_err() {
                 self.builder.raw.truncate(start);
-                self.add_problem(
-                    Some(place),
-                    "record is not valid UTF-8 and could not be repaired".into(),
-                );
+                self.add_problem(Some(place), "record is not valid UTF-8 and could not be repaired".into());
                 return;
             }
-            self.add_problem(
-                Some(place),
-                "invalid UTF-8 in the record, shown as \u{fffd}; the event is loaded".into(),
-            );
+            self.add_problem(Some(place), "invalid UTF-8 in the record, shown as \u{fffd}; the event is loaded".into());
             spans = &self.repaired;
         }
         let b = &mut *self.builder;

@@ -46,17 +46,11 @@ pub fn open_path(path: &Path) -> io::Result<Opened> {
     let mut opened = if is_gzip(&head) {
         if head.len() as u64 >= size && size <= WHOLE_GZIP {
             match gunzip_whole(&head, WHOLE_INFLATED) {
-                Some(plain) => Opened {
-                    head: plain,
-                    rest: None,
-                    disk_bytes: 0,
-                },
+                Some(plain) => Opened { head: plain, rest: None, disk_bytes: 0 },
                 // Damaged or very large: stream it, to keep what inflates before the damage.
                 None => Opened {
                     head: Vec::new(),
-                    rest: Some(Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(
-                        head,
-                    )))),
+                    rest: Some(Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(head)))),
                     disk_bytes: 0,
                 },
             }
@@ -66,24 +60,12 @@ pub fn open_path(path: &Path) -> io::Result<Opened> {
             } else {
                 Box::new(Cursor::new(head).chain(f))
             };
-            Opened {
-                head: Vec::new(),
-                rest: Some(Box::new(flate2::read::MultiGzDecoder::new(rest))),
-                disk_bytes: 0,
-            }
+            Opened { head: Vec::new(), rest: Some(Box::new(flate2::read::MultiGzDecoder::new(rest))), disk_bytes: 0 }
         }
     } else if head.len() as u64 >= size {
-        Opened {
-            head,
-            rest: None,
-            disk_bytes: 0,
-        }
+        Opened { head, rest: None, disk_bytes: 0 }
     } else {
-        Opened {
-            head,
-            rest: Some(Box::new(f)),
-            disk_bytes: 0,
-        }
+        Opened { head, rest: Some(Box::new(f)), disk_bytes: 0 }
     };
     opened.disk_bytes = size;
     Ok(opened)
@@ -93,20 +75,10 @@ pub fn open_stdin() -> io::Result<Opened> {
     let mut stdin = io::stdin();
     let head = read_up_to(&mut stdin, HEAD)?;
     if is_gzip(&head) {
-        let r: Box<dyn Read + Send> = Box::new(flate2::read::MultiGzDecoder::new(
-            Cursor::new(head).chain(stdin),
-        ));
-        Ok(Opened {
-            head: Vec::new(),
-            rest: Some(r),
-            disk_bytes: 0,
-        })
+        let r: Box<dyn Read + Send> = Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(head).chain(stdin)));
+        Ok(Opened { head: Vec::new(), rest: Some(r), disk_bytes: 0 })
     } else {
-        Ok(Opened {
-            head,
-            rest: Some(Box::new(stdin)),
-            disk_bytes: 0,
-        })
+        Ok(Opened { head, rest: Some(Box::new(stdin)), disk_bytes: 0 })
     }
 }
 

@@ -44,15 +44,7 @@ pub struct Feed {
 
 impl Feed {
     pub fn new(head: Vec<u8>, reader: Option<Box<dyn Read + Send>>) -> Self {
-        Self {
-            buf: head,
-            pos: 0,
-            reader,
-            base: 0,
-            lines: 0,
-            line_at: 0,
-            read_error: None,
-        }
+        Self { buf: head, pos: 0, reader, base: 0, lines: 0, line_at: 0, read_error: None }
     }
 
     /// Total bytes taken from the stream so far.
@@ -76,10 +68,8 @@ impl Feed {
             return false;
         }
         if self.buf.len() - self.pos >= MAX_UNIT {
-            self.read_error = Some(format!(
-                "a single value is larger than {} MB; the rest of the file is not read",
-                MAX_UNIT >> 20
-            ));
+            self.read_error =
+                Some(format!("a single value is larger than {} MB; the rest of the file is not read", MAX_UNIT >> 20));
             self.reader = None;
             return false;
         }
@@ -118,10 +108,7 @@ impl Feed {
                 filled > old
             }
             Err(e) => {
-                self.read_error = Some(format!(
-                    "reading stopped after {} bytes: {e}",
-                    self.base + filled as u64
-                ));
+                self.read_error = Some(format!("reading stopped after {} bytes: {e}", self.base + filled as u64));
                 self.reader = None;
                 filled > old
             }
@@ -135,22 +122,14 @@ enum Mode {
     /// Inside `{"Records": ...}`, after the array: other members until `}`.
     Wrapper,
     /// Inside an array of records.
-    Records {
-        index: u64,
-        first: bool,
-        in_wrapper: bool,
-    },
+    Records { index: u64, first: bool, in_wrapper: bool },
 }
 
 /// Whether an object (by its members) is a CloudTrail digest.
 fn is_digest(rec: &[u8], spans: &[MemberSpan]) -> bool {
     let key = |s: &MemberSpan| &rec[s.key.0 as usize..s.key.1 as usize];
-    spans
-        .iter()
-        .any(|s| matches!(key(s), b"\"digestStartTime\"" | b"\"logFiles\""))
-        && !spans
-            .iter()
-            .any(|s| matches!(key(s), b"\"eventTime\"" | b"\"Records\""))
+    spans.iter().any(|s| matches!(key(s), b"\"digestStartTime\"" | b"\"logFiles\""))
+        && !spans.iter().any(|s| matches!(key(s), b"\"eventTime\"" | b"\"Records\""))
 }
 
 /// Reads every record of `feed` into `sink`.
@@ -194,22 +173,14 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                 let b = feed.buf[p];
                 if b == b'[' {
                     feed.pos = p + 1;
-                    mode = Mode::Records {
-                        index: 0,
-                        first: true,
-                        in_wrapper: false,
-                    };
+                    mode = Mode::Records { index: 0, first: true, in_wrapper: false };
                     continue;
                 }
                 if b == b'{' {
                     match records_first(&feed.buf, p, &mut scratch) {
                         Ok(Some(after)) => {
                             feed.pos = after;
-                            mode = Mode::Records {
-                                index: 0,
-                                first: true,
-                                in_wrapper: true,
-                            };
+                            mode = Mode::Records { index: 0, first: true, in_wrapper: true };
                             resyncing = false;
                             continue;
                         }
@@ -226,13 +197,12 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                         resyncing = false;
                         let rec = &out[start..];
                         if is_object
-                            && let Some(records) = spans.iter().find(|s| {
-                                canon::key_is(&rec[s.key.0 as usize..s.key.1 as usize], "Records")
-                            })
+                            && let Some(records) = spans
+                                .iter()
+                                .find(|s| canon::key_is(&rec[s.key.0 as usize..s.key.1 as usize], "Records"))
                         {
                             // A wrapper whose Records is not its first key: read it from the copy.
-                            let value =
-                                rec[records.value.0 as usize..records.value.1 as usize].to_vec();
+                            let value = rec[records.value.0 as usize..records.value.1 as usize].to_vec();
                             out.truncate(start);
                             records_from_canonical(&value, sink, &mut spans);
                         } else if is_object && is_digest(rec, &spans) {
@@ -259,22 +229,13 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                     Err(ScanError::Syntax { pos, msg }) => {
                         out.truncate(start);
                         if !resyncing {
-                            let col = pos
-                                - feed.buf[..pos]
-                                    .iter()
-                                    .rposition(|&c| c == b'\n')
-                                    .map_or(0, |n| n + 1)
-                                + 1;
+                            let col = pos - feed.buf[..pos].iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1) + 1;
                             let line = feed.line_of(pos);
-                            sink.problem(
-                                Some(Place::Line(line)),
-                                format!("not valid JSON at column {col}: {msg}"),
-                            );
+                            sink.problem(Some(Place::Line(line)), format!("not valid JSON at column {col}: {msg}"));
                         }
                         resyncing = true;
                         // Go on at the next line: newline-delimited input recovers there.
-                        feed.pos = memchr::memchr(b'\n', &feed.buf[pos..])
-                            .map_or(buf_len, |n| pos + n + 1);
+                        feed.pos = memchr::memchr(b'\n', &feed.buf[pos..]).map_or(buf_len, |n| pos + n + 1);
                     }
                 }
             }
@@ -289,22 +250,12 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                     Ok(end) => feed.pos = end,
                     Err(ScanError::Eof) if feed.more() => continue,
                     Err(e) => {
-                        report_stop(
-                            sink,
-                            feed,
-                            Place::Byte(feed.base + p as u64),
-                            e,
-                            "in the object holding Records",
-                        );
+                        report_stop(sink, feed, Place::Byte(feed.base + p as u64), e, "in the object holding Records");
                         return;
                     }
                 }
             }
-            Mode::Records {
-                index,
-                first,
-                in_wrapper,
-            } => {
+            Mode::Records { index, first, in_wrapper } => {
                 if feed.buf[p] == b']' {
                     feed.pos = p + 1;
                     mode = if in_wrapper { Mode::Wrapper } else { Mode::Top };
@@ -313,19 +264,13 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                 let mut q = p;
                 if !first {
                     if feed.buf[p] != b',' {
-                        let e = ScanError::Syntax {
-                            pos: p,
-                            msg: "expected ',' or ']' between records",
-                        };
+                        let e = ScanError::Syntax { pos: p, msg: "expected ',' or ']' between records" };
                         report_stop(sink, feed, Place::Record(index), e, "");
                         return;
                     }
                     q = skip_ws(&feed.buf, p + 1);
                     if q < buf_len && feed.buf[q] == b']' {
-                        let e = ScanError::Syntax {
-                            pos: q,
-                            msg: "trailing comma before ']'",
-                        };
+                        let e = ScanError::Syntax { pos: q, msg: "trailing comma before ']'" };
                         report_stop(sink, feed, Place::Record(index), e, "");
                         return;
                     }
@@ -339,11 +284,7 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                             out.truncate(start);
                         }
                         sink.record(start, &spans, is_object, Place::Record(index));
-                        mode = Mode::Records {
-                            index: index + 1,
-                            first: false,
-                            in_wrapper,
-                        };
+                        mode = Mode::Records { index: index + 1, first: false, in_wrapper };
                     }
                     Err(ScanError::Eof) => {
                         out.truncate(start);
@@ -374,10 +315,7 @@ fn report_stop(sink: &mut impl Sink, feed: &Feed, place: Place, e: ScanError, co
             feed.base + pos as u64,
             if context.is_empty() { "" } else { " " }
         ),
-        ScanError::Eof => format!(
-            "file ends early{}{context} (truncated?)",
-            if context.is_empty() { "" } else { " " }
-        ),
+        ScanError::Eof => format!("file ends early{}{context} (truncated?)", if context.is_empty() { "" } else { " " }),
     };
     sink.problem(Some(place), msg);
 }
@@ -420,10 +358,7 @@ fn skip_member(buf: &[u8], mut p: usize, scratch: &mut Vec<u8>) -> Result<usize,
         None => return Err(ScanError::Eof),
         Some(b'"') => {}
         Some(_) => {
-            return Err(ScanError::Syntax {
-                pos: p,
-                msg: "expected a string key",
-            });
+            return Err(ScanError::Syntax { pos: p, msg: "expected a string key" });
         }
     }
     let after_key = canon_string(buf, p + 1, scratch)?;
@@ -432,10 +367,7 @@ fn skip_member(buf: &[u8], mut p: usize, scratch: &mut Vec<u8>) -> Result<usize,
         None => return Err(ScanError::Eof),
         Some(b':') => {}
         Some(_) => {
-            return Err(ScanError::Syntax {
-                pos: colon,
-                msg: "expected ':' after a key",
-            });
+            return Err(ScanError::Syntax { pos: colon, msg: "expected ':' after a key" });
         }
     }
     canon_value(buf, colon + 1, scratch)
@@ -484,10 +416,7 @@ mod tests {
         }
         fn record(&mut self, start: usize, _: &[MemberSpan], is_object: bool, place: Place) {
             if is_object {
-                self.records.push((
-                    String::from_utf8_lossy(&self.out[start..]).into_owned(),
-                    place,
-                ));
+                self.records.push((String::from_utf8_lossy(&self.out[start..]).into_owned(), place));
             } else {
                 self.not_objects.push(place);
             }
@@ -515,17 +444,9 @@ mod tests {
                 }
             }
             let mut streamed = Collect::default();
-            split(
-                &mut Feed::new(Vec::new(), Some(Box::new(Trickle(input.to_vec(), step, 0)))),
-                &mut streamed,
-            );
+            split(&mut Feed::new(Vec::new(), Some(Box::new(Trickle(input.to_vec(), step, 0)))), &mut streamed);
             assert_eq!(streamed.records, whole.records, "step {step}");
-            assert_eq!(
-                streamed.problems.len(),
-                whole.problems.len(),
-                "step {step}: {:?}",
-                streamed.problems
-            );
+            assert_eq!(streamed.problems.len(), whole.problems.len(), "step {step}: {:?}", streamed.problems);
             assert_eq!(streamed.digests, whole.digests);
         }
         whole
@@ -534,13 +455,7 @@ mod tests {
     #[test]
     fn records_wrapper() {
         let c = run(br#"{"Records":[{"a":1}, {"b":2}]}"#);
-        assert_eq!(
-            c.records,
-            vec![
-                (r#"{"a":1}"#.into(), Place::Record(0)),
-                (r#"{"b":2}"#.into(), Place::Record(1))
-            ]
-        );
+        assert_eq!(c.records, vec![(r#"{"a":1}"#.into(), Place::Record(0)), (r#"{"b":2}"#.into(), Place::Record(1))]);
         assert!(c.problems.is_empty());
         let c = run(b"{ \"Records\" : [ ] , \"x\" : {\"y\":[1]} }\n");
         assert!(c.records.is_empty() && c.problems.is_empty());
@@ -581,31 +496,18 @@ mod tests {
     fn truncation_keeps_what_came_before() {
         let c = run(br#"{"Records":[{"a":1},{"a":2},{"a":"#);
         assert_eq!(c.records.len(), 2);
-        assert_eq!(
-            c.problems,
-            vec![(
-                Some(Place::Record(2)),
-                "file ends inside record 2 (truncated?)".into()
-            )]
-        );
+        assert_eq!(c.problems, vec![(Some(Place::Record(2)), "file ends inside record 2 (truncated?)".into())]);
         let c = run(br#"{"Records":[{"a":1},{"a":2},]}"#);
         assert_eq!(c.records.len(), 2);
         assert_eq!(c.problems.len(), 1);
-        assert!(
-            c.problems[0].1.contains("trailing comma"),
-            "{:?}",
-            c.problems
-        );
+        assert!(c.problems[0].1.contains("trailing comma"), "{:?}", c.problems);
     }
 
     #[test]
     fn non_objects_and_digests() {
         let c = run(br#"{"Records":[1,"two",null,{"a":1}]}"#);
         assert_eq!(c.records.len(), 1);
-        assert_eq!(
-            c.not_objects,
-            vec![Place::Record(0), Place::Record(1), Place::Record(2)]
-        );
+        assert_eq!(c.not_objects, vec![Place::Record(0), Place::Record(1), Place::Record(2)]);
         let c = run(br#"{"awsAccountId":"1","digestStartTime":"x","logFiles":[]}"#);
         assert_eq!((c.records.len(), c.digests, c.problems.len()), (0, 1, 0));
         let c = run(br#"{"Records":{"eventName":"x"}}"#);
@@ -617,10 +519,6 @@ mod tests {
     fn garbage_is_one_problem() {
         let c = run(&(0..=255u8).cycle().take(4096).collect::<Vec<_>>());
         assert!(c.records.is_empty());
-        assert!(
-            !c.problems.is_empty() && c.problems.len() <= 2,
-            "{:?}",
-            c.problems
-        );
+        assert!(!c.problems.is_empty() && c.problems.len() <= 2, "{:?}", c.problems);
     }
 }

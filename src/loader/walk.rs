@@ -39,13 +39,8 @@ pub struct Walk {
 /// each optionally followed by `.gz`, and plain `.gz`.
 pub fn is_log_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    let n = n
-        .strip_suffix(".gz")
-        .map(|s| (s, true))
-        .unwrap_or((&n, false));
-    n.1 || [".json", ".jsonl", ".ndjson"]
-        .iter()
-        .any(|ext| n.0.ends_with(ext))
+    let n = n.strip_suffix(".gz").map(|s| (s, true)).unwrap_or((&n, false));
+    n.1 || [".json", ".jsonl", ".ndjson"].iter().any(|ext| n.0.ends_with(ext))
 }
 
 fn is_digest_path(p: &Path) -> bool {
@@ -63,9 +58,7 @@ fn identity(meta: &fs::Metadata, _: &Path) -> (u64, u64) {
 fn identity(_: &fs::Metadata, p: &Path) -> (u64, u64) {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    fs::canonicalize(p)
-        .unwrap_or_else(|_| p.to_path_buf())
-        .hash(&mut h);
+    fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()).hash(&mut h);
     (0, h.finish())
 }
 
@@ -74,11 +67,7 @@ pub fn walk(paths: &[PathBuf]) -> Walk {
     let mut seen: HashSet<(u64, u64)> = HashSet::new();
     let mut stdin = false;
     let problem = |w: &mut Walk, p: &Path, message: String| {
-        w.problems.push(Problem {
-            path: p.to_string_lossy().into_owned(),
-            place: None,
-            message,
-        })
+        w.problems.push(Problem { path: p.to_string_lossy().into_owned(), place: None, message })
     };
     for path in paths {
         if path.as_os_str() == "-" {
@@ -112,15 +101,11 @@ pub fn walk(paths: &[PathBuf]) -> Walk {
                     continue;
                 }
             };
-            let mut names: Vec<PathBuf> =
-                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             names.sort();
             let mut subdirs = Vec::new();
             for p in names {
-                let name = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let meta = match fs::metadata(&p) {
                     Ok(m) => m,
                     Err(e) => {
@@ -167,14 +152,7 @@ mod tests {
 
     #[test]
     fn log_names() {
-        for n in [
-            "a.json",
-            "a.json.gz",
-            "A.JSONL",
-            "x.ndjson.gz",
-            "y.gz",
-            "z.jsonl.gz",
-        ] {
+        for n in ["a.json", "a.json.gz", "A.JSONL", "x.ndjson.gz", "y.gz", "z.jsonl.gz"] {
             assert!(is_log_name(n), "{n}");
         }
         for n in ["EXPECTED.txt", "a.json.bak", "gz", "a.zip", "README.md"] {

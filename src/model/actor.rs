@@ -39,9 +39,7 @@ fn read_identity(uid: &[u8]) -> Identity<'_> {
             b"accountId" => id.account_id = text(v),
             b"invokedBy" => id.invoked_by = text(v),
             b"sessionContext" => {
-                id.issuer_name = canon::get(v, "sessionIssuer")
-                    .and_then(|i| canon::get(i, "userName"))
-                    .and_then(text);
+                id.issuer_name = canon::get(v, "sessionIssuer").and_then(|i| canon::get(i, "userName")).and_then(text);
             }
             b"onBehalfOf" => id.on_behalf_user = canon::get(v, "userId").and_then(text),
             _ => {}
@@ -80,11 +78,7 @@ pub fn actor<'a>(uid: &'a [u8], extra: Option<&'a [u8]>) -> Option<Cow<'a, str>>
         }),
         Some("AWSService") if id.invoked_by.is_some() => id.invoked_by,
         Some("FederatedUser") => {
-            let name = id
-                .arn
-                .as_deref()
-                .and_then(|a| a.split_once("federated-user/"))
-                .map(|(_, n)| n.to_string());
+            let name = id.arn.as_deref().and_then(|a| a.split_once("federated-user/")).map(|(_, n)| n.to_string());
             name.map(Cow::Owned).or_else(|| generic(id))
         }
         Some("IdentityCenterUser") => {
@@ -114,8 +108,7 @@ mod tests {
     #[test]
     fn rules_by_type() {
         assert_eq!(
-            a(r#"{"type":"IAMUser","userName":"alice","arn":"arn:aws:iam::1:user/alice"}"#)
-                .as_deref(),
+            a(r#"{"type":"IAMUser","userName":"alice","arn":"arn:aws:iam::1:user/alice"}"#).as_deref(),
             Some("alice")
         );
         assert_eq!(
@@ -126,69 +119,38 @@ mod tests {
             a(r#"{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/Admin/bob"}"#).as_deref(),
             Some("Admin/bob")
         );
-        assert_eq!(
-            a(r#"{"type":"Root","accountId":"123456789012"}"#).as_deref(),
-            Some("root@123456789012")
-        );
+        assert_eq!(a(r#"{"type":"Root","accountId":"123456789012"}"#).as_deref(), Some("root@123456789012"));
         assert_eq!(a(r#"{"type":"Root"}"#).as_deref(), Some("root"));
-        assert_eq!(
-            a(r#"{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}"#).as_deref(),
-            Some("ec2.amazonaws.com")
-        );
+        assert_eq!(a(r#"{"type":"AWSService","invokedBy":"ec2.amazonaws.com"}"#).as_deref(), Some("ec2.amazonaws.com"));
         assert_eq!(
             a(r#"{"type":"FederatedUser","arn":"arn:aws:sts::1:federated-user/carol"}"#).as_deref(),
             Some("carol")
         );
-        assert_eq!(
-            a(r#"{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1"}}"#).as_deref(),
-            Some("u-1")
-        );
+        assert_eq!(a(r#"{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1"}}"#).as_deref(), Some("u-1"));
         let extra = br#"{"UserName":"dave"}"#;
         assert_eq!(
-            actor(
-                br#"{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1"}}"#,
-                Some(extra)
-            )
-            .as_deref(),
+            actor(br#"{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1"}}"#, Some(extra)).as_deref(),
             Some("dave")
         );
         assert_eq!(
             a(r#"{"type":"AWSAccount","accountId":"111","principalId":"AIDA:sess"}"#).as_deref(),
             Some("111/sess")
         );
-        assert_eq!(
-            a(r#"{"type":"AWSAccount","accountId":"111","principalId":"AIDAX"}"#).as_deref(),
-            Some("111")
-        );
-        assert_eq!(
-            a(r#"{"type":"SAMLUser","userName":"erin"}"#).as_deref(),
-            Some("erin")
-        );
-        assert_eq!(
-            a(r#"{"type":"WebIdentityUser","userName":"frank"}"#).as_deref(),
-            Some("frank")
-        );
+        assert_eq!(a(r#"{"type":"AWSAccount","accountId":"111","principalId":"AIDAX"}"#).as_deref(), Some("111"));
+        assert_eq!(a(r#"{"type":"SAMLUser","userName":"erin"}"#).as_deref(), Some("erin"));
+        assert_eq!(a(r#"{"type":"WebIdentityUser","userName":"frank"}"#).as_deref(), Some("frank"));
     }
 
     #[test]
     fn fallbacks_for_odd_identities() {
-        assert_eq!(
-            a(r#"{"type":"Unknown","principalId":"p-1"}"#).as_deref(),
-            Some("p-1")
-        );
-        assert_eq!(
-            a(r#"{"type":"Unknown","arn":"arn:x","principalId":"p-1"}"#).as_deref(),
-            Some("arn:x")
-        );
+        assert_eq!(a(r#"{"type":"Unknown","principalId":"p-1"}"#).as_deref(), Some("p-1"));
+        assert_eq!(a(r#"{"type":"Unknown","arn":"arn:x","principalId":"p-1"}"#).as_deref(), Some("arn:x"));
         assert_eq!(a(r#"{"type":"Directory"}"#).as_deref(), Some("Directory"));
         assert_eq!(
             a(r#"{"userName":"HIDDEN_DUE_TO_SECURITY_REASONS"}"#).as_deref(),
             Some("HIDDEN_DUE_TO_SECURITY_REASONS")
         );
-        assert_eq!(
-            a(r#"{"type":"IAMUser","userName":true}"#).as_deref(),
-            Some("true")
-        );
+        assert_eq!(a(r#"{"type":"IAMUser","userName":true}"#).as_deref(), Some("true"));
         assert_eq!(a(r#"{}"#), None);
         assert_eq!(a("null"), None);
         assert_eq!(a(r#""str""#), None);

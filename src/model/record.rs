@@ -158,39 +158,21 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
     }
     let get = |slot: Slot| exact[slot as usize].or(folded[slot as usize]);
 
-    let time_raw = get(Slot::Time)
-        .filter(|v| *v != b"null")
-        .ok_or(Rejection::NoEventTime)?;
+    let time_raw = get(Slot::Time).filter(|v| *v != b"null").ok_or(Rejection::NoEventTime)?;
     let time = match time_raw.first() {
         Some(b'"') => parse_event_time(&canon::unescape(time_raw)),
         _ => None,
     }
     .ok_or_else(|| {
-        Rejection::BadEventTime(
-            String::from_utf8_lossy(&time_raw[..time_raw.len().min(60)]).into_owned(),
-        )
+        Rejection::BadEventTime(String::from_utf8_lossy(&time_raw[..time_raw.len().min(60)]).into_owned())
     })?;
 
     let mut values: [Option<Cow<'a, str>>; FACET_COUNT] = Default::default();
     let mut set = |f: Facet, v: Option<Cow<'a, str>>| values[f.index()] = v;
     let insight = get(Slot::Insight);
-    let from_insight = |key: &str| {
-        insight
-            .and_then(|i| canon::get(i, key))
-            .and_then(value_text)
-    };
-    set(
-        Facet::Source,
-        get(Slot::Source)
-            .and_then(value_text)
-            .or_else(|| from_insight("eventSource")),
-    );
-    set(
-        Facet::Name,
-        get(Slot::Name)
-            .and_then(value_text)
-            .or_else(|| from_insight("eventName")),
-    );
+    let from_insight = |key: &str| insight.and_then(|i| canon::get(i, key)).and_then(value_text);
+    set(Facet::Source, get(Slot::Source).and_then(value_text).or_else(|| from_insight("eventSource")));
+    set(Facet::Name, get(Slot::Name).and_then(value_text).or_else(|| from_insight("eventName")));
     set(Facet::Region, get(Slot::Region).and_then(value_text));
     set(Facet::Ip, get(Slot::Ip).and_then(value_text));
     set(Facet::Agent, get(Slot::Agent).and_then(value_text));
@@ -207,11 +189,7 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
         set(Facet::Actor, actor(uid, get(Slot::Extra)));
     }
     let event_id = get(Slot::EventId).and_then(value_text);
-    Ok(EventFields {
-        time,
-        values,
-        event_id,
-    })
+    Ok(EventFields { time, values, event_id })
 }
 
 #[cfg(test)]
@@ -227,10 +205,7 @@ mod tests {
         canon_record(format!("{json} ").as_bytes(), 0, &mut out, &mut spans).unwrap();
         let f = extract(&out, &spans)?;
         Ok((
-            f.values
-                .iter()
-                .map(|v| v.as_ref().map(|c| c.to_string()))
-                .collect(),
+            f.values.iter().map(|v| v.as_ref().map(|c| c.to_string())).collect(),
             f.event_id.map(|c| c.into_owned()),
             f.time,
         ))
@@ -264,39 +239,23 @@ mod tests {
             r#"{"eventTime":"2022-04-12T16:10:00Z","eventType":"AwsCloudTrailInsight","eventId":"x","insightDetails":{"eventSource":"autoscaling.amazonaws.com","eventName":"CompleteLifecycleAction"}}"#,
         )
         .unwrap();
-        assert_eq!(
-            v[Facet::Source.index()].as_deref(),
-            Some("autoscaling.amazonaws.com")
-        );
-        assert_eq!(
-            v[Facet::Name.index()].as_deref(),
-            Some("CompleteLifecycleAction")
-        );
+        assert_eq!(v[Facet::Source.index()].as_deref(), Some("autoscaling.amazonaws.com"));
+        assert_eq!(v[Facet::Name.index()].as_deref(), Some("CompleteLifecycleAction"));
         assert_eq!(v[Facet::Actor.index()], None);
         assert_eq!(id.as_deref(), Some("x"));
     }
 
     #[test]
     fn rejects_records_without_a_time() {
-        assert_eq!(
-            fields(r#"{"eventName":"OnlyName"}"#).unwrap_err(),
-            Rejection::NoEventTime
-        );
-        assert_eq!(
-            fields(r#"{"eventTime":null}"#).unwrap_err(),
-            Rejection::NoEventTime
-        );
-        assert!(matches!(
-            fields(r#"{"eventTime":12345}"#),
-            Err(Rejection::BadEventTime(_))
-        ));
-        assert!(matches!(
-            fields(r#"{"eventTime":"..."}"#),
-            Err(Rejection::BadEventTime(_))
-        ));
+        assert_eq!(fields(r#"{"eventName":"OnlyName"}"#).unwrap_err(), Rejection::NoEventTime);
+        assert_eq!(fields(r#"{"eventTime":null}"#).unwrap_err(), Rejection::NoEventTime);
+        assert!(matches!(fields(r#"{"eventTime":12345}"#), Err(Rejection::BadEventTime(_))));
+        assert!(matches!(fields(r#"{"eventTime":"..."}"#), Err(Rejection::BadEventTime(_))));
         assert_eq!(fields("[1]").unwrap_err(), Rejection::NotAnObject);
         // Wrong types elsewhere do not reject a record with a good time.
-        let (v, _, _) = fields(r#"{"eventTime":"2024-03-01T10:00:00Z","eventName":["a"],"userIdentity":"str","awsRegion":null}"#).unwrap();
+        let (v, _, _) =
+            fields(r#"{"eventTime":"2024-03-01T10:00:00Z","eventName":["a"],"userIdentity":"str","awsRegion":null}"#)
+                .unwrap();
         assert_eq!(v[Facet::Name.index()].as_deref(), Some(r#"["a"]"#));
         assert_eq!(v[Facet::Region.index()], None);
         assert_eq!(v[Facet::Actor.index()], None);

@@ -27,15 +27,7 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
@@ -50,9 +42,7 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 /// Reads `n` ASCII digits at `pos`.
 fn digits(b: &[u8], pos: usize, n: usize) -> Option<u32> {
     let s = b.get(pos..pos + n)?;
-    s.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
-    })
+    s.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
 }
 
 /// A parsed time, possibly only a prefix of a full one (for query bounds).
@@ -80,9 +70,7 @@ fn parse_parts(s: &str, min_precision: u8) -> Option<Parts> {
             day = digits(b, pos + 1, 2)?;
             precision = 3;
             pos += 3;
-            if matches!(at(pos), Some(b'T' | b't' | b' '))
-                && at(pos + 1).is_some_and(|c| c.is_ascii_digit())
-            {
+            if matches!(at(pos), Some(b'T' | b't' | b' ')) && at(pos + 1).is_some_and(|c| c.is_ascii_digit()) {
                 hour = digits(b, pos + 1, 2)?;
                 precision = 4;
                 pos += 3;
@@ -137,21 +125,12 @@ fn parse_parts(s: &str, min_precision: u8) -> Option<Parts> {
         }
         _ => return None,
     };
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || min > 59
-        || sec > 60
-    {
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 60 {
         return None;
     }
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour as i64 * 3600 + min as i64 * 60 + sec as i64 - offset_secs;
-    Some(Parts {
-        micros: secs * MICROS_PER_SEC + frac,
-        precision,
-    })
+    Some(Parts { micros: secs * MICROS_PER_SEC + frac, precision })
 }
 
 /// Parses an event's time: a full date and time to the second at least, with
@@ -159,23 +138,11 @@ fn parse_parts(s: &str, min_precision: u8) -> Option<Parts> {
 pub fn parse_event_time(s: &str) -> Option<Micros> {
     // The common case, `2024-03-01T10:00:00Z`, without the general parser.
     let b = s.as_bytes();
-    if b.len() == 20
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && b[19] == b'Z'
+    if b.len() == 20 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':' && b[19] == b'Z'
     {
         let (y, mo, d) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
         let (h, mi, se) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
-        if (1..=12).contains(&mo)
-            && d >= 1
-            && d <= days_in_month(y as i64, mo)
-            && h < 24
-            && mi < 60
-            && se <= 60
-        {
+        if (1..=12).contains(&mo) && d >= 1 && d <= days_in_month(y as i64, mo) && h < 24 && mi < 60 && se <= 60 {
             let secs = days_from_civil(y as i64, mo, d) * 86_400 + (h * 3600 + mi * 60 + se) as i64;
             return Some(secs * MICROS_PER_SEC);
         }
@@ -195,12 +162,7 @@ pub fn format_utc(t: Micros) -> String {
     let secs = t.div_euclid(MICROS_PER_SEC);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
 }
 
 #[cfg(test)]
@@ -213,15 +175,9 @@ mod tests {
 
     #[test]
     fn cloudtrail_form() {
-        assert_eq!(
-            t("2024-03-01T10:00:05Z").as_deref(),
-            Some("2024-03-01T10:00:05Z")
-        );
+        assert_eq!(t("2024-03-01T10:00:05Z").as_deref(), Some("2024-03-01T10:00:05Z"));
         assert_eq!(parse_event_time("1970-01-01T00:00:01Z"), Some(1_000_000));
-        assert_eq!(
-            t("2024-02-29T23:59:59Z").as_deref(),
-            Some("2024-02-29T23:59:59Z")
-        );
+        assert_eq!(t("2024-02-29T23:59:59Z").as_deref(), Some("2024-02-29T23:59:59Z"));
     }
 
     #[test]
@@ -243,10 +199,7 @@ mod tests {
             parse_event_time("2022-01-01T00:00:00.5Z"),
             parse_event_time("2022-01-01T00:00:00Z").map(|x| x + 500_000)
         );
-        assert_eq!(
-            parse_event_time("2022-01-01T00:00:00.1234567Z").map(|x| x % 1_000_000),
-            Some(123_456)
-        );
+        assert_eq!(parse_event_time("2022-01-01T00:00:00.1234567Z").map(|x| x % 1_000_000), Some(123_456));
     }
 
     #[test]
@@ -273,28 +226,11 @@ mod tests {
 
     #[test]
     fn bounds_take_prefixes() {
-        assert_eq!(
-            parse_bound("2024-03-02").map(format_utc).as_deref(),
-            Some("2024-03-02T00:00:00Z")
-        );
-        assert_eq!(
-            parse_bound("2024-03-02T12").map(format_utc).as_deref(),
-            Some("2024-03-02T12:00:00Z")
-        );
-        assert_eq!(
-            parse_bound("2024-03-02T12:30").map(format_utc).as_deref(),
-            Some("2024-03-02T12:30:00Z")
-        );
-        assert_eq!(
-            parse_bound("2024-03").map(format_utc).as_deref(),
-            Some("2024-03-01T00:00:00Z")
-        );
-        assert_eq!(
-            parse_bound("2024-03-02T12:30:00+01:00")
-                .map(format_utc)
-                .as_deref(),
-            Some("2024-03-02T11:30:00Z")
-        );
+        assert_eq!(parse_bound("2024-03-02").map(format_utc).as_deref(), Some("2024-03-02T00:00:00Z"));
+        assert_eq!(parse_bound("2024-03-02T12").map(format_utc).as_deref(), Some("2024-03-02T12:00:00Z"));
+        assert_eq!(parse_bound("2024-03-02T12:30").map(format_utc).as_deref(), Some("2024-03-02T12:30:00Z"));
+        assert_eq!(parse_bound("2024-03").map(format_utc).as_deref(), Some("2024-03-01T00:00:00Z"));
+        assert_eq!(parse_bound("2024-03-02T12:30:00+01:00").map(format_utc).as_deref(), Some("2024-03-02T11:30:00Z"));
         assert_eq!(parse_bound("tomorrow"), None);
     }
 

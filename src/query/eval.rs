@@ -87,20 +87,12 @@ fn facet_value_matches(store: &Store, facet: Facet, id: u32, glob: &Glob) -> boo
     glob.matches(label)
         || (facet == Facet::Source && glob.matches(short_service(label)))
         || (facet == Facet::Actor
-            && store
-                .dict(facet)
-                .get(id)
-                .starts_with(crate::model::actor::ROOT_PREFIX)
+            && store.dict(facet).get(id).starts_with(crate::model::actor::ROOT_PREFIX)
             && glob.matches("root"))
 }
 
 fn compile(store: &Store, q: &Query) -> Compiled {
-    let mut c = Compiled {
-        fast: Vec::new(),
-        slow: Vec::new(),
-        after: None,
-        before: None,
-    };
+    let mut c = Compiled { fast: Vec::new(), slow: Vec::new(), after: None, before: None };
     for term in &q.terms {
         let neg = term.negated;
         match &term.kind {
@@ -108,31 +100,15 @@ fn compile(store: &Store, q: &Query) -> Compiled {
                 if !neg {
                     c.after = Some(c.after.map_or(*t, |a| a.max(*t)));
                 }
-                c.fast.push((
-                    neg,
-                    Fast::Time {
-                        after: Some(*t),
-                        before: None,
-                    },
-                ));
+                c.fast.push((neg, Fast::Time { after: Some(*t), before: None }));
             }
             TermKind::Before(t) => {
                 if !neg {
                     c.before = Some(c.before.map_or(*t, |b| b.min(*t)));
                 }
-                c.fast.push((
-                    neg,
-                    Fast::Time {
-                        after: None,
-                        before: Some(*t),
-                    },
-                ));
+                c.fast.push((neg, Fast::Time { after: None, before: Some(*t) }));
             }
-            TermKind::Field {
-                field: Field::Facets(facets),
-                value,
-                ..
-            } => {
+            TermKind::Field { field: Field::Facets(facets), value, .. } => {
                 let sets = facets
                     .iter()
                     .map(|&f| {
@@ -146,17 +122,9 @@ fn compile(store: &Store, q: &Query) -> Compiled {
                     .collect();
                 c.fast.push((neg, Fast::Facet(sets)));
             }
-            TermKind::Field {
-                field: Field::Path(steps),
-                value,
-                ..
-            } => c.slow.push((
-                neg,
-                Slow::Path {
-                    steps: steps.clone(),
-                    value: value.clone(),
-                },
-            )),
+            TermKind::Field { field: Field::Path(steps), value, .. } => {
+                c.slow.push((neg, Slow::Path { steps: steps.clone(), value: value.clone() }))
+            }
             TermKind::Text(text) => {
                 let needle = escape_like_canonical(text);
                 let mut pats = vec![needle.clone()];
@@ -180,10 +148,8 @@ fn compile(store: &Store, q: &Query) -> Compiled {
                 let ip = w.only_chars_of(IP_CHARS).then(|| {
                     let dict = store.dict(Facet::Ip);
                     let mut set = vec![false; dict.len() + 1];
-                    let hits: Vec<u32> = (1..=dict.len() as u32)
-                        .into_par_iter()
-                        .filter(|&id| w.score(dict.get(id)).is_some())
-                        .collect();
+                    let hits: Vec<u32> =
+                        (1..=dict.len() as u32).into_par_iter().filter(|&id| w.score(dict.get(id)).is_some()).collect();
                     for id in hits {
                         set[id as usize] = true;
                     }
@@ -201,28 +167,19 @@ impl Fast {
     fn test(&self, store: &Store, id: EventId) -> bool {
         match self {
             // Value ids beyond a set are newer than the query: they did not match then.
-            Fast::Facet(sets) => sets.iter().any(|(f, set)| {
-                set.get(store.value_id(id, *f) as usize)
-                    .copied()
-                    .unwrap_or(false)
-            }),
+            Fast::Facet(sets) => {
+                sets.iter().any(|(f, set)| set.get(store.value_id(id, *f) as usize).copied().unwrap_or(false))
+            }
             Fast::Time { after, before } => {
                 let t = store.time(id);
                 after.is_none_or(|a| t >= a) && before.is_none_or(|b| t < b)
             }
             Fast::Fuzzy { combo, ip, time } => {
-                combo
-                    .get(store.combo(id) as usize)
-                    .copied()
-                    .unwrap_or(false)
-                    || ip.as_ref().is_some_and(|s| {
-                        s.get(store.value_id(id, Facet::Ip) as usize)
-                            .copied()
-                            .unwrap_or(false)
-                    })
-                    || time
+                combo.get(store.combo(id) as usize).copied().unwrap_or(false)
+                    || ip
                         .as_ref()
-                        .is_some_and(|w| w.score(&format_utc(store.time(id))).is_some())
+                        .is_some_and(|s| s.get(store.value_id(id, Facet::Ip) as usize).copied().unwrap_or(false))
+                    || time.as_ref().is_some_and(|w| w.score(&format_utc(store.time(id))).is_some())
             }
         }
     }
@@ -259,12 +216,8 @@ pub fn run(store: &RwLock<Store>, q: &Query, cancel: &Cancel) -> Result<Matches,
     // Narrow to the time range first: `order` is sorted by time.
     let (lo, hi) = {
         let s = read(store);
-        let lo = compiled
-            .after
-            .map_or(0, |a| order.partition_point(|&i| s.time(i) < a));
-        let hi = compiled
-            .before
-            .map_or(order.len(), |b| order.partition_point(|&i| s.time(i) < b));
+        let lo = compiled.after.map_or(0, |a| order.partition_point(|&i| s.time(i) < a));
+        let hi = compiled.before.map_or(order.len(), |b| order.partition_point(|&i| s.time(i) < b));
         (lo, hi.max(lo))
     };
     let range = &order[lo..hi];
@@ -279,21 +232,14 @@ pub fn run(store: &RwLock<Store>, q: &Query, cancel: &Cancel) -> Result<Matches,
                 return Ok(slice.to_vec());
             }
             let s = read(store);
-            Ok(slice
-                .iter()
-                .copied()
-                .filter(|&id| fast.iter().all(|(neg, t)| t.test(&s, id) != *neg))
-                .collect())
+            Ok(slice.iter().copied().filter(|&id| fast.iter().all(|(neg, t)| t.test(&s, id) != *neg)).collect())
         })
         .collect::<Result<_, _>>()?;
     let mut ids: Vec<EventId> = candidates.concat();
     if !compiled.slow.is_empty() {
         ids = run_slow(store, ids, &compiled.slow, cancel)?;
     }
-    Ok(Matches {
-        ids,
-        searched: order.len(),
-    })
+    Ok(Matches { ids, searched: order.len() })
 }
 
 /// Keeps the candidates whose records pass every slow term, one chunk at a time.
@@ -340,9 +286,7 @@ fn run_slow(
                     .copied()
                     .filter(|&r| {
                         let loc = s.loc(ids[r as usize]);
-                        let rec = buf
-                            .get(loc.start as usize..(loc.start + loc.len) as usize)
-                            .unwrap_or_default();
+                        let rec = buf.get(loc.start as usize..(loc.start + loc.len) as usize).unwrap_or_default();
                         slow.iter().all(|(neg, t)| t.test(rec) != *neg)
                     })
                     .collect())
@@ -353,9 +297,5 @@ fn run_slow(
     for r in keep.into_iter().flatten() {
         pass[r as usize] = true;
     }
-    Ok(ids
-        .into_iter()
-        .zip(pass)
-        .filter_map(|(id, p)| p.then_some(id))
-        .collect())
+    Ok(ids.into_iter().zip(pass).filter_map(|(id, p)| p.then_some(id)).collect())
 }

@@ -42,10 +42,7 @@ impl FuzzyWord {
         let mut want = self.lower.iter().peekable();
         for c in text.chars() {
             let Some(&&w) = want.peek() else { break };
-            if c == w
-                || (!c.is_ascii() || c.is_ascii_uppercase())
-                    && c.to_lowercase().eq(std::iter::once(w))
-            {
+            if c == w || (!c.is_ascii() || c.is_ascii_uppercase()) && c.to_lowercase().eq(std::iter::once(w)) {
                 want.next();
             }
         }
@@ -56,9 +53,7 @@ impl FuzzyWord {
         if !self.could_match(text) {
             return None;
         }
-        self.matcher
-            .fuzzy_match(&self.skim_text(text), &self.skim_pattern)
-            .filter(|&s| s >= self.min_score)
+        self.matcher.fuzzy_match(&self.skim_text(text), &self.skim_pattern).filter(|&s| s >= self.min_score)
     }
 
     /// Character indices of the match in `text`, for highlighting.
@@ -99,17 +94,10 @@ mod tests {
         assert!(w.score("s3 GetObject alice us-east-1").is_some());
         assert!(w.score("sts AssumeRole Admin/alice us-east-1").is_some());
         assert!(w.score("s3 GetObject bob us-east-1").is_none());
-        assert!(
-            w.score("cloudtrail DeleteTrail SecurityAudit/grace eu-central-1")
-                .is_none()
-        );
+        assert!(w.score("cloudtrail DeleteTrail SecurityAudit/grace eu-central-1").is_none());
         let w = FuzzyWord::new("assumerole");
         assert!(w.score("sts AssumeRole Admin/alice us-east-1").is_some());
-        assert!(
-            FuzzyWord::new("dltbkt")
-                .score("s3 DeleteBucket alice")
-                .is_some()
-        );
+        assert!(FuzzyWord::new("dltbkt").score("s3 DeleteBucket alice").is_some());
         let w = FuzzyWord::new("getobj");
         assert!(w.score("s3 GetObject alice us-east-1").is_some());
         assert!(FuzzyWord::new("ZOË").score("s3 GetObject zoë").is_some());

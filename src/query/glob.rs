@@ -36,31 +36,20 @@ impl Glob {
 
     /// The longest literal piece (lowercased), for prefilters.
     pub fn longest_literal(&self) -> &str {
-        self.parts
-            .iter()
-            .max_by_key(|p| p.len())
-            .map_or("", |s| s.as_str())
+        self.parts.iter().max_by_key(|p| p.len()).map_or("", |s| s.as_str())
     }
 
     pub fn matches(&self, value: &str) -> bool {
         if self.is_any() {
             return !value.is_empty();
         }
-        if value.is_ascii() {
-            self.match_lower(value, true)
-        } else {
-            self.match_lower(&value.to_lowercase(), false)
-        }
+        if value.is_ascii() { self.match_lower(value, true) } else { self.match_lower(&value.to_lowercase(), false) }
     }
 
     /// `value` is lowercase already, or ASCII (compared ignoring ASCII case).
     fn match_lower(&self, value: &str, ascii: bool) -> bool {
         let eq = |a: &str, b: &str| {
-            if ascii {
-                a.eq_ignore_ascii_case(b)
-            } else {
-                a == b
-            }
+            if ascii { a.eq_ignore_ascii_case(b) } else { a == b }
         };
         if !self.star {
             return eq(value, &self.parts[0]);

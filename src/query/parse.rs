@@ -25,11 +25,7 @@ pub enum Field {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TermKind {
-    Field {
-        field: Field,
-        name: String,
-        value: Glob,
-    },
+    Field { field: Field, name: String, value: Glob },
     After(Micros),
     Before(Micros),
     Text(String),
@@ -56,13 +52,10 @@ impl Query {
 
     /// The fuzzy words, for highlighting.
     pub fn fuzzy_words(&self) -> impl Iterator<Item = &str> {
-        self.terms
-            .iter()
-            .filter(|t| !t.negated)
-            .filter_map(|t| match &t.kind {
-                TermKind::Fuzzy(w) => Some(w.as_str()),
-                _ => None,
-            })
+        self.terms.iter().filter(|t| !t.negated).filter_map(|t| match &t.kind {
+            TermKind::Fuzzy(w) => Some(w.as_str()),
+            _ => None,
+        })
     }
 }
 
@@ -84,15 +77,8 @@ impl QueryError {
     /// The query with a caret line under the faulty part, for terminals.
     pub fn pointed(&self, query: &str) -> String {
         let col = query[..self.pos.min(query.len())].chars().count();
-        let width = query
-            .get(self.pos..(self.pos + self.len).min(query.len()))
-            .map_or(1, |s| s.chars().count().max(1));
-        format!(
-            "{query}\n{}{}\n{}",
-            " ".repeat(col),
-            "^".repeat(width),
-            self.message
-        )
+        let width = query.get(self.pos..(self.pos + self.len).min(query.len())).map_or(1, |s| s.chars().count().max(1));
+        format!("{query}\n{}{}\n{}", " ".repeat(col), "^".repeat(width), self.message)
     }
 }
 
@@ -123,11 +109,7 @@ pub fn resolve_field(name: &str) -> Option<Field> {
 }
 
 fn err<T>(pos: usize, len: usize, message: impl Into<String>) -> Result<T, QueryError> {
-    Err(QueryError {
-        pos,
-        len,
-        message: message.into(),
-    })
+    Err(QueryError { pos, len, message: message.into() })
 }
 
 /// Reads a quoted string whose opening quote is at `start`; returns its text
@@ -172,11 +154,7 @@ pub fn parse(s: &str) -> Result<Query, QueryError> {
             if text.is_empty() {
                 return err(start, end - start, "empty quoted text");
             }
-            terms.push(Term {
-                negated,
-                kind: TermKind::Text(text),
-                span: (start, end),
-            });
+            terms.push(Term { negated, kind: TermKind::Text(text), span: (start, end) });
             pos = end;
             continue;
         }
@@ -192,18 +170,13 @@ pub fn parse(s: &str) -> Result<Query, QueryError> {
             pos += 1;
         };
         let head = &s[word_start..pos];
-        let field_like =
-            colon.is_some() && head.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        let field_like = colon.is_some() && head.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
         let Some(colon) = colon.filter(|_| field_like) else {
             // A plain word (which may still hold colons further on, like an IPv6 address).
             while pos < s.len() && !bytes[pos].is_ascii_whitespace() {
                 pos += 1;
             }
-            terms.push(Term {
-                negated,
-                kind: TermKind::Fuzzy(s[word_start..pos].to_string()),
-                span: (start, pos),
-            });
+            terms.push(Term { negated, kind: TermKind::Fuzzy(s[word_start..pos].to_string()), span: (start, pos) });
             continue;
         };
         let mut vpos = colon + 1;
@@ -222,11 +195,7 @@ pub fn parse(s: &str) -> Result<Query, QueryError> {
         let span = (start, pos);
         let name = head.to_string();
         if value.is_empty() {
-            return err(
-                start,
-                pos - start,
-                format!("{name}: needs a value (use {name}:* for \"present\")"),
-            );
+            return err(start, pos - start, format!("{name}: needs a value (use {name}:* for \"present\")"));
         }
         let kind = match name.to_ascii_lowercase().as_str() {
             "after" | "before" => {
@@ -234,16 +203,10 @@ pub fn parse(s: &str) -> Result<Query, QueryError> {
                     return err(
                         colon + 1,
                         pos - colon - 1,
-                        format!(
-                            "{value} is not a time: use 2024-03-02, 2024-03-02T12:30 or RFC 3339"
-                        ),
+                        format!("{value} is not a time: use 2024-03-02, 2024-03-02T12:30 or RFC 3339"),
                     );
                 };
-                if name.eq_ignore_ascii_case("after") {
-                    TermKind::After(t)
-                } else {
-                    TermKind::Before(t)
-                }
+                if name.eq_ignore_ascii_case("after") { TermKind::After(t) } else { TermKind::Before(t) }
             }
             _ => {
                 let field = match resolve_field(&name) {
@@ -254,25 +217,15 @@ pub fn parse(s: &str) -> Result<Query, QueryError> {
                             return err(
                                 start,
                                 colon - start,
-                                format!(
-                                    "{name} is not a field or a path like requestParameters.bucketName"
-                                ),
+                                format!("{name} is not a field or a path like requestParameters.bucketName"),
                             );
                         }
                     },
                 };
-                TermKind::Field {
-                    field,
-                    name,
-                    value: Glob::new(&value),
-                }
+                TermKind::Field { field, name, value: Glob::new(&value) }
             }
         };
-        terms.push(Term {
-            negated,
-            kind,
-            span,
-        });
+        terms.push(Term { negated, kind, span });
     }
     Ok(Query { terms })
 }
@@ -282,26 +235,18 @@ mod tests {
     use super::*;
 
     fn kinds(q: &str) -> Vec<(bool, TermKind)> {
-        parse(q)
-            .unwrap()
-            .terms
-            .into_iter()
-            .map(|t| (t.negated, t.kind))
-            .collect()
+        parse(q).unwrap().terms.into_iter().map(|t| (t.negated, t.kind)).collect()
     }
 
     #[test]
     fn parses_each_kind() {
-        let k = kinds(
-            r#"name:Delete* -error:ThrottlingException "i-0abc" alice after:2024-03-02 before:2024-03-02T12:30"#,
-        );
+        let k =
+            kinds(r#"name:Delete* -error:ThrottlingException "i-0abc" alice after:2024-03-02 before:2024-03-02T12:30"#);
         assert_eq!(k.len(), 6);
         assert!(
             matches!(&k[0], (false, TermKind::Field { field: Field::Facets(f), value, .. }) if f == &vec![Facet::Name] && value.text() == "Delete*")
         );
-        assert!(
-            matches!(&k[1], (true, TermKind::Field { field: Field::Facets(f), .. }) if f == &vec![Facet::Error])
-        );
+        assert!(matches!(&k[1], (true, TermKind::Field { field: Field::Facets(f), .. }) if f == &vec![Facet::Error]));
         assert_eq!(k[2], (false, TermKind::Text("i-0abc".into())));
         assert_eq!(k[3], (false, TermKind::Fuzzy("alice".into())));
         assert!(matches!(k[4], (false, TermKind::After(_))));
@@ -310,35 +255,20 @@ mod tests {
 
     #[test]
     fn fields_paths_and_quoted_values() {
-        let k = kinds(
-            r#"requestParameters.bucketName:logs-* agent:"aws-cli/2 Python" account:123 user:bob"#,
-        );
+        let k = kinds(r#"requestParameters.bucketName:logs-* agent:"aws-cli/2 Python" account:123 user:bob"#);
         assert!(matches!(&k[0].1, TermKind::Field { field: Field::Path(p), .. } if p.len() == 2));
-        assert!(
-            matches!(&k[1].1, TermKind::Field { value, .. } if value.text() == "aws-cli/2 Python")
-        );
+        assert!(matches!(&k[1].1, TermKind::Field { value, .. } if value.text() == "aws-cli/2 Python"));
         assert!(matches!(&k[2].1, TermKind::Field { field: Field::Facets(f), .. } if f.len() == 2));
-        assert!(
-            matches!(&k[3].1, TermKind::Field { field: Field::Facets(f), .. } if f == &vec![Facet::Actor])
-        );
+        assert!(matches!(&k[3].1, TermKind::Field { field: Field::Facets(f), .. } if f == &vec![Facet::Actor]));
         // Words that merely hold a colon stay fuzzy words.
-        assert_eq!(
-            kinds("2001:db8::1")[0].1,
-            TermKind::Fuzzy("2001:db8::1".into())
-        );
-        assert_eq!(
-            kinds(r#""say \"hi\"""#)[0].1,
-            TermKind::Text("say \"hi\"".into())
-        );
+        assert_eq!(kinds("2001:db8::1")[0].1, TermKind::Fuzzy("2001:db8::1".into()));
+        assert_eq!(kinds(r#""say \"hi\"""#)[0].1, TermKind::Text("say \"hi\"".into()));
     }
 
     #[test]
     fn errors_point_at_the_term() {
         let e = parse(r#"name:x "open"#).unwrap_err();
-        assert_eq!(
-            (e.pos, e.message.as_str()),
-            (7, "this quote is never closed")
-        );
+        assert_eq!((e.pos, e.message.as_str()), (7, "this quote is never closed"));
         let e = parse("after:yesterday").unwrap_err();
         assert_eq!(e.pos, 6);
         let e = parse("a - b").unwrap_err();

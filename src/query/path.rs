@@ -46,9 +46,7 @@ pub fn any_value(v: &[u8], steps: &[Step], f: &mut impl FnMut(&[u8]) -> bool) ->
         (Step::Key(k), Some(b'{')) => {
             canon::members(v).any(|(key, val)| canon::key_is(key, k) && any_value(val, rest, f))
         }
-        (Step::Index(i), Some(b'[')) => canon::items(v)
-            .nth(*i)
-            .is_some_and(|item| any_value(item, rest, f)),
+        (Step::Index(i), Some(b'[')) => canon::items(v).nth(*i).is_some_and(|item| any_value(item, rest, f)),
         // An array met by a key: look inside each element.
         (Step::Key(_), Some(b'[')) => canon::items(v).any(|item| any_value(item, steps, f)),
         _ => false,
@@ -61,22 +59,9 @@ mod tests {
 
     #[test]
     fn parses_paths() {
-        assert_eq!(
-            parse("a.b"),
-            Some(vec![Step::Key("a".into()), Step::Key("b".into())])
-        );
-        assert_eq!(
-            parse("items[0].id"),
-            Some(vec![
-                Step::Key("items".into()),
-                Step::Index(0),
-                Step::Key("id".into())
-            ])
-        );
-        assert_eq!(
-            parse("a[1][2]"),
-            Some(vec![Step::Key("a".into()), Step::Index(1), Step::Index(2)])
-        );
+        assert_eq!(parse("a.b"), Some(vec![Step::Key("a".into()), Step::Key("b".into())]));
+        assert_eq!(parse("items[0].id"), Some(vec![Step::Key("items".into()), Step::Index(0), Step::Key("id".into())]));
+        assert_eq!(parse("a[1][2]"), Some(vec![Step::Key("a".into()), Step::Index(1), Step::Index(2)]));
         for bad in ["", ".a", "a..b", "a[x]", "a[1", "a[1]b"] {
             assert_eq!(parse(bad), None, "{bad}");
         }

@@ -83,11 +83,7 @@ impl Batch {
         self.values.push(ids);
         self.keys.push(dedupe_key(f));
         let chunk = self.chunks.len() as u32;
-        self.locs.push(BlobLoc {
-            chunk,
-            start: start as u32,
-            len: (end - start) as u32,
-        });
+        self.locs.push(BlobLoc { chunk, start: start as u32, len: (end - start) as u32 });
     }
 }
 
@@ -109,11 +105,7 @@ impl Default for BatchBuilder {
 
 impl BatchBuilder {
     pub fn new() -> Self {
-        Self {
-            raw: Vec::with_capacity(CHUNK_TARGET * 2),
-            batch: Batch::new(),
-            packer: Packer::new(),
-        }
+        Self { raw: Vec::with_capacity(CHUNK_TARGET * 2), batch: Batch::new(), packer: Packer::new() }
     }
 
     pub fn len(&self) -> usize {

@@ -44,23 +44,15 @@ impl Default for Packer {
 
 impl Packer {
     pub fn new() -> Self {
-        Self {
-            zstd: zstd::bulk::Compressor::new(ZSTD_LEVEL).expect("zstd context"),
-        }
+        Self { zstd: zstd::bulk::Compressor::new(ZSTD_LEVEL).expect("zstd context") }
     }
 
     pub fn pack(&mut self, raw: &[u8]) -> Chunk {
         // Compression into memory cannot fail for lack of space; if zstd ever
         // refuses, the chunk is kept uncompressed rather than lost.
         match self.zstd.compress(raw) {
-            Ok(data) if data.len() < raw.len() => Chunk {
-                data: data.into_boxed_slice(),
-                raw_len: raw.len() as u32,
-            },
-            _ => Chunk {
-                data: raw.into(),
-                raw_len: u32::MAX,
-            },
+            Ok(data) if data.len() < raw.len() => Chunk { data: data.into_boxed_slice(), raw_len: raw.len() as u32 },
+            _ => Chunk { data: raw.into(), raw_len: u32::MAX },
         }
     }
 }
@@ -72,9 +64,7 @@ pub struct Unpacker {
 
 impl Default for Unpacker {
     fn default() -> Self {
-        Self {
-            zstd: zstd::bulk::Decompressor::new().ok(),
-        }
+        Self { zstd: zstd::bulk::Decompressor::new().ok() }
     }
 }
 
@@ -88,10 +78,7 @@ impl Unpacker {
             return;
         }
         out.reserve(chunk.raw_len as usize);
-        let ok = self
-            .zstd
-            .as_mut()
-            .is_some_and(|d| d.decompress_to_buffer(&chunk.data, out).is_ok());
+        let ok = self.zstd.as_mut().is_some_and(|d| d.decompress_to_buffer(&chunk.data, out).is_ok());
         if !ok {
             out.clear();
         }
@@ -130,9 +117,7 @@ impl ChunkCache {
             self.tick.push(0);
             self.slots.len() - 1
         } else {
-            (0..self.slots.len())
-                .min_by_key(|&i| self.tick[i])
-                .unwrap_or(0)
+            (0..self.slots.len()).min_by_key(|&i| self.tick[i]).unwrap_or(0)
         };
         self.tick[i] = self.clock;
         let (slot_id, buf) = &mut self.slots[i];

@@ -23,13 +23,7 @@ pub type EventId = u32;
 
 /// The facets whose combination makes an event's summary line (besides its
 /// time and address): fuzzy search scores each distinct combination once.
-pub const SUMMARY_FACETS: [Facet; 5] = [
-    Facet::Source,
-    Facet::Name,
-    Facet::Actor,
-    Facet::Region,
-    Facet::Error,
-];
+pub const SUMMARY_FACETS: [Facet; 5] = [Facet::Source, Facet::Name, Facet::Actor, Facet::Region, Facet::Error];
 
 #[derive(Default)]
 pub struct Store {
@@ -69,10 +63,7 @@ impl Store {
                 for (_, s) in local.iter() {
                     let before = self.dicts[f].len();
                     let id = self.dicts[f].intern(s);
-                    if f == Facet::Actor.index()
-                        && self.dicts[f].len() > before
-                        && s.starts_with(ROOT_PREFIX)
-                    {
+                    if f == Facet::Actor.index() && self.dicts[f].len() > before && s.starts_with(ROOT_PREFIX) {
                         self.root_actors += 1;
                     }
                     m.push(id);
@@ -220,11 +211,7 @@ impl Store {
                 s.push(' ');
             }
             let label = self.label(*f, id);
-            s.push_str(if *f == Facet::Source {
-                short_service(label)
-            } else {
-                label
-            });
+            s.push_str(if *f == Facet::Source { short_service(label) } else { label });
         }
         s
     }
@@ -241,9 +228,7 @@ impl Store {
     pub fn record<'c>(&self, id: EventId, cache: &'c mut ChunkCache) -> &'c [u8] {
         let loc = self.locs[id as usize];
         let chunk = cache.get(loc.chunk, &self.chunks);
-        chunk
-            .get(loc.start as usize..(loc.start + loc.len) as usize)
-            .unwrap_or_default()
+        chunk.get(loc.start as usize..(loc.start + loc.len) as usize).unwrap_or_default()
     }
 
     /// Heap bytes held, by part: (columns, dictionaries, records).

@@ -17,10 +17,7 @@ pub struct StrTable {
 
 impl StrTable {
     pub fn new() -> Self {
-        Self {
-            ends: vec![0],
-            ..Default::default()
-        }
+        Self { ends: vec![0], ..Default::default() }
     }
 
     /// Number of distinct strings.
@@ -48,31 +45,20 @@ impl StrTable {
 
     pub fn lookup(&self, s: &str) -> Option<u32> {
         let h = self.hasher.hash_one(s.as_bytes());
-        self.table
-            .find(h, |&id| self.bytes(id) == s.as_bytes())
-            .copied()
+        self.table.find(h, |&id| self.bytes(id) == s.as_bytes()).copied()
     }
 
     pub fn intern(&mut self, s: &str) -> u32 {
         let h = self.hasher.hash_one(s.as_bytes());
-        let Self {
-            arena,
-            ends,
-            table,
-            hasher,
-        } = self;
-        let found = table.find(h, |&id| {
-            &arena[ends[id as usize - 1]..ends[id as usize]] == s.as_bytes()
-        });
+        let Self { arena, ends, table, hasher } = self;
+        let found = table.find(h, |&id| &arena[ends[id as usize - 1]..ends[id as usize]] == s.as_bytes());
         if let Some(&id) = found {
             return id;
         }
         arena.extend_from_slice(s.as_bytes());
         ends.push(arena.len());
         let id = (ends.len() - 1) as u32;
-        table.insert_unique(h, id, |&id| {
-            hasher.hash_one(&arena[ends[id as usize - 1]..ends[id as usize]])
-        });
+        table.insert_unique(h, id, |&id| hasher.hash_one(&arena[ends[id as usize - 1]..ends[id as usize]]));
         id
     }
 

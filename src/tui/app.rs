@@ -58,16 +58,8 @@ impl Scroll {
     /// Moves the cursor by `delta` within `len` items and keeps it in a
     /// window of `rows`.
     fn moved(self, delta: isize, len: usize, rows: usize) -> Scroll {
-        let cursor = if len == 0 {
-            0
-        } else {
-            (self.cursor as isize + delta).clamp(0, len as isize - 1) as usize
-        };
-        Scroll {
-            cursor,
-            offset: self.offset,
-        }
-        .visible(len, rows)
+        let cursor = if len == 0 { 0 } else { (self.cursor as isize + delta).clamp(0, len as isize - 1) as usize };
+        Scroll { cursor, offset: self.offset }.visible(len, rows)
     }
 
     /// Keeps the cursor in range and on screen.
@@ -164,11 +156,7 @@ impl App {
     /// The event shown at list row `row` (honouring the order).
     pub fn event_at(&self, row: usize) -> Option<EventId> {
         let ids = &self.results.ids;
-        let i = if self.reversed {
-            ids.len().checked_sub(row + 1)?
-        } else {
-            row
-        };
+        let i = if self.reversed { ids.len().checked_sub(row + 1)? } else { row };
         ids.get(i).copied()
     }
 
@@ -183,10 +171,7 @@ impl App {
             Ok(q) => {
                 self.next_request += 1;
                 self.pending = Some(self.next_request);
-                vec![Effect::Search(Request {
-                    id: self.next_request,
-                    query: q,
-                })]
+                vec![Effect::Search(Request { id: self.next_request, query: q })]
             }
             Err(e) => {
                 if let Some(p) = &mut self.prompt {
@@ -243,12 +228,7 @@ impl App {
                     error: None,
                 });
             }
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 let page = match self.focus {
                     Focus::List => list_rows,
                     Focus::Detail => layout::body_rows(areas.detail).saturating_sub(1),
@@ -274,11 +254,7 @@ impl App {
                 self.select_event(keep);
             }
             Action::ToggleTime => {
-                self.time = if self.time == TimeMode::Utc {
-                    TimeMode::Local
-                } else {
-                    TimeMode::Utc
-                };
+                self.time = if self.time == TimeMode::Utc { TimeMode::Local } else { TimeMode::Utc };
             }
             Action::ToggleFacets => {
                 let shown = !self.facets_visible(self.size.0);
@@ -293,11 +269,9 @@ impl App {
             }
             Action::Help => self.overlay = Overlay::Help { scroll: 0 },
             Action::Problems => self.overlay = Overlay::Problems { scroll: 0 },
-            Action::Collapse
-            | Action::Expand
-            | Action::ToggleNode
-            | Action::ExpandAll
-            | Action::CollapseAll => self.tree_action(&action),
+            Action::Collapse | Action::Expand | Action::ToggleNode | Action::ExpandAll | Action::CollapseAll => {
+                self.tree_action(&action)
+            }
             Action::Pivot => return self.pivot(),
             Action::Include | Action::Exclude => return self.facet_term(action == Action::Exclude),
             Action::CopyEvent | Action::CopyValue | Action::CopyPath => return self.copy(&action),
@@ -350,17 +324,11 @@ impl App {
                 true
             }
             Action::CursorLeft => {
-                p.cursor = p.text[..p.cursor]
-                    .char_indices()
-                    .next_back()
-                    .map_or(0, |(i, _)| i);
+                p.cursor = p.text[..p.cursor].char_indices().next_back().map_or(0, |(i, _)| i);
                 false
             }
             Action::CursorRight => {
-                p.cursor = p.text[p.cursor..]
-                    .chars()
-                    .next()
-                    .map_or(p.cursor, |c| p.cursor + c.len_utf8());
+                p.cursor = p.text[p.cursor..].chars().next().map_or(p.cursor, |c| p.cursor + c.len_utf8());
                 false
             }
             Action::CursorHome => {
@@ -462,18 +430,13 @@ impl App {
         }
         let at = panes.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = panes.len();
-        self.focus = panes[if forward {
-            (at + 1) % n
-        } else {
-            (at + n - 1) % n
-        }];
+        self.focus = panes[if forward { (at + 1) % n } else { (at + n - 1) % n }];
     }
 
     fn click(&mut self, areas: &Areas, x: u16, y: u16) {
         // The first row of a pane is its title; the list has a column header too.
         let row_in = |r: Option<Rect>, skip: u16| {
-            r.filter(|_| layout::contains(r, x, y))
-                .and_then(|r| (y >= r.y + skip).then(|| (y - r.y - skip) as usize))
+            r.filter(|_| layout::contains(r, x, y)).and_then(|r| (y >= r.y + skip).then(|| (y - r.y - skip) as usize))
         };
         if let Some(row) = row_in(areas.list, 2) {
             self.focus = Focus::List;
@@ -525,28 +488,16 @@ impl App {
             ids.partition_point(|&i| (s.time(i), i) < key)
         };
         let pos = pos.min(ids.len().saturating_sub(1));
-        self.list.cursor = if self.reversed {
-            ids.len().saturating_sub(pos + 1)
-        } else {
-            pos
-        };
+        self.list.cursor = if self.reversed { ids.len().saturating_sub(pos + 1) } else { pos };
     }
 
     /// After any action: keep scroll positions valid and the detail in step
     /// with the selection.
     fn settle(&mut self) {
         let areas = self.areas();
-        self.list = self
-            .list
-            .visible(self.len(), layout::body_rows(areas.list).saturating_sub(1));
-        self.facets = self
-            .facets
-            .visible(self.facet_rows().len(), layout::body_rows(areas.facets));
-        if self
-            .facet_rows()
-            .get(self.facets.cursor)
-            .is_some_and(|r| r.1.is_none())
-        {
+        self.list = self.list.visible(self.len(), layout::body_rows(areas.list).saturating_sub(1));
+        self.facets = self.facets.visible(self.facet_rows().len(), layout::body_rows(areas.facets));
+        if self.facet_rows().get(self.facets.cursor).is_some_and(|r| r.1.is_none()) {
             self.facets.cursor += 1;
         }
         let want = self.selected();
@@ -563,18 +514,11 @@ impl App {
                     let s = self.store.read().unwrap_or_else(|e| e.into_inner());
                     s.record(event, &mut self.cache).to_vec()
                 };
-                Detail {
-                    event,
-                    tree: Tree::new(json),
-                    scroll: Scroll::default(),
-                }
+                Detail { event, tree: Tree::new(json), scroll: Scroll::default() }
             });
         }
         if let Some(d) = &mut self.detail {
-            d.scroll = d.scroll.visible(
-                d.tree.visible().len(),
-                layout::body_rows(areas.detail).saturating_sub(1),
-            );
+            d.scroll = d.scroll.visible(d.tree.visible().len(), layout::body_rows(areas.detail).saturating_sub(1));
         }
     }
 
@@ -621,26 +565,16 @@ impl App {
             self.status = Some(format!("already in the query: {term}"));
             return vec![];
         }
-        self.query = if self.query.is_empty() {
-            term
-        } else {
-            format!("{} {term}", self.query)
-        };
+        self.query = if self.query.is_empty() { term } else { format!("{} {term}", self.query) };
         self.status = None;
         self.search()
     }
 
     fn facet_term(&mut self, negated: bool) -> Vec<Effect> {
-        let Some((facet, Some((value, _)))) = self.facet_rows().get(self.facets.cursor).copied()
-        else {
+        let Some((facet, Some((value, _)))) = self.facet_rows().get(self.facets.cursor).copied() else {
             return vec![];
         };
-        let label = self
-            .store
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .label(facet, value)
-            .to_string();
+        let label = self.store.read().unwrap_or_else(|e| e.into_inner()).label(facet, value).to_string();
         self.add_term(term(facet.query_field(), &label, negated))
     }
 
@@ -659,13 +593,7 @@ impl App {
             .path(row)
             .split('[')
             .enumerate()
-            .map(|(i, part)| {
-                if i == 0 {
-                    part
-                } else {
-                    part.split_once(']').map_or("", |(_, rest)| rest)
-                }
-            })
+            .map(|(i, part)| if i == 0 { part } else { part.split_once(']').map_or("", |(_, rest)| rest) })
             .collect();
         let value = d.tree.value_text(row);
         if path.contains('"') || path.is_empty() {
@@ -693,11 +621,7 @@ impl App {
                 (json, "event JSON".to_string())
             }
             _ => {
-                let Some(d) = self
-                    .detail
-                    .as_ref()
-                    .filter(|d| self.focus == Focus::Detail && d.event == event)
-                else {
+                let Some(d) = self.detail.as_ref().filter(|d| self.focus == Focus::Detail && d.event == event) else {
                     self.status = Some("open the detail (Enter) to copy a value or a path".into());
                     return vec![];
                 };
@@ -707,10 +631,7 @@ impl App {
                 if *action == Action::CopyPath {
                     (d.tree.path(row), "path".into())
                 } else {
-                    (
-                        d.tree.value_text(row),
-                        format!("value of {}", d.tree.path(row)),
-                    )
+                    (d.tree.value_text(row), format!("value of {}", d.tree.path(row)))
                 }
             }
         };
@@ -746,10 +667,7 @@ mod tests {
     #[test]
     fn terms_quote_what_needs_it() {
         assert_eq!(term("name", "GetObject", false), "name:GetObject");
-        assert_eq!(
-            term("agent", "aws-cli/2 Python", true),
-            "-agent:\"aws-cli/2 Python\""
-        );
+        assert_eq!(term("agent", "aws-cli/2 Python", true), "-agent:\"aws-cli/2 Python\"");
         assert_eq!(term("x", "say \"hi\"", false), "x:\"say \\\"hi\\\"\"");
         assert_eq!(term("x", "", false), "x:\"\"");
         // What is built parses back to the same value.

@@ -19,9 +19,7 @@ pub enum Clip {
 }
 
 fn has_display() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 impl Clip {
@@ -52,10 +50,7 @@ impl Clip {
             },
             Clip::Osc52 => {
                 let seq = osc52(payload);
-                if let Err(e) = terminal
-                    .write_all(seq.as_bytes())
-                    .and_then(|_| terminal.flush())
-                {
+                if let Err(e) = terminal.write_all(seq.as_bytes()).and_then(|_| terminal.flush()) {
                     return format!("copy failed: {e}");
                 }
                 if seq.len() > OSC52_COMMON_LIMIT {
@@ -80,11 +75,7 @@ pub fn base64(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
             if i <= chunk.len() {
@@ -111,14 +102,9 @@ mod tests {
 
     #[test]
     fn base64_matches_the_standard() {
-        for (plain, enc) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foobar", "Zm9vYmFy"),
-            ("zoë", "em/Dqw=="),
-        ] {
+        for (plain, enc) in
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy"), ("zoë", "em/Dqw==")]
+        {
             assert_eq!(base64(plain.as_bytes()), enc);
         }
     }

@@ -7,6 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
+    /// Searched before every other scope, whatever has the focus.
+    Always,
     Global,
     List,
     Detail,
@@ -18,6 +20,7 @@ pub enum Scope {
 impl Scope {
     pub fn title(self) -> &'static str {
         match self {
+            Scope::Always => "Always",
             Scope::Global => "Everywhere",
             Scope::List => "Event list",
             Scope::Detail => "Detail tree",
@@ -35,16 +38,10 @@ pub struct Key {
 }
 
 const fn k(c: char) -> Key {
-    Key {
-        code: KeyCode::Char(c),
-        ctrl: false,
-    }
+    Key { code: KeyCode::Char(c), ctrl: false }
 }
 const fn ctrl(c: char) -> Key {
-    Key {
-        code: KeyCode::Char(c),
-        ctrl: true,
-    }
+    Key { code: KeyCode::Char(c), ctrl: true }
 }
 const fn code(code: KeyCode) -> Key {
     Key { code, ctrl: false }
@@ -69,81 +66,27 @@ pub fn bindings() -> &'static [Binding] {
     static TABLE: std::sync::OnceLock<Vec<Binding>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         vec![
-            bind!(
-                Prompt,
-                [code(Enter)],
-                Action::Submit,
-                "keep the query, back to the list"
-            ),
+            bind!(Always, [ctrl('c')], Action::Quit, "quit, from anywhere"),
+            bind!(Prompt, [code(Enter)], Action::Submit, "keep the query, back to the list"),
             bind!(Prompt, [code(Esc)], Action::Cancel, "cancel the edit"),
-            bind!(
-                Prompt,
-                [code(Backspace)],
-                Action::DeleteBack,
-                "delete before the cursor"
-            ),
-            bind!(
-                Prompt,
-                [code(Delete)],
-                Action::DeleteForward,
-                "delete at the cursor"
-            ),
+            bind!(Prompt, [code(Backspace)], Action::DeleteBack, "delete before the cursor"),
+            bind!(Prompt, [code(Delete)], Action::DeleteForward, "delete at the cursor"),
             bind!(Prompt, [code(Left)], Action::CursorLeft, "move the cursor"),
-            bind!(
-                Prompt,
-                [code(Right)],
-                Action::CursorRight,
-                "move the cursor"
-            ),
-            bind!(
-                Prompt,
-                [code(Home), ctrl('a')],
-                Action::CursorHome,
-                "start of the line"
-            ),
-            bind!(
-                Prompt,
-                [code(End), ctrl('e')],
-                Action::CursorEnd,
-                "end of the line"
-            ),
-            bind!(
-                Prompt,
-                [ctrl('w')],
-                Action::DeleteWord,
-                "delete the word before the cursor"
-            ),
+            bind!(Prompt, [code(Right)], Action::CursorRight, "move the cursor"),
+            bind!(Prompt, [code(Home), ctrl('a')], Action::CursorHome, "start of the line"),
+            bind!(Prompt, [code(End), ctrl('e')], Action::CursorEnd, "end of the line"),
+            bind!(Prompt, [ctrl('w')], Action::DeleteWord, "delete the word before the cursor"),
             bind!(Prompt, [ctrl('u')], Action::ClearLine, "clear the line"),
-            bind!(
-                Overlay,
-                [code(Esc), k('q'), k('?'), k('!')],
-                Action::Back,
-                "close"
-            ),
+            bind!(Overlay, [code(Esc), k('q'), k('?'), k('!')], Action::Back, "close"),
             bind!(Overlay, [code(Down), k('j')], Action::Down, "scroll"),
             bind!(Overlay, [code(Up), k('k')], Action::Up, "scroll"),
-            bind!(
-                Overlay,
-                [code(PageDown), k(' ')],
-                Action::PageDown,
-                "page down"
-            ),
+            bind!(Overlay, [code(PageDown), k(' ')], Action::PageDown, "page down"),
             bind!(Overlay, [code(PageUp)], Action::PageUp, "page up"),
-            bind!(Global, [k('q'), ctrl('c')], Action::Quit, "quit"),
-            bind!(
-                Global,
-                [k('/')],
-                Action::Search,
-                "search (the query language, live as you type)"
-            ),
+            bind!(Global, [k('q')], Action::Quit, "quit"),
+            bind!(Global, [k('/')], Action::Search, "search (the query language, live as you type)"),
             bind!(Global, [code(Down), k('j')], Action::Down, "move down"),
             bind!(Global, [code(Up), k('k')], Action::Up, "move up"),
-            bind!(
-                Global,
-                [code(PageDown), ctrl('d')],
-                Action::PageDown,
-                "page down"
-            ),
+            bind!(Global, [code(PageDown), ctrl('d')], Action::PageDown, "page down"),
             bind!(Global, [code(PageUp), ctrl('u')], Action::PageUp, "page up"),
             bind!(Global, [k('g'), code(Home)], Action::Top, "first"),
             bind!(Global, [k('G'), code(End)], Action::Bottom, "last"),
@@ -151,62 +94,22 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Global, [code(BackTab)], Action::FocusPrev, "previous pane"),
             bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON"),
             bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time"),
-            bind!(
-                Global,
-                [k('o')],
-                Action::ToggleOrder,
-                "oldest / newest first"
-            ),
+            bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first"),
             bind!(Global, [k('F')], Action::ToggleFacets, "show / hide facets"),
-            bind!(
-                Global,
-                [k('!')],
-                Action::Problems,
-                "problems found while loading"
-            ),
+            bind!(Global, [k('!')], Action::Problems, "problems found while loading"),
             bind!(Global, [k('?')], Action::Help, "this help"),
-            bind!(
-                List,
-                [code(Enter), k('l'), code(Right)],
-                Action::OpenDetail,
-                "open the event's detail"
-            ),
+            bind!(List, [code(Enter), k('l'), code(Right)], Action::OpenDetail, "open the event's detail"),
             bind!(Detail, [code(Esc)], Action::Back, "back to the list"),
-            bind!(
-                Detail,
-                [code(Left), k('h')],
-                Action::Collapse,
-                "collapse (or go to the parent)"
-            ),
+            bind!(Detail, [code(Left), k('h')], Action::Collapse, "collapse (or go to the parent)"),
             bind!(Detail, [code(Right), k('l')], Action::Expand, "expand"),
-            bind!(
-                Detail,
-                [k(' '), code(Enter)],
-                Action::ToggleNode,
-                "collapse / expand"
-            ),
+            bind!(Detail, [k(' '), code(Enter)], Action::ToggleNode, "collapse / expand"),
             bind!(Detail, [k('e')], Action::ExpandAll, "expand all"),
             bind!(Detail, [k('c')], Action::CollapseAll, "collapse all"),
-            bind!(
-                Detail,
-                [k('f')],
-                Action::Pivot,
-                "pivot: every event with this value"
-            ),
+            bind!(Detail, [k('f')], Action::Pivot, "pivot: every event with this value"),
             bind!(Detail, [k('Y')], Action::CopyValue, "copy this value"),
             bind!(Detail, [k('p')], Action::CopyPath, "copy this path"),
-            bind!(
-                Facets,
-                [code(Enter)],
-                Action::Include,
-                "add field:value to the query"
-            ),
-            bind!(
-                Facets,
-                [k('x')],
-                Action::Exclude,
-                "add -field:value to the query"
-            ),
+            bind!(Facets, [code(Enter)], Action::Include, "add field:value to the query"),
+            bind!(Facets, [k('x')], Action::Exclude, "add -field:value to the query"),
             bind!(Facets, [code(Esc)], Action::Back, "back to the list"),
         ]
     })
@@ -219,7 +122,7 @@ fn matches(key: &Key, ev: &KeyEvent) -> bool {
 
 /// The action of a key in the given scopes (searched in order), if any.
 pub fn lookup(ev: &KeyEvent, scopes: &[Scope]) -> Option<Action> {
-    for scope in scopes {
+    for scope in std::iter::once(&Scope::Always).chain(scopes) {
         for b in bindings().iter().filter(|b| b.scope == *scope) {
             if b.keys.iter().any(|k| matches(k, ev)) {
                 return Some(b.action.clone());
@@ -228,9 +131,7 @@ pub fn lookup(ev: &KeyEvent, scopes: &[Scope]) -> Option<Action> {
     }
     if scopes.first() == Some(&Scope::Prompt)
         && let KeyCode::Char(c) = ev.code
-        && !ev
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        && !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
     {
         return Some(Action::Insert(c));
     }
@@ -258,35 +159,20 @@ pub fn key_name(key: &Key) -> String {
         KeyCode::BackTab => "Shift-Tab".into(),
         other => format!("{other:?}"),
     };
-    if key.ctrl {
-        format!("Ctrl-{base}")
-    } else {
-        base
-    }
+    if key.ctrl { format!("Ctrl-{base}") } else { base }
 }
 
 /// The help text, by scope: (scope title, [(keys, what they do)]).
 pub fn help() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
-    let order = [
-        Scope::Global,
-        Scope::List,
-        Scope::Detail,
-        Scope::Facets,
-        Scope::Prompt,
-        Scope::Overlay,
-    ];
+    let order =
+        [Scope::Always, Scope::Global, Scope::List, Scope::Detail, Scope::Facets, Scope::Prompt, Scope::Overlay];
     order
         .iter()
         .map(|&s| {
             let rows = bindings()
                 .iter()
                 .filter(|b| b.scope == s)
-                .map(|b| {
-                    (
-                        b.keys.iter().map(key_name).collect::<Vec<_>>().join(" "),
-                        b.help,
-                    )
-                })
+                .map(|b| (b.keys.iter().map(key_name).collect::<Vec<_>>().join(" "), b.help))
                 .collect();
             (s.title(), rows)
         })
@@ -304,41 +190,17 @@ mod tests {
     #[test]
     fn scopes_are_searched_in_order() {
         let enter = key(KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(
-            lookup(&enter, &[Scope::List, Scope::Global]),
-            Some(Action::OpenDetail)
-        );
-        assert_eq!(
-            lookup(&enter, &[Scope::Facets, Scope::Global]),
-            Some(Action::Include)
-        );
-        assert_eq!(
-            lookup(&enter, &[Scope::Detail, Scope::Global]),
-            Some(Action::ToggleNode)
-        );
+        assert_eq!(lookup(&enter, &[Scope::List, Scope::Global]), Some(Action::OpenDetail));
+        assert_eq!(lookup(&enter, &[Scope::Facets, Scope::Global]), Some(Action::Include));
+        assert_eq!(lookup(&enter, &[Scope::Detail, Scope::Global]), Some(Action::ToggleNode));
         let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(lookup(&q, &[Scope::Prompt]), Some(Action::Insert('q')));
-        assert_eq!(
-            lookup(&q, &[Scope::List, Scope::Global]),
-            Some(Action::Quit)
-        );
+        assert_eq!(lookup(&q, &[Scope::List, Scope::Global]), Some(Action::Quit));
         let cc = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(
-            lookup(&cc, &[Scope::Detail, Scope::Global]),
-            Some(Action::Quit)
-        );
+        assert_eq!(lookup(&cc, &[Scope::Detail, Scope::Global]), Some(Action::Quit));
         let big_g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(
-            lookup(&big_g, &[Scope::List, Scope::Global]),
-            Some(Action::Bottom)
-        );
-        assert_eq!(
-            lookup(
-                &key(KeyCode::Char('x'), KeyModifiers::NONE),
-                &[Scope::List, Scope::Global]
-            ),
-            None
-        );
+        assert_eq!(lookup(&big_g, &[Scope::List, Scope::Global]), Some(Action::Bottom));
+        assert_eq!(lookup(&key(KeyCode::Char('x'), KeyModifiers::NONE), &[Scope::List, Scope::Global]), None);
     }
 
     #[test]
@@ -346,9 +208,10 @@ mod tests {
         let h = help();
         let n: usize = h.iter().map(|(_, rows)| rows.len()).sum();
         assert_eq!(n, bindings().len());
-        assert!(h.iter().any(|(_, rows)| {
-            rows.iter()
-                .any(|(k, what)| k == "q Ctrl-c" && *what == "quit")
-        }));
+        assert!(h.iter().any(|(_, rows)| rows.iter().any(|(k, what)| k == "q" && *what == "quit")));
+        let cc = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for scopes in [&[Scope::Prompt][..], &[Scope::Overlay], &[Scope::Detail, Scope::Global]] {
+            assert_eq!(lookup(&cc, scopes), Some(Action::Quit), "Ctrl-C quits in {scopes:?}");
+        }
     }
 }

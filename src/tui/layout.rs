@@ -21,12 +21,7 @@ pub struct Areas {
 }
 
 fn rows(area: Rect, y: u16, h: u16) -> Rect {
-    Rect {
-        x: area.x,
-        y,
-        width: area.width,
-        height: h,
-    }
+    Rect { x: area.x, y, width: area.width, height: h }
 }
 
 pub fn layout(area: Rect, app: &App) -> Areas {
@@ -51,12 +46,7 @@ pub fn layout(area: Rect, app: &App) -> Areas {
         a.histogram = Some(rows(area, top, hist_h));
     }
     let main_y = top + hist_h;
-    let main = Rect {
-        x: area.x,
-        y: main_y,
-        width: w,
-        height: bottom.saturating_sub(main_y),
-    };
+    let main = Rect { x: area.x, y: main_y, width: w, height: bottom.saturating_sub(main_y) };
     if main.height == 0 {
         return a;
     }
@@ -74,23 +64,12 @@ pub fn layout(area: Rect, app: &App) -> Areas {
     if facets_on {
         let fw = (w / 5).clamp(26, 40);
         a.facets = Some(Rect { width: fw, ..main });
-        rest = Rect {
-            x: main.x + fw,
-            width: main.width - fw,
-            ..main
-        };
+        rest = Rect { x: main.x + fw, width: main.width - fw, ..main };
     }
     let list_w = (rest.width * 11 / 20).max(40.min(rest.width));
-    a.list = Some(Rect {
-        width: list_w,
-        ..rest
-    });
+    a.list = Some(Rect { width: list_w, ..rest });
     if rest.width > list_w {
-        a.detail = Some(Rect {
-            x: rest.x + list_w,
-            width: rest.width - list_w,
-            ..rest
-        });
+        a.detail = Some(Rect { x: rest.x + list_w, width: rest.width - list_w, ..rest });
     }
     a
 }

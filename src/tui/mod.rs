@@ -33,9 +33,7 @@ use std::time::{Duration, Instant};
 
 /// Where the bundled sample lives (the explorer opens it without a PATH).
 pub fn sample_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("assets")
-        .join("sample")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets").join("sample")
 }
 
 /// While loading, results are refreshed at most this often.
@@ -49,32 +47,17 @@ enum Msg {
 /// Maps a terminal event to actions, given the state (for key scopes).
 pub fn actions_for(ev: &Event, app: &App) -> Vec<Action> {
     match ev {
-        Event::Key(k) if k.kind != KeyEventKind::Release => {
-            keymap::lookup(k, &app.scopes()).into_iter().collect()
-        }
+        Event::Key(k) if k.kind != KeyEventKind::Release => keymap::lookup(k, &app.scopes()).into_iter().collect(),
         Event::Mouse(m) if app.mouse => match m.kind {
-            MouseEventKind::ScrollDown => vec![Action::ScrollAt {
-                x: m.column,
-                y: m.row,
-                down: true,
-            }],
-            MouseEventKind::ScrollUp => vec![Action::ScrollAt {
-                x: m.column,
-                y: m.row,
-                down: false,
-            }],
-            MouseEventKind::Down(MouseButton::Left) => vec![Action::ClickAt {
-                x: m.column,
-                y: m.row,
-            }],
+            MouseEventKind::ScrollDown => vec![Action::ScrollAt { x: m.column, y: m.row, down: true }],
+            MouseEventKind::ScrollUp => vec![Action::ScrollAt { x: m.column, y: m.row, down: false }],
+            MouseEventKind::Down(MouseButton::Left) => vec![Action::ClickAt { x: m.column, y: m.row }],
             _ => vec![],
         },
         Event::Resize(w, h) => vec![Action::Resize(*w, *h)],
-        Event::Paste(text) if app.prompt.is_some() => text
-            .chars()
-            .filter(|c| !c.is_control())
-            .map(Action::Insert)
-            .collect(),
+        Event::Paste(text) if app.prompt.is_some() => {
+            text.chars().filter(|c| !c.is_control()).map(Action::Insert).collect()
+        }
         _ => vec![],
     }
 }
@@ -100,11 +83,7 @@ fn init_terminal(mouse: bool) -> io::Result<Terminal<CrosstermBackend<Stdout>>> 
     }));
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
-    execute!(
-        out,
-        terminal::EnterAlternateScreen,
-        event::EnableBracketedPaste
-    )?;
+    execute!(out, terminal::EnterAlternateScreen, event::EnableBracketedPaste)?;
     if mouse {
         execute!(out, event::EnableMouseCapture)?;
     }
@@ -143,12 +122,7 @@ pub fn main(args: &ExploreArgs) -> u8 {
 fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
     let store = Arc::new(RwLock::new(Store::new()));
     let progress = Arc::new(Progress::default());
-    loader::spawn(
-        paths,
-        Arc::clone(&store),
-        Arc::clone(&progress),
-        LoadOptions::default(),
-    );
+    loader::spawn(paths, Arc::clone(&store), Arc::clone(&progress), LoadOptions::default());
 
     let theme = theme::Theme::from_env();
     let mut app = App::new(Arc::clone(&store), Arc::clone(&progress), query);
@@ -226,9 +200,7 @@ fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
         }
         // New events were published: refresh the results now and then while loading.
         let generation = progress.generation.load(Relaxed);
-        if generation != seen_generation
-            && (last_refresh.elapsed() >= REFRESH || progress.is_done())
-        {
+        if generation != seen_generation && (last_refresh.elapsed() >= REFRESH || progress.is_done()) {
             seen_generation = generation;
             last_refresh = Instant::now();
             pending.extend(app.search());

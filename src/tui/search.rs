@@ -95,11 +95,7 @@ pub fn execute(store: &RwLock<Store>, req: &Request, cancel: &Cancel) -> Option<
 }
 
 /// The worker: takes the newest request waiting, runs it, sends the result.
-pub fn worker(
-    store: Arc<RwLock<Store>>,
-    requests: Receiver<(Request, Cancel)>,
-    results: Sender<SearchResult>,
-) {
+pub fn worker(store: Arc<RwLock<Store>>, requests: Receiver<(Request, Cancel)>, results: Sender<SearchResult>) {
     while let Ok(mut job) = requests.recv() {
         // Only the newest request matters.
         while let Ok(newer) = requests.try_recv() {

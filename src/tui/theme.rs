@@ -40,15 +40,10 @@ impl Theme {
             header: plain.fg(Color::Black).bg(Color::Cyan),
             title: plain.fg(Color::Cyan),
             title_focused: plain.fg(Color::Yellow).add_modifier(Modifier::BOLD),
-            selected: plain
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
+            selected: plain.fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD),
             selected_unfocused: plain.add_modifier(Modifier::REVERSED),
             error: plain.fg(Color::LightRed),
-            matched: plain
-                .fg(Color::LightYellow)
-                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            matched: plain.fg(Color::LightYellow).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             dim: plain.fg(Color::DarkGray),
             key: plain.fg(Color::LightBlue),
             bar: plain.fg(Color::Green),

@@ -7,18 +7,9 @@ use chrono::{DateTime, Local};
 /// `2024-05-14 08:01:35`, in UTC or local time.
 pub fn show(t: Micros, mode: TimeMode) -> String {
     match mode {
-        TimeMode::Utc => format_utc(t)
-            .replace('T', " ")
-            .trim_end_matches('Z')
-            .to_string(),
-        TimeMode::Local => DateTime::from_timestamp_micros(t).map_or_else(
-            || format_utc(t),
-            |d| {
-                d.with_timezone(&Local)
-                    .format("%Y-%m-%d %H:%M:%S")
-                    .to_string()
-            },
-        ),
+        TimeMode::Utc => format_utc(t).replace('T', " ").trim_end_matches('Z').to_string(),
+        TimeMode::Local => DateTime::from_timestamp_micros(t)
+            .map_or_else(|| format_utc(t), |d| d.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string()),
     }
 }
 

@@ -68,11 +68,7 @@ impl Tree {
                     if let Some((row, _, len)) = stack.pop() {
                         let end = rows.len();
                         rows[row].value.end = i + 1;
-                        rows[row].kind = Kind::Container {
-                            array: c[i] == b']',
-                            len,
-                            end,
-                        };
+                        rows[row].kind = Kind::Container { array: c[i] == b']', len, end };
                     }
                     i += 1;
                     continue;
@@ -87,11 +83,7 @@ impl Tree {
             }
             let (parent, key) = match stack.last_mut() {
                 Some((row, is_object, n)) => {
-                    let key = if *is_object {
-                        Key::Name(pending_key.take().unwrap_or(0..0))
-                    } else {
-                        Key::Index(*n)
-                    };
+                    let key = if *is_object { Key::Name(pending_key.take().unwrap_or(0..0)) } else { Key::Index(*n) };
                     *n += 1;
                     (Some(*row), key)
                 }
@@ -103,24 +95,14 @@ impl Tree {
                 rows.push(Row {
                     depth,
                     key,
-                    kind: Kind::Container {
-                        array: c[i] == b'[',
-                        len: 0,
-                        end: 0,
-                    },
+                    kind: Kind::Container { array: c[i] == b'[', len: 0, end: 0 },
                     value: i..i,
                     parent,
                 });
                 i += 1;
             } else {
                 let end = skip_value(c, i);
-                rows.push(Row {
-                    depth,
-                    key,
-                    kind: Kind::Scalar,
-                    value: i..end,
-                    parent,
-                });
+                rows.push(Row { depth, key, kind: Kind::Scalar, value: i..end, parent });
                 i = end.max(i + 1);
             }
         }
@@ -129,9 +111,9 @@ impl Tree {
         let mut open_branch = vec![false; rows.len()];
         for (i, r) in rows.iter().enumerate() {
             open_branch[i] = match (&r.key, r.parent) {
-                (Key::Name(k), _) if r.depth == 1 => OPEN_AT_START
-                    .iter()
-                    .any(|name| canon::key_is(&json[k.clone()], name)),
+                (Key::Name(k), _) if r.depth == 1 => {
+                    OPEN_AT_START.iter().any(|name| canon::key_is(&json[k.clone()], name))
+                }
                 (_, Some(p)) if r.depth > 1 => open_branch[p],
                 _ => false,
             };
@@ -141,27 +123,14 @@ impl Tree {
             .zip(&open_branch)
             .map(|(r, open)| matches!(r.kind, Kind::Container { .. }) && r.depth > 0 && !open)
             .collect();
-        let mut t = Tree {
-            json,
-            rows,
-            collapsed,
-            visible: Vec::new(),
-        };
+        let mut t = Tree { json, rows, collapsed, visible: Vec::new() };
         t.refresh();
         t
     }
 
     fn refresh(&mut self) {
         self.visible.clear();
-        let mut i = if self
-            .rows
-            .first()
-            .is_some_and(|r| matches!(r.kind, Kind::Container { .. }))
-        {
-            1
-        } else {
-            0
-        };
+        let mut i = if self.rows.first().is_some_and(|r| matches!(r.kind, Kind::Container { .. })) { 1 } else { 0 };
         while i < self.rows.len() {
             self.visible.push(i);
             match self.rows[i].kind {
@@ -181,10 +150,7 @@ impl Tree {
     }
 
     pub fn is_container(&self, row: usize) -> bool {
-        matches!(
-            self.rows.get(row).map(|r| &r.kind),
-            Some(Kind::Container { .. })
-        )
+        matches!(self.rows.get(row).map(|r| &r.kind), Some(Kind::Container { .. }))
     }
 
     pub fn set_collapsed(&mut self, row: usize, collapsed: bool) {
@@ -223,9 +189,8 @@ impl Tree {
         }
         let mut out = String::new();
         for (k, index) in parts.into_iter().rev() {
-            let simple = !k.is_empty()
-                && k.chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '@' || c == ':');
+            let simple =
+                !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '@' || c == ':');
             if index {
                 out.push_str(&k);
             } else if simple {
@@ -251,9 +216,7 @@ impl Tree {
         let raw = self.raw(row);
         match self.rows[row].kind {
             Kind::Container { .. } => pretty(raw),
-            Kind::Scalar => {
-                canon::scalar_text(raw).map_or_else(|| "null".to_string(), |s| s.into_owned())
-            }
+            Kind::Scalar => canon::scalar_text(raw).map_or_else(|| "null".to_string(), |s| s.into_owned()),
         }
     }
 
@@ -284,13 +247,7 @@ mod tests {
     fn shown(t: &Tree) -> Vec<String> {
         t.visible()
             .iter()
-            .map(|&r| {
-                format!(
-                    "{}{}",
-                    "  ".repeat(t.rows[r].depth as usize - 1),
-                    t.key_text(r).unwrap()
-                )
-            })
+            .map(|&r| format!("{}{}", "  ".repeat(t.rows[r].depth as usize - 1), t.key_text(r).unwrap()))
             .collect()
     }
 
@@ -321,51 +278,21 @@ mod tests {
     fn paths_values_and_toggles() {
         let mut t = Tree::new(REC.as_bytes().to_vec());
         let image = t.visible()[8];
-        assert_eq!(
-            t.path(image),
-            "requestParameters.instancesSet.items[1].imageId"
-        );
+        assert_eq!(t.path(image), "requestParameters.instancesSet.items[1].imageId");
         assert_eq!(t.value_text(image), "ami-2");
         let odd = t.visible()[9];
         assert_eq!(t.path(odd), r#"requestParameters["odd key"]"#);
         let uid = t.visible()[1];
-        assert_eq!(
-            t.value_text(uid),
-            "{\n  \"type\": \"IAMUser\",\n  \"userName\": \"bob\"\n}"
-        );
-        assert!(matches!(
-            t.rows[uid].kind,
-            Kind::Container {
-                len: 2,
-                array: false,
-                ..
-            }
-        ));
+        assert_eq!(t.value_text(uid), "{\n  \"type\": \"IAMUser\",\n  \"userName\": \"bob\"\n}");
+        assert!(matches!(t.rows[uid].kind, Kind::Container { len: 2, array: false, .. }));
         t.set_collapsed(uid, false);
         assert_eq!(t.visible().len(), 14);
         t.set_all(true);
-        assert_eq!(
-            shown(&t),
-            [
-                "eventName",
-                "userIdentity",
-                "requestParameters",
-                "responseElements",
-                "resources"
-            ]
-        );
-        assert_eq!(
-            t.position_of(image),
-            2,
-            "a hidden row maps to its visible ancestor"
-        );
+        assert_eq!(shown(&t), ["eventName", "userIdentity", "requestParameters", "responseElements", "resources"]);
+        assert_eq!(t.position_of(image), 2, "a hidden row maps to its visible ancestor");
         t.set_all(false);
         assert_eq!(t.visible().len(), 16);
-        let resp = *t
-            .visible()
-            .iter()
-            .find(|&&r| t.path(r) == "responseElements")
-            .unwrap();
+        let resp = *t.visible().iter().find(|&&r| t.path(r) == "responseElements").unwrap();
         assert_eq!(t.value_text(resp), "null");
     }
 

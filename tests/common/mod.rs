@@ -15,11 +15,7 @@ pub fn bin() -> Command {
 }
 
 pub fn run(args: &[&str]) -> Output {
-    bin()
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run trailscope")
+    bin().args(args).stdin(Stdio::null()).output().expect("run trailscope")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -46,10 +42,7 @@ pub fn shared(test: &str) -> Option<PathBuf> {
         return Some(dir.canonicalize().unwrap_or(dir));
     }
     if std::env::var("TRAILSCOPE_REQUIRE_SHARED").as_deref() == Ok("1") {
-        panic!(
-            "{test}: ../shared is required (TRAILSCOPE_REQUIRE_SHARED=1) but {} is missing",
-            dir.display()
-        );
+        panic!("{test}: ../shared is required (TRAILSCOPE_REQUIRE_SHARED=1) but {} is missing", dir.display());
     }
     eprintln!("SKIPPED {test}: ../shared not found beside the repository");
     None
@@ -80,11 +73,7 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p)
-            } else {
-                out.push(p)
-            }
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
         }
     }
     out.sort();
@@ -96,9 +85,7 @@ pub fn read_decoded(p: &Path) -> Vec<u8> {
     let raw = std::fs::read(p).unwrap();
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .unwrap();
+        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
         out
     } else {
         raw
@@ -127,9 +114,7 @@ pub fn reference_records(p: &Path) -> Vec<Value> {
 pub fn reference_tree(dir: &Path) -> Vec<Value> {
     files(dir)
         .iter()
-        .filter(|p| {
-            trailscope::loader::walk::is_log_name(&p.file_name().unwrap().to_string_lossy())
-        })
+        .filter(|p| trailscope::loader::walk::is_log_name(&p.file_name().unwrap().to_string_lossy()))
         .filter(|p| !p.components().any(|c| c.as_os_str() == "CloudTrail-Digest"))
         .flat_map(|p| reference_records(p))
         .collect()
@@ -140,11 +125,6 @@ pub fn stats_json(args: &[&str]) -> Value {
     let mut all = vec!["stats", "--json"];
     all.extend_from_slice(args);
     let o = run(&all);
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stats --json output is JSON ({e}): {}\n{}",
-            stdout(&o),
-            stderr(&o)
-        )
-    })
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stats --json output is JSON ({e}): {}\n{}", stdout(&o), stderr(&o)))
 }

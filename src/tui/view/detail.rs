@@ -38,29 +38,19 @@ pub fn preview(raw: &[u8], cells: usize) -> String {
 
 fn summary(tree: &Tree, row: usize) -> String {
     match tree.rows[row].kind {
-        Kind::Container {
-            array: true, len, ..
-        } => format!("[{len} item{}]", if len == 1 { "" } else { "s" }),
-        Kind::Container {
-            array: false, len, ..
-        } => format!("{{{len} key{}}}", if len == 1 { "" } else { "s" }),
+        Kind::Container { array: true, len, .. } => format!("[{len} item{}]", if len == 1 { "" } else { "s" }),
+        Kind::Container { array: false, len, .. } => format!("{{{len} key{}}}", if len == 1 { "" } else { "s" }),
         Kind::Scalar => String::new(),
     }
 }
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
-    let block = Block::default()
-        .borders(Borders::LEFT)
-        .border_style(theme.dim);
+    let block = Block::default().borders(Borders::LEFT).border_style(theme.dim);
     let inner = block.inner(r);
     f.render_widget(block, r);
     let focused = app.focus == Focus::Detail;
     let w = inner.width as usize;
-    let title_style = if focused {
-        theme.title_focused
-    } else {
-        theme.title
-    };
+    let title_style = if focused { theme.title_focused } else { theme.title };
     let Some(d) = &app.detail else {
         f.render_widget(Paragraph::new(fitted("DETAIL", w, title_style)), inner);
         return;
@@ -69,23 +59,14 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
         let s = app.store.read().unwrap_or_else(|e| e.into_inner());
         format!(
             "{} · {}",
-            s.label(
-                crate::model::facet::Facet::Name,
-                s.value_id(d.event, crate::model::facet::Facet::Name)
-            ),
+            s.label(crate::model::facet::Facet::Name, s.value_id(d.event, crate::model::facet::Facet::Name)),
             super::super::timefmt::show(s.time(d.event), app.time)
         )
     };
     let mut lines = vec![fitted(&format!("DETAIL  {name}"), w, title_style)];
     let t = &d.tree;
     let rows = (inner.height as usize).saturating_sub(1);
-    for (pos, &row) in t
-        .visible()
-        .iter()
-        .enumerate()
-        .skip(d.scroll.offset)
-        .take(rows)
-    {
+    for (pos, &row) in t.visible().iter().enumerate().skip(d.scroll.offset).take(rows) {
         let selected = pos == d.scroll.cursor;
         let base = match (selected, focused) {
             (true, true) => theme.selected,
@@ -99,10 +80,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
             Kind::Container { .. } => "▾ ",
             Kind::Scalar => "  ",
         };
-        let key = t
-            .key_text(row)
-            .map(|k| visible(&k).into_owned())
-            .unwrap_or_default();
+        let key = t.key_text(row).map(|k| visible(&k).into_owned()).unwrap_or_default();
         let mut spans = vec![
             Span::styled(format!("{indent}{marker}"), base.patch(theme.dim)),
             Span::styled(key.clone(), base.patch(theme.key)),

@@ -11,43 +11,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
-    let block = Block::default()
-        .borders(Borders::RIGHT)
-        .border_style(theme.dim);
+    let block = Block::default().borders(Borders::RIGHT).border_style(theme.dim);
     let inner = block.inner(r);
     f.render_widget(block, r);
     let focused = app.focus == Focus::Facets;
     let w = inner.width as usize;
-    let mut lines = vec![fitted(
-        "FACETS  Enter add · x exclude",
-        w,
-        if focused {
-            theme.title_focused
-        } else {
-            theme.title
-        },
-    )];
+    let mut lines =
+        vec![fitted("FACETS  Enter add · x exclude", w, if focused { theme.title_focused } else { theme.title })];
     let rows = app.facet_rows();
     let store = app.store.read().unwrap_or_else(|e| e.into_inner());
-    let distinct = |facet| {
-        app.results
-            .facets
-            .iter()
-            .find(|c| c.facet == Some(facet))
-            .map_or(0, |c| c.distinct)
-    };
-    for (i, (facet, value)) in rows
-        .iter()
-        .enumerate()
-        .skip(app.facets.offset)
-        .take((inner.height as usize).saturating_sub(1))
+    let distinct = |facet| app.results.facets.iter().find(|c| c.facet == Some(facet)).map_or(0, |c| c.distinct);
+    for (i, (facet, value)) in
+        rows.iter().enumerate().skip(app.facets.offset).take((inner.height as usize).saturating_sub(1))
     {
         match value {
-            None => lines.push(fitted(
-                &format!("{} ({})", facet.label(), distinct(*facet)),
-                w,
-                theme.key,
-            )),
+            None => lines.push(fitted(&format!("{} ({})", facet.label(), distinct(*facet)), w, theme.key)),
             Some((v, n)) => {
                 let style = match (i == app.facets.cursor, focused) {
                     (true, true) => theme.selected,
@@ -56,13 +34,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
                 };
                 let count = format!("{:>7} ", super::header::thousands(*n as u64));
                 let mut spans = vec![Span::styled(count.clone(), style.patch(theme.dim))];
-                spans.extend(cell(
-                    &visible(store.label(*facet, *v)),
-                    w.saturating_sub(count.len()),
-                    &[],
-                    style,
-                    style,
-                ));
+                spans.extend(cell(&visible(store.label(*facet, *v)), w.saturating_sub(count.len()), &[], style, style));
                 lines.push(Line::from(spans));
             }
         }

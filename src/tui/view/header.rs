@@ -25,17 +25,9 @@ pub fn thousands(n: u64) -> String {
 pub fn header(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     let p = &app.progress;
     let problems = p.problem_count.load(Relaxed);
-    let files = if p.is_done() {
-        p.files_read()
-    } else {
-        p.files_done.load(Relaxed)
-    };
+    let files = if p.is_done() { p.files_read() } else { p.files_done.load(Relaxed) };
     let mut parts = vec![
-        format!(
-            " trailscope  {} of {} events",
-            thousands(app.len() as u64),
-            thousands(app.results.searched as u64)
-        ),
+        format!(" trailscope  {} of {} events", thousands(app.len() as u64), thousands(app.results.searched as u64)),
         format!("{} files", thousands(files)),
     ];
     if !p.is_done() {
@@ -54,17 +46,11 @@ pub fn header(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     }
     let mut spans = vec![Span::styled(parts.join(" · "), theme.header)];
     if problems > 0 {
-        spans.push(Span::styled(
-            format!(" · {} problems (!)", thousands(problems)),
-            theme.header.patch(theme.warn),
-        ));
+        spans.push(Span::styled(format!(" · {} problems (!)", thousands(problems)), theme.header.patch(theme.warn)));
     }
     let dup = app.store.read().map(|s| s.duplicates()).unwrap_or(0);
     if dup > 0 {
-        spans.push(Span::styled(
-            format!(" · {} duplicates dropped", thousands(dup)),
-            theme.header,
-        ));
+        spans.push(Span::styled(format!(" · {} duplicates dropped", thousands(dup)), theme.header));
     }
     let right = format!(" {} · ? help ", timefmt::zone(app.time));
     let used: usize = spans.iter().map(|s| s.width()).sum();
@@ -82,31 +68,18 @@ pub fn query_line(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
         Some(p) => (p.text.as_str(), true),
         None => (app.query.as_str(), false),
     };
-    let mut spans = vec![Span::styled(
-        "/ ",
-        if editing {
-            theme.title_focused
-        } else {
-            theme.dim
-        },
-    )];
+    let mut spans = vec![Span::styled("/ ", if editing { theme.title_focused } else { theme.dim })];
     if text.is_empty() && !editing {
         spans.push(Span::styled("all events · press / to search", theme.dim));
     } else {
         spans.push(Span::raw(visible(text).into_owned()));
     }
     if let Some(e) = app.prompt.as_ref().and_then(|p| p.error.as_ref()) {
-        spans.push(Span::styled(
-            format!("   ✗ {}", visible(&e.message)),
-            theme.error,
-        ));
+        spans.push(Span::styled(format!("   ✗ {}", visible(&e.message)), theme.error));
     } else if app.pending.is_some() {
         spans.push(Span::styled("   searching…", theme.dim));
     } else if !app.query.is_empty() || editing {
-        spans.push(Span::styled(
-            format!("   {} ms", app.results.elapsed.as_millis()),
-            theme.dim,
-        ));
+        spans.push(Span::styled(format!("   {} ms", app.results.elapsed.as_millis()), theme.dim));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
     if let Some(p) = &app.prompt {
@@ -128,26 +101,18 @@ pub fn footer(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
                 ("Enter", "keep"),
                 ("Esc", "cancel"),
                 ("Ctrl-u", "clear"),
-                (
-                    "",
-                    "name:Delete*  -error:*  \"text\"  after:2024-03-02  alice",
-                ),
+                ("", "name:Delete*  -error:*  \"text\"  after:2024-03-02  alice"),
             ],
         )
     } else {
         match app.focus {
             Focus::Detail => {
                 // The path of the node first: on a narrow screen it matters more than the hints.
-                let path = app.detail.as_ref().and_then(|d| {
-                    d.tree
-                        .visible()
-                        .get(d.scroll.cursor)
-                        .map(|&row| d.tree.path(row))
-                });
-                let mut spans = vec![Span::styled(
-                    format!(" {} ", visible(&path.unwrap_or_default())),
-                    theme.title,
-                )];
+                let path = app
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.tree.visible().get(d.scroll.cursor).map(|&row| d.tree.path(row)));
+                let mut spans = vec![Span::styled(format!(" {} ", visible(&path.unwrap_or_default())), theme.title)];
                 spans.extend(
                     hints(
                         theme,
@@ -164,15 +129,9 @@ pub fn footer(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
                 );
                 Line::from(spans)
             }
-            Focus::Facets => hints(
-                theme,
-                &[
-                    ("Enter", "add field:value"),
-                    ("x", "exclude"),
-                    ("Tab", "next pane"),
-                    ("Esc", "back"),
-                ],
-            ),
+            Focus::Facets => {
+                hints(theme, &[("Enter", "add field:value"), ("x", "exclude"), ("Tab", "next pane"), ("Esc", "back")])
+            }
             Focus::List => hints(
                 theme,
                 &[

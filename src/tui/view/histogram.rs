@@ -19,11 +19,7 @@ pub fn columns(h: &Histogram, width: usize) -> Vec<u32> {
     }
     let n = h.bins.len();
     (0..width)
-        .map(|c| {
-            h.bins[c * n / width..((c + 1) * n / width).max(c * n / width + 1).min(n)]
-                .iter()
-                .sum()
-        })
+        .map(|c| h.bins[c * n / width..((c + 1) * n / width).max(c * n / width + 1).min(n)].iter().sum())
         .collect()
 }
 
@@ -31,23 +27,12 @@ pub fn columns(h: &Histogram, width: usize) -> Vec<u32> {
 pub fn bars(cols: &[u32], rows: usize) -> Vec<String> {
     let max = cols.iter().copied().max().unwrap_or(0).max(1) as u64;
     let steps = rows as u64 * 8;
-    let heights: Vec<u64> = cols
-        .iter()
-        .map(|&c| {
-            if c == 0 {
-                0
-            } else {
-                (c as u64 * steps).div_ceil(max).max(1)
-            }
-        })
-        .collect();
+    let heights: Vec<u64> =
+        cols.iter().map(|&c| if c == 0 { 0 } else { (c as u64 * steps).div_ceil(max).max(1) }).collect();
     (0..rows)
         .map(|line| {
             let floor = (rows - 1 - line) as u64 * 8;
-            heights
-                .iter()
-                .map(|&h| LEVELS[h.saturating_sub(floor).min(8) as usize])
-                .collect()
+            heights.iter().map(|&h| LEVELS[h.saturating_sub(floor).min(8) as usize]).collect()
         })
         .collect()
 }
@@ -67,30 +52,17 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     let width = r.width as usize;
     let bar_rows = if r.height >= 3 { 2 } else { r.height as usize };
     let cols = columns(h, width);
-    let mut lines: Vec<Line> = bars(&cols, bar_rows)
-        .into_iter()
-        .map(|s| Line::from(Span::styled(s, theme.bar)))
-        .collect();
+    let mut lines: Vec<Line> =
+        bars(&cols, bar_rows).into_iter().map(|s| Line::from(Span::styled(s, theme.bar))).collect();
     if r.height >= 3 {
         let axis = if h.bins.is_empty() {
             String::new()
         } else {
-            let (a, b) = (
-                timefmt::show(h.start, app.time),
-                timefmt::show(h.end, app.time),
-            );
+            let (a, b) = (timefmt::show(h.start, app.time), timefmt::show(h.end, app.time));
             let peak = cols.iter().max().copied().unwrap_or(0);
-            let mid = format!(
-                " {} · peak {} per column ",
-                span_text(h.end - h.start),
-                peak
-            );
+            let mid = format!(" {} · peak {} per column ", span_text(h.end - h.start), peak);
             let fill = width.saturating_sub(a.len() + b.len() + mid.chars().count());
-            format!(
-                "{a}{}{mid}{}{b}",
-                "─".repeat(fill / 2),
-                "─".repeat(fill - fill / 2)
-            )
+            format!("{a}{}{mid}{}{b}", "─".repeat(fill / 2), "─".repeat(fill - fill / 2))
         };
         lines.push(Line::from(Span::styled(axis, theme.dim)));
     }
@@ -103,17 +75,9 @@ mod tests {
 
     #[test]
     fn merges_bins_and_scales_bars() {
-        let h = Histogram {
-            start: 0,
-            end: 10,
-            bins: vec![1, 0, 0, 0, 4, 4, 0, 8],
-        };
+        let h = Histogram { start: 0, end: 10, bins: vec![1, 0, 0, 0, 4, 4, 0, 8] };
         assert_eq!(columns(&h, 4), vec![1, 0, 8, 8]);
-        assert_eq!(
-            columns(&h, 16).iter().sum::<u32>(),
-            34,
-            "each bin lands somewhere"
-        );
+        assert_eq!(columns(&h, 16).iter().sum::<u32>(), 34, "each bin lands somewhere");
         let b = bars(&[0, 1, 8, 16], 2);
         assert_eq!(b, vec!["   █", " ▁██"], "half the peak fills the lower row");
         assert_eq!(bars(&[0, 1, 4, 16], 2), vec!["   █", " ▁▄█"]);

@@ -67,29 +67,12 @@ pub fn columns(width: usize) -> Vec<Col> {
     }
     name_w += spare;
     let width_of = |f: Facet| chosen.iter().position(|c| c.0 == f).map(|i| widths[i]);
-    let mut cols = vec![Col {
-        facet: None,
-        width: TIME_W.min(width),
-    }];
+    let mut cols = vec![Col { facet: None, width: TIME_W.min(width) }];
     // Display order: time, service, event, actor, source IP, region, error.
-    for f in [
-        Facet::Source,
-        Facet::Name,
-        Facet::Actor,
-        Facet::Ip,
-        Facet::Region,
-        Facet::Error,
-    ] {
-        let w = if f == Facet::Name {
-            Some(name_w)
-        } else {
-            width_of(f)
-        };
+    for f in [Facet::Source, Facet::Name, Facet::Actor, Facet::Ip, Facet::Region, Facet::Error] {
+        let w = if f == Facet::Name { Some(name_w) } else { width_of(f) };
         if let Some(w) = w {
-            cols.push(Col {
-                facet: Some(f),
-                width: w,
-            });
+            cols.push(Col { facet: Some(f), width: w });
         }
     }
     cols
@@ -106,11 +89,7 @@ fn title(f: Facet) -> &'static str {
 /// The text of a column for an event, as shown.
 fn text(store: &Store, id: EventId, f: Facet) -> &str {
     let label = store.label(f, store.value_id(id, f));
-    if f == Facet::Source {
-        short_service(label)
-    } else {
-        label
-    }
+    if f == Facet::Source { short_service(label) } else { label }
 }
 
 /// Characters matched by the fuzzy words, per column (char indices).
@@ -120,11 +99,7 @@ fn marks(store: &Store, id: EventId, words: &[FuzzyWord], f: Facet) -> Vec<usize
     }
     if f == Facet::Ip {
         let ip = text(store, id, f);
-        return words
-            .iter()
-            .filter_map(|w| w.indices(ip))
-            .flatten()
-            .collect();
+        return words.iter().filter_map(|w| w.indices(ip)).flatten().collect();
     }
     let Some(pos) = SUMMARY_FACETS.iter().position(|&s| s == f) else {
         return vec![];
@@ -167,27 +142,18 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
             &t.to_uppercase(),
             c.width,
             &[],
-            if focused {
-                theme.title_focused
-            } else {
-                theme.title
-            },
+            if focused { theme.title_focused } else { theme.title },
             theme.title,
         ));
         head.push(Span::raw(" "));
     }
     lines.push(Line::from(head));
     let store = app.store.read().unwrap_or_else(|e| e.into_inner());
-    let words: Vec<FuzzyWord> = crate::query::parse(&app.query)
-        .map(|q| q.fuzzy_words().map(FuzzyWord::new).collect())
-        .unwrap_or_default();
+    let words: Vec<FuzzyWord> =
+        crate::query::parse(&app.query).map(|q| q.fuzzy_words().map(FuzzyWord::new).collect()).unwrap_or_default();
     let rows = (r.height as usize).saturating_sub(1);
     if app.is_empty() {
-        let msg = if !app.progress.is_done() && app.results.searched == 0 {
-            "loading…"
-        } else {
-            "no events match"
-        };
+        let msg = if !app.progress.is_done() && app.results.searched == 0 { "loading…" } else { "no events match" };
         lines.push(Line::from(Span::styled(format!("  {msg}"), theme.dim)));
     }
     for row in app.list.offset..(app.list.offset + rows).min(app.len()) {
@@ -212,16 +178,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
                     let raw = text(&store, id, fc);
                     let shown = visible(raw);
                     // Marks index the raw text; escapes shift characters, so they only apply to clean text.
-                    let m = if shown.len() == raw.len() {
-                        marks(&store, id, &words, fc)
-                    } else {
-                        vec![]
-                    };
-                    let style = if fc == Facet::Error {
-                        base.patch(theme.error)
-                    } else {
-                        base
-                    };
+                    let m = if shown.len() == raw.len() { marks(&store, id, &words, fc) } else { vec![] };
+                    let style = if fc == Facet::Error { base.patch(theme.error) } else { base };
                     spans.extend(cell(&shown, c.width, &m, style, style.patch(theme.matched)));
                 }
             }
@@ -238,26 +196,10 @@ mod tests {
 
     #[test]
     fn columns_drop_by_priority() {
-        let names = |w| {
-            columns(w)
-                .iter()
-                .map(|c| c.facet.map_or("time", |f| f.label()))
-                .collect::<Vec<_>>()
-        };
+        let names = |w| columns(w).iter().map(|c| c.facet.map_or("time", |f| f.label())).collect::<Vec<_>>();
         assert_eq!(names(40), ["time", "event"]);
         assert_eq!(names(80), ["time", "service", "event", "actor", "error"]);
-        assert_eq!(
-            names(160),
-            [
-                "time",
-                "service",
-                "event",
-                "actor",
-                "source IP",
-                "region",
-                "error"
-            ]
-        );
+        assert_eq!(names(160), ["time", "service", "event", "actor", "source IP", "region", "error"]);
         for w in [0, 10, 40, 80, 120, 300] {
             let total: usize = columns(w).iter().map(|c| c.width + 1).sum();
             assert!(total <= w.max(TIME_W + 16), "{w}: {total}");

@@ -41,13 +41,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
 
 /// Spans for `text` (already made visible) cut or padded to `width` cells,
 /// with the characters at `marks` (char indices) in `mark` style.
-pub fn cell(
-    text: &str,
-    width: usize,
-    marks: &[usize],
-    base: Style,
-    mark: Style,
-) -> Vec<Span<'static>> {
+pub fn cell(text: &str, width: usize, marks: &[usize], base: Style, mark: Style) -> Vec<Span<'static>> {
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut run = String::new();
     let mut run_marked = false;
@@ -61,10 +55,7 @@ pub fn cell(
         }
         let marked = marks.contains(&i);
         if marked != run_marked && !run.is_empty() {
-            spans.push(Span::styled(
-                std::mem::take(&mut run),
-                if run_marked { mark } else { base },
-            ));
+            spans.push(Span::styled(std::mem::take(&mut run), if run_marked { mark } else { base }));
         }
         run_marked = marked;
         run.push(c);
@@ -85,11 +76,5 @@ pub fn cell(
 
 /// A line of `text`, made visible and fitted to `width`.
 pub fn fitted(text: &str, width: usize, style: Style) -> Line<'static> {
-    Line::from(cell(
-        &crate::sanitize::visible(text),
-        width,
-        &[],
-        style,
-        style,
-    ))
+    Line::from(cell(&crate::sanitize::visible(text), width, &[], style, style))
 }

@@ -13,12 +13,7 @@ fn frame_area(f: &Frame) -> Rect {
     let a = f.area();
     let w = a.width.saturating_sub(4).min(100);
     let h = a.height.saturating_sub(2);
-    Rect {
-        x: a.x + (a.width - w) / 2,
-        y: a.y + (a.height - h) / 2,
-        width: w,
-        height: h,
-    }
+    Rect { x: a.x + (a.width - w) / 2, y: a.y + (a.height - h) / 2, width: w, height: h }
 }
 
 fn show(f: &mut Frame, theme: &Theme, title: &str, lines: Vec<Line<'static>>, scroll: usize) {
@@ -35,11 +30,7 @@ fn show(f: &mut Frame, theme: &Theme, title: &str, lines: Vec<Line<'static>>, sc
     let inner = block.inner(r);
     f.render_widget(block, r);
     let max = lines.len().saturating_sub(inner.height as usize);
-    let lines: Vec<Line> = lines
-        .into_iter()
-        .skip(scroll.min(max))
-        .take(inner.height as usize)
-        .collect();
+    let lines: Vec<Line> = lines.into_iter().skip(scroll.min(max)).take(inner.height as usize).collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -50,22 +41,13 @@ pub fn help(f: &mut Frame, theme: &Theme, scroll: usize) {
         lines.push(fitted(scope, w, theme.title_focused));
         for (keys, what) in rows {
             let mut l = fitted(&format!("  {keys:<22}"), 24.min(w), theme.key);
-            l.spans
-                .extend(fitted(what, w.saturating_sub(24), ratatui::style::Style::new()).spans);
+            l.spans.extend(fitted(what, w.saturating_sub(24), ratatui::style::Style::new()).spans);
             lines.push(l);
         }
         lines.push(Line::default());
     }
-    lines.push(fitted(
-        "Query language: name:Delete*  -error:*  actor:Admin/*  ip:203.0.113.9",
-        w,
-        theme.dim,
-    ));
-    lines.push(fitted(
-        "  requestParameters.bucketName:logs-*  after:2024-03-02  \"quoted text\"  fuzzy",
-        w,
-        theme.dim,
-    ));
+    lines.push(fitted("Query language: name:Delete*  -error:*  actor:Admin/*  ip:203.0.113.9", w, theme.dim));
+    lines.push(fitted("  requestParameters.bucketName:logs-*  after:2024-03-02  \"quoted text\"  fuzzy", w, theme.dim));
     show(f, theme, " help · Esc closes ", lines, scroll);
 }
 
@@ -74,22 +56,12 @@ pub fn problems(f: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
     let problems = app.progress.problems();
     let mut lines = Vec::new();
     if problems.is_empty() {
-        lines.push(fitted(
-            "No problems: every file and record was read.",
-            w,
-            theme.dim,
-        ));
+        lines.push(fitted("No problems: every file and record was read.", w, theme.dim));
     }
     for p in &problems {
         let place = p.place.map(|pl| format!(" ({pl})")).unwrap_or_default();
         lines.push(fitted(&format!("{}{place}", p.path), w, theme.key));
         lines.push(fitted(&format!("  {}", p.message), w, theme.error));
     }
-    show(
-        f,
-        theme,
-        &format!(" {} problems · Esc closes ", problems.len()),
-        lines,
-        scroll,
-    );
+    show(f, theme, &format!(" {} problems · Esc closes ", problems.len()), lines, scroll);
 }

@@ -1,0 +1,152 @@
+//! Whole screens as insta snapshots on ratatui's TestBackend (text only; the
+//! colours are checked by the state tests' selection and by NO_COLOR mode).
+
+mod common;
+use common::tui::Harness;
+use common::*;
+use crossterm::event::KeyCode;
+use serde_json::json;
+use std::path::PathBuf;
+
+const SMALL: (u16, u16) = (80, 24);
+const LARGE: (u16, u16) = (160, 48);
+
+fn both(name: &str, mut make: impl FnMut((u16, u16)) -> Harness) {
+    for size in [SMALL, LARGE] {
+        let h = make(size);
+        let screen = h.screen();
+        assert!(!screen.chars().any(|c| c.is_control() && c != '\n'), "{name}: a control character reached the screen");
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen);
+    }
+}
+
+#[test]
+fn sample_loaded() {
+    both("sample", Harness::sample);
+}
+
+#[test]
+fn sample_searched_with_detail() {
+    both("search_detail", |size| {
+        let mut h = Harness::new(&[sample()], size, "bob name:Create*");
+        h.key(KeyCode::Enter);
+        h
+    });
+}
+
+#[test]
+fn empty_results() {
+    both("empty", |size| Harness::new(&[sample()], size, "zzzz-no-such-thing"));
+}
+
+#[test]
+fn prompt_with_an_error() {
+    both("prompt_error", |size| {
+        let mut h = Harness::sample(size);
+        h.key(KeyCode::Char('/')).keys("name:Get* after:tomorrow");
+        h
+    });
+}
+
+fn problem_files() -> PathBuf {
+    // A path relative to the package (tests run there), so the screen is the same on every machine.
+    let dir = PathBuf::from("target/test-fixtures/screen-problems");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = json!({"eventTime": "2024-01-02T03:04:05Z", "eventName": "GetObject", "eventSource": "s3.amazonaws.com", "eventID": "g1"});
+    std::fs::write(dir.join("good.json"), json!({"Records": [good, 7, {"eventTime": "soon"}]}).to_string()).unwrap();
+    std::fs::write(dir.join("empty.json"), b"").unwrap();
+    std::fs::write(dir.join("lines.jsonl"), b"{\"eventTime\":\"2024-01-02T03:04:06Z\",\"eventID\":\"g2\"}\n{broken\n")
+        .unwrap();
+    std::fs::write(
+        dir.join("cut.json"),
+        b"{\"Records\":[{\"eventTime\":\"2024-01-02T03:04:07Z\",\"eventID\":\"g3\"},{\"eventTi",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn problems_list() {
+    let dir = problem_files();
+    both("problems", |size| {
+        let mut h = Harness::new(std::slice::from_ref(&dir), size, "");
+        h.key(KeyCode::Char('!'));
+        h
+    });
+}
+
+#[test]
+fn help() {
+    both("help", |size| {
+        let mut h = Harness::sample(size);
+        h.key(KeyCode::Char('?'));
+        h
+    });
+}
+
+fn big_event() -> PathBuf {
+    let dir = tempdir("screen-big");
+    let items: Vec<_> = (0..460)
+        .map(|i| json!({"reservationId": format!("r-{i:016x}"), "instancesSet": {"items": [{"instanceId": format!("i-{i:016x}"), "imageId": "ami-0123456789abcdef0", "privateIpAddress": format!("10.0.{}.{}", i / 250, i % 250), "tagSet": {"items": [{"key": "Name", "value": format!("worker-{i}")}]}}]}}))
+        .collect();
+    let ev = json!({"eventTime": "2024-03-01T10:00:00Z", "eventSource": "ec2.amazonaws.com", "eventName": "DescribeInstances", "awsRegion": "us-east-1",
+        "userIdentity": {"type": "AWSService", "invokedBy": "autoscaling.amazonaws.com"}, "requestParameters": {"maxResults": 1000},
+        "responseElements": {"reservationSet": {"items": items}}, "eventID": "big"});
+    let text = json!({"Records": [ev]}).to_string();
+    assert!(text.len() > 100_000, "{}", text.len());
+    std::fs::write(dir.join("big.json"), text).unwrap();
+    dir
+}
+
+#[test]
+fn a_100kb_event() {
+    let dir = big_event();
+    both("big_event", |size| {
+        let mut h = Harness::new(std::slice::from_ref(&dir), size, "");
+        h.key(KeyCode::Enter);
+        for _ in 0..12 {
+            h.key(KeyCode::Char('j'));
+        }
+        h
+    });
+}
+
+fn hostile() -> PathBuf {
+    let dir = tempdir("screen-hostile");
+    let ev = json!({
+        "eventTime": "2024-03-01T10:00:00Z",
+        "eventSource": "iam.amazonaws.com",
+        "eventName": "Create\u{1b}[2JUser",
+        "awsRegion": "us-east-1\u{202e}lave",
+        "sourceIPAddress": "203.0.113.9\r\u{1b}[1A",
+        "userAgent": "\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[10;10Hfake\rover\u{8}\u{8}",
+        "userIdentity": {"type": "IAMUser", "userName": "eve\u{9b}31m\u{7f}\u{0}"},
+        "errorCode": "Access\u{1b}[5mDenied",
+        "requestParameters": {"userName": "\u{1b}[1;1H\u{1b}[2Kfake-line\u{202e}evil\u{2066}", "note": "tab\there\nnewline"},
+        "eventID": "hostile"
+    });
+    std::fs::write(dir.join("h.json"), json!({"Records": [ev]}).to_string()).unwrap();
+    dir
+}
+
+#[test]
+fn hostile_strings_are_shown_escaped() {
+    let dir = hostile();
+    both("hostile", |size| {
+        let mut h = Harness::new(std::slice::from_ref(&dir), size, "");
+        h.key(KeyCode::Enter).key(KeyCode::Char('e'));
+        h
+    });
+    let mut h = Harness::new(std::slice::from_ref(&dir), LARGE, "");
+    h.key(KeyCode::Enter).key(KeyCode::Char('e'));
+    let s = h.screen();
+    for shown in [
+        "Create\\u001b[2JUser",
+        "us-east-1\\u202elave",
+        "eve\\u009b31m\\u007f\\u0000",
+        "\\u001b]52;c;ZWNobyBwd25lZA==\\u0007",
+    ] {
+        assert!(s.contains(shown), "{shown} missing from:\n{s}");
+    }
+}

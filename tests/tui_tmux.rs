@@ -1,0 +1,149 @@
+//! The real binary in a real terminal: tmux, when it is installed. Load the
+//! sample, search, open the detail, copy through OSC 52 (tmux keeps it in its
+//! buffer with set-clipboard on), quit with status 0.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, size: (u16, u16), command: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("SKIPPED {name}: tmux is not installed");
+            return None;
+        }
+        let t = Tmux { socket: format!("trailscope-{name}-{}", std::process::id()) };
+        let ok = t
+            .cmd(&[
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                &size.0.to_string(),
+                "-y",
+                &size.1.to_string(),
+                command,
+            ])
+            .status
+            .success();
+        assert!(ok, "tmux starts");
+        t.cmd(&["set", "-g", "set-clipboard", "on"]);
+        Some(t)
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    /// Sends keys one at a time, as a person types (Esc followed at once by a
+    /// key would read as Alt-key).
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", "e2e", k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if test(&s) {
+                return s;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.cmd(&["kill-server"]);
+    }
+}
+
+fn wait_file(p: &Path) -> String {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if let Ok(s) = std::fs::read_to_string(p)
+            && !s.is_empty()
+        {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{} never appeared", p.display());
+}
+
+#[test]
+fn load_search_copy_quit_in_tmux() {
+    let dir = tempdir("tmux");
+    let exit_file = dir.join("exit");
+    let bin = env!("CARGO_BIN_EXE_trailscope");
+    let command = format!("'{bin}' --clipboard osc52; echo $? > '{}'; sleep 5", exit_file.display());
+    let Some(t) = Tmux::start("e2e", (100, 30), &command) else { return };
+    // No PATH: the bundled sample opens.
+    t.wait_for("the sample to load", |s| s.contains("383 of 383 events"));
+    t.keys(&[
+        "/", "a", "c", "t", "o", "r", ":", "b", "o", "b", " ", "n", "a", "m", "e", ":", "C", "r", "e", "a", "t", "e",
+        "*",
+    ]);
+    let s = t.wait_for("the search", |s| s.contains("2 of 383 events"));
+    assert!(s.contains("CreateUser") && s.contains("CreateAccessKey"), "{s}");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("the detail", |s| s.contains("DETAIL") && s.contains("requestParameters"));
+    t.keys(&["y"]);
+    let s = t.wait_for("the copy", |s| s.contains("via OSC 52"));
+    assert!(s.contains("copied event JSON"), "{s}");
+    let buffer = String::from_utf8_lossy(&t.cmd(&["show-buffer"]).stdout).into_owned();
+    let v: serde_json::Value =
+        serde_json::from_str(&buffer).unwrap_or_else(|e| panic!("tmux buffer is the event JSON ({e}): {buffer}"));
+    assert_eq!(v["eventName"], "CreateUser");
+    assert_eq!(v["userIdentity"]["userName"], "bob");
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(200));
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&exit_file).trim(), "0");
+    // The terminal is back to normal: the shell's output is on the main screen.
+    let s = t.screen();
+    assert!(!s.contains("DETAIL"), "the explorer's screen is gone:\n{s}");
+}
+
+#[test]
+fn ctrl_c_quits_and_restores_at_small_sizes() {
+    let dir = tempdir("tmux-small");
+    let exit_file = dir.join("exit");
+    let bin = env!("CARGO_BIN_EXE_trailscope");
+    let command = format!(
+        "'{bin}' '{}'; echo $? > '{}'; stty -a > '{}'; sleep 5",
+        s(&sample()),
+        exit_file.display(),
+        dir.join("stty").display()
+    );
+    let Some(t) = Tmux::start("small", (40, 12), &command) else { return };
+    t.wait_for("the list", |s| s.contains("TIME"));
+    t.keys(&["j", "Enter", "e", "?"]);
+    t.wait_for("the help", |s| s.contains("help"));
+    t.keys(&["C-c"]);
+    assert_eq!(wait_file(&exit_file).trim(), "0");
+    let stty = wait_file(&dir.join("stty"));
+    assert!(stty.contains(" icanon") && stty.contains(" echo "), "raw mode was left: {stty}");
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
