@@ -1,6 +1,6 @@
 use clap::Parser;
 use std::process::ExitCode;
-use trailscope::cli::{Cli, Command, query_cmd, stats};
+use trailscope::cli::{Cli, Command, bench, query_cmd, stats};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         Some(Command::Stats(a)) => stats::main(a),
         Some(Command::Query(a)) => query_cmd::main(a),
+        Some(Command::Bench(a)) => bench::main(a),
         None => trailscope::tui::main(&cli.explore),
     };
     ExitCode::from(code)

@@ -163,7 +163,7 @@ impl Plain {
             let w = FuzzyWord::new(term);
             w.score(&self.summary()).is_some()
                 || self.ip.as_deref().is_some_and(|ip| w.score(ip).is_some())
-                || w.score(&format_utc(self.time)).is_some()
+                || (term.chars().all(|c| "0123456789-: ".contains(c)) && term.contains(['-', ':']) && format_utc(self.time).replace('T', " ").contains(term))
         };
         ok != neg
     }
@@ -209,6 +209,8 @@ fn engine_agrees_with_a_naive_reading() {
         "assumerole",
         "198.51",
         "2024-05-15",
+        "05-15",
+        "04:2",
         "alice -name:Decrypt",
         "eventtype:AwsCloudTrailInsight",
         "category:Data",

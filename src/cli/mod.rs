@@ -1,6 +1,7 @@
 //! The command line: the explorer by default, and the `stats`, `query` and
 //! `bench` commands on the same engine.
 
+pub mod bench;
 pub mod load;
 pub mod query_cmd;
 pub mod stats;
@@ -92,6 +93,24 @@ pub enum Command {
         after_help = "Examples:\n  trailscope query -q 'actor:Admin/alice' AWSLogs/\n  trailscope query -q '\"i-0abc123\"' --format jsonl --limit 10 AWSLogs/\n\nSee `trailscope --help` for the query language."
     )]
     Query(QueryArgs),
+    /// Measure loading, searching, facet counts and detail trees on your data
+    #[command(
+        after_help = "Examples:\n  trailscope bench AWSLogs/\n  trailscope bench --json --queries my-queries.txt AWSLogs/ > figures.json\n\nThe query file has one query per line (# starts a comment); each is typed one keystroke at a time\nthrough the explorer's own search worker, and every keystroke is timed."
+    )]
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Queries to replay, one per line (default: a built-in investigation set)
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]

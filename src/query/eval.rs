@@ -13,9 +13,10 @@ use super::path::{self, Step};
 use crate::json::canon::{self, escape_like_canonical};
 use crate::model::facet::{Facet, short_service};
 use crate::model::time::{Micros, format_utc};
+use super::fuzzy::contains_ignore_ascii_case;
 use crate::store::blobs::Unpacker;
 use crate::store::{EventId, Store};
-use aho_corasick::AhoCorasick;
+use memchr::memmem::Finder;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -60,13 +61,21 @@ enum Fast {
     Fuzzy {
         combo: Vec<bool>,
         ip: Option<Vec<bool>>,
-        time: Option<Box<FuzzyWord>>,
+        /// A word that looks like part of a time (`10:15`, `03-02`): matched as text
+        /// against the time as the list shows it.
+        time: Option<String>,
     },
 }
 
 enum Slow {
-    Text(AhoCorasick),
-    Path { steps: Vec<Step>, value: Glob },
+    /// `whole_chunk`: the text cannot span two records (it has no `}{`), so a
+    /// chunk is searched in one pass and matches are assigned to records.
+    /// The text's spellings (ASCII-lowercased) are looked for in ASCII-lowercased
+    /// records: case-insensitive, at memchr's SIMD speed.
+    Text { finders: Vec<Finder<'static>>, whole_chunk: bool },
+    /// `key`: the last key of the path as it is written in canonical JSON
+    /// (`"bucketName":`); records without it are not walked.
+    Path { steps: Vec<Step>, value: Glob, key: Option<memchr::memmem::Finder<'static>> },
 }
 
 struct Compiled {
@@ -78,8 +87,16 @@ struct Compiled {
 }
 
 /// Characters a time (as the list shows it) or an address may hold.
-const TIME_CHARS: &str = "0123456789-:tz. ";
+const TIME_CHARS: &str = "0123456789-: ";
 const IP_CHARS: &str = "0123456789abcdef.:";
+
+/// A time as the list shows it in UTC: `2024-03-01 10:00:05`.
+pub fn shown_time(t: Micros) -> String {
+    let mut s = format_utc(t);
+    s.replace_range(10..11, " ");
+    s.pop();
+    s
+}
 
 /// Whether the facet value `id` matches `glob`, as people see the value.
 fn facet_value_matches(store: &Store, facet: Facet, id: u32, glob: &Glob) -> bool {
@@ -123,39 +140,45 @@ fn compile(store: &Store, q: &Query) -> Compiled {
                 c.fast.push((neg, Fast::Facet(sets)));
             }
             TermKind::Field { field: Field::Path(steps), value, .. } => {
-                c.slow.push((neg, Slow::Path { steps: steps.clone(), value: value.clone() }))
+                let last_key = steps.iter().rev().find_map(|s| match s {
+                    Step::Key(k) => Some(k),
+                    Step::Index(_) => None,
+                });
+                let key = last_key.map(|k| memchr::memmem::Finder::new(format!("\"{}\":", escape_like_canonical(k)).as_bytes()).into_owned());
+                c.slow.push((neg, Slow::Path { steps: steps.clone(), value: value.clone(), key }))
             }
             TermKind::Text(text) => {
                 let needle = escape_like_canonical(text);
-                let mut pats = vec![needle.clone()];
-                for v in [needle.to_lowercase(), needle.to_uppercase()] {
-                    if !pats.contains(&v) {
-                        pats.push(v);
+                // Beyond ASCII, the text's lower and upper case spellings are looked for too.
+                let mut spellings: Vec<String> = Vec::new();
+                for v in [&needle, &needle.to_lowercase(), &needle.to_uppercase()] {
+                    let v = v.to_ascii_lowercase();
+                    if !spellings.contains(&v) {
+                        spellings.push(v);
                     }
                 }
-                let ac = AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .build(&pats)
-                    .expect("literal patterns always build");
-                c.slow.push((neg, Slow::Text(ac)));
+                let finders = spellings.iter().map(|v| Finder::new(v.as_bytes()).into_owned()).collect();
+                c.slow.push((neg, Slow::Text { finders, whole_chunk: !needle.contains("}{") }));
             }
             TermKind::Fuzzy(word) => {
                 let w = FuzzyWord::new(word);
                 let combo: Vec<bool> = (0..store.combo_count() as u32)
                     .into_par_iter()
-                    .map(|k| w.score(&store.combo_text(k)).is_some())
+                    .map(|k| w.matches(&store.combo_text(k)))
                     .collect();
-                let ip = w.only_chars_of(IP_CHARS).then(|| {
+                // Addresses are tried for words that could be part of one: IP characters
+                // with at least a digit, a dot or a colon (letters alone are names).
+                let ip = (w.only_chars_of(IP_CHARS) && word.contains(|c: char| c.is_ascii_digit() || c == '.' || c == ':')).then(|| {
                     let dict = store.dict(Facet::Ip);
                     let mut set = vec![false; dict.len() + 1];
                     let hits: Vec<u32> =
-                        (1..=dict.len() as u32).into_par_iter().filter(|&id| w.score(dict.get(id)).is_some()).collect();
+                        (1..=dict.len() as u32).into_par_iter().filter(|&id| w.matches(dict.get(id))).collect();
                     for id in hits {
                         set[id as usize] = true;
                     }
                     set
                 });
-                let time = w.only_chars_of(TIME_CHARS).then(|| Box::new(w));
+                let time = (w.only_chars_of(TIME_CHARS) && word.contains(['-', ':'])).then(|| word.clone());
                 c.fast.push((neg, Fast::Fuzzy { combo, ip, time }));
             }
         }
@@ -179,7 +202,7 @@ impl Fast {
                     || ip
                         .as_ref()
                         .is_some_and(|s| s.get(store.value_id(id, Facet::Ip) as usize).copied().unwrap_or(false))
-                    || time.as_ref().is_some_and(|w| w.score(&format_utc(store.time(id))).is_some())
+                    || time.as_ref().is_some_and(|w| contains_ignore_ascii_case(&shown_time(store.time(id)), w))
             }
         }
     }
@@ -188,14 +211,56 @@ impl Fast {
 impl Slow {
     fn test(&self, rec: &[u8]) -> bool {
         match self {
-            Slow::Text(ac) => ac.is_match(rec),
-            Slow::Path { steps, value } => path::any_value(rec, steps, &mut |v| {
+            Slow::Text { finders, .. } => {
+                let lower = rec.to_ascii_lowercase();
+                finders.iter().any(|f| f.find(&lower).is_some())
+            }
+            Slow::Path { steps, value, .. } => path::any_value(rec, steps, &mut |v| {
                 let text = match v.first() {
                     Some(b'{' | b'[') => Some(String::from_utf8_lossy(v)),
                     _ => canon::scalar_text(v),
                 };
                 text.is_some_and(|t| value.matches(&t))
             }),
+        }
+    }
+
+    /// Marks in `hits` the records at `spans` (sorted, in `chunk`) that pass.
+    /// `lower` is scratch space.
+    fn test_chunk(&self, chunk: &[u8], spans: &[(usize, usize)], hits: &mut [bool], lower: &mut Vec<u8>) {
+        // The record holding byte `at`, if it is one of `spans`.
+        let holder = |at: usize| {
+            let i = spans.partition_point(|s| s.0 <= at).checked_sub(1)?;
+            (at < spans[i].1).then_some(i)
+        };
+        match self {
+            Slow::Text { finders, whole_chunk: true } => {
+                lower.clear();
+                lower.extend(chunk.iter().map(u8::to_ascii_lowercase));
+                for f in finders {
+                    for at in f.find_iter(lower) {
+                        if let Some(i) = holder(at) {
+                            hits[i] = true;
+                        }
+                    }
+                }
+            }
+            Slow::Path { key: Some(key), .. } => {
+                let mut seen = vec![false; spans.len()];
+                for at in key.find_iter(chunk) {
+                    if let Some(i) = holder(at) {
+                        seen[i] = true;
+                    }
+                }
+                for (i, &(a, b)) in spans.iter().enumerate() {
+                    hits[i] = seen[i] && self.test(&chunk[a..b]);
+                }
+            }
+            _ => {
+                for (i, &(a, b)) in spans.iter().enumerate() {
+                    hits[i] = self.test(&chunk[a..b]);
+                }
+            }
         }
     }
 }
@@ -273,23 +338,34 @@ fn run_slow(
         .into_par_iter()
         .filter(|&c| starts[c] < starts[c + 1])
         .map_init(
-            || (Unpacker::default(), Vec::new()),
-            |(unpacker, buf), c| {
+            || (Unpacker::default(), Vec::new(), Vec::new()),
+            |(unpacker, buf, lower), c| {
                 if cancel.is_cancelled() {
                     return Err(Cancelled);
                 }
                 let s = read(store);
                 unpacker.unpack(&s.chunks()[c], buf);
-                let ranks = &by_chunk[starts[c]..starts[c + 1]];
-                Ok(ranks
+                // The candidates of this chunk, in the order their records lie in it.
+                let mut items: Vec<(usize, usize, u32)> = by_chunk[starts[c]..starts[c + 1]]
                     .iter()
-                    .copied()
-                    .filter(|&r| {
+                    .map(|&r| {
                         let loc = s.loc(ids[r as usize]);
-                        let rec = buf.get(loc.start as usize..(loc.start + loc.len) as usize).unwrap_or_default();
-                        slow.iter().all(|(neg, t)| t.test(rec) != *neg)
+                        let start = (loc.start as usize).min(buf.len());
+                        (start, (start + loc.len as usize).min(buf.len()), r)
                     })
-                    .collect())
+                    .collect();
+                items.sort_unstable();
+                let spans: Vec<(usize, usize)> = items.iter().map(|&(a, b, _)| (a, b)).collect();
+                let mut pass = vec![true; items.len()];
+                let mut hits = vec![false; items.len()];
+                for (neg, term) in slow {
+                    hits.fill(false);
+                    term.test_chunk(buf, &spans, &mut hits, lower);
+                    for (p, h) in pass.iter_mut().zip(&hits) {
+                        *p &= *h != *neg;
+                    }
+                }
+                Ok(items.iter().zip(pass).filter_map(|(item, p)| p.then_some(item.2)).collect())
             },
         )
         .collect::<Result<_, _>>()?;

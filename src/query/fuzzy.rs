@@ -49,6 +49,19 @@ impl FuzzyWord {
         want.peek().is_none()
     }
 
+    /// Whether the pattern matches `text`: skim's score clears the floor.
+    pub fn matches(&self, text: &str) -> bool {
+        if !self.could_match(text) {
+            return false;
+        }
+        // The pattern as one run always clears the floor (16 per character plus
+        // run bonuses, less at most 2 per character for case): no need to score.
+        if self.skim_pattern.is_ascii() && contains_ignore_ascii_case(text, &self.skim_pattern) {
+            return true;
+        }
+        self.score(text).is_some()
+    }
+
     pub fn score(&self, text: &str) -> Option<i64> {
         if !self.could_match(text) {
             return None;
@@ -84,6 +97,16 @@ impl FuzzyWord {
     }
 }
 
+/// Whether `hay` contains `needle` (ASCII, lowercase), ignoring ASCII case.
+pub fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else { return true };
+    if n.len() > h.len() {
+        return false;
+    }
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), &h[..=h.len() - n.len()]).any(|i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +125,11 @@ mod tests {
         assert!(w.score("s3 GetObject alice us-east-1").is_some());
         assert!(FuzzyWord::new("ZOË").score("s3 GetObject zoë").is_some());
         assert_eq!(w.indices("s3 GetObject").unwrap(), vec![3, 4, 5, 6, 7, 8]);
+        // The shortcut for a pattern found as one run agrees with scoring.
+        for (p, t) in [("alice", "s3 GetObject Admin/ALICE"), ("a", "xAy"), ("getobj", "s3 GetObject"), ("x", "abc")] {
+            let w = FuzzyWord::new(p);
+            assert_eq!(w.matches(t), w.score(t).is_some(), "{p} in {t}");
+        }
+        assert!(contains_ignore_ascii_case("Admin/ALICE", "alice") && !contains_ignore_ascii_case("ali", "alice"));
     }
 }

@@ -1,0 +1,283 @@
+//! `trailscope bench`: how fast this machine loads, searches, counts and
+//! opens events, measured on the user's own data with the same code paths
+//! the explorer uses.
+
+use super::BenchArgs;
+use crate::loader::{self, LoadOptions, Progress};
+use crate::query::Cancel;
+use crate::query::facets::count;
+use crate::store::blobs::ChunkCache;
+use crate::store::{EventId, Store};
+use crate::tui::app::App;
+use crate::tui::search::{self, PANEL_FACETS, PANEL_VALUES, Request};
+use crate::tui::tree::Tree;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, RwLock, mpsc};
+use std::time::{Duration, Instant};
+
+/// Realistic investigation queries, typed one keystroke at a time.
+pub const BUILTIN_QUERIES: &[&str] = &[
+    "assumerole",
+    "alice",
+    "getobj",
+    "203.0",
+    "name:Delete*",
+    "error:* -error:ThrottlingException",
+    "source:s3 region:us-east-1",
+    "actor:Admin/*",
+    "type:Root",
+    "after:2024-03-02 before:2024-03-03",
+    "after:2024-03-02T12 before:2024-03-02T13 name:Decrypt",
+    "-source:s3 -source:kms -source:sts",
+    "requestParameters.bucketName:logs-*",
+    "\"i-0abc\"",
+    "\"AccessDenied\"",
+];
+
+/// What kind of search a query is, for the report.
+pub fn classify(q: &str) -> &'static str {
+    if q.contains('"') {
+        "full text"
+    } else if q.contains("after:") || q.contains("before:") {
+        "time range"
+    } else if q.split_whitespace().any(|t| t.contains('.') && t.contains(':') && !t.starts_with('-')) {
+        "record path"
+    } else if q.split_whitespace().all(|t| t.starts_with('-')) {
+        "negation"
+    } else if q.contains(':') {
+        "field filter"
+    } else {
+        "fuzzy"
+    }
+}
+
+/// Peak resident memory of this process (Linux), in bytes.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb * 1024)
+}
+
+#[derive(Default)]
+struct Samples(Vec<f64>);
+
+impl Samples {
+    fn add(&mut self, d: Duration) {
+        self.0.push(d.as_secs_f64() * 1000.0);
+    }
+    fn stats(&self) -> (usize, f64, f64, f64) {
+        let mut v = self.0.clone();
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v.get(((v.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
+        (v.len(), at(0.5), at(0.95), v.last().copied().unwrap_or(0.0))
+    }
+    fn json(&self) -> Value {
+        let (n, median, p95, max) = self.stats();
+        json!({"runs": n, "median_ms": median, "p95_ms": p95, "max_ms": max})
+    }
+}
+
+pub fn main(args: &BenchArgs) -> u8 {
+    let queries: Vec<String> = match &args.queries {
+        Some(file) => match std::fs::read_to_string(file) {
+            Ok(text) => text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect(),
+            Err(e) => {
+                eprintln!("trailscope: cannot read {}: {e}", file.display());
+                return super::EXIT_USAGE;
+            }
+        },
+        None => BUILTIN_QUERIES.iter().map(|s| s.to_string()).collect(),
+    };
+    for q in &queries {
+        if let Err(e) = crate::query::parse(q) {
+            eprintln!("trailscope: malformed query in the set:\n{}", e.pointed(q));
+            return super::EXIT_USAGE;
+        }
+    }
+
+    // Load, drawing the explorer's first frame as soon as loading has started.
+    let store = Arc::new(RwLock::new(Store::new()));
+    let progress = Arc::new(Progress::default());
+    let started = Instant::now();
+    let handle =
+        loader::spawn(args.paths.clone(), Arc::clone(&store), Arc::clone(&progress), LoadOptions { threads: 0, publish_every: None });
+    let first_frame = {
+        let mut app = App::new(Arc::clone(&store), Arc::clone(&progress), "");
+        app.update(crate::tui::action::Action::Resize(160, 48));
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).expect("test backend");
+        let theme = crate::tui::theme::Theme::new(true);
+        let _ = term.draw(|f| crate::tui::view::draw(f, &app, &theme));
+        started.elapsed()
+    };
+    let _ = handle.join();
+    let load = started.elapsed();
+    let rss = peak_rss();
+    let s = store.read().unwrap_or_else(|e| e.into_inner());
+    let events = s.len();
+    if events == 0 {
+        eprintln!("trailscope: no events loaded; nothing to measure");
+        return super::EXIT_NOTHING_READ;
+    }
+    let json_bytes = progress.json_bytes.load(Relaxed);
+    let (cols, dicts, records) = s.memory();
+    let store_bytes = cols + dicts + records;
+    drop(s);
+
+    // Searches: every keystroke through the explorer's worker, cancel path included.
+    let (req_tx, req_rx) = mpsc::channel();
+    let (res_tx, res_rx) = mpsc::channel();
+    let worker_store = Arc::clone(&store);
+    let worker = std::thread::spawn(move || search::worker(worker_store, req_rx, res_tx));
+    let mut by_kind: BTreeMap<&'static str, Samples> = BTreeMap::new();
+    let mut keystrokes = Vec::new();
+    let mut id = 0;
+    let mut cancel = Cancel::new();
+    for q in &queries {
+        let chars: Vec<(usize, char)> = q.char_indices().collect();
+        for (i, c) in &chars {
+            let prefix = &q[..i + c.len_utf8()];
+            // What the prompt would not run (an unclosed quote) is not timed.
+            let Ok(parsed) = crate::query::parse(prefix) else { continue };
+            // A half-typed `name:Del` is a field filter, a half-typed `na` a fuzzy word.
+            let kind = classify(prefix);
+            id += 1;
+            cancel.cancel();
+            cancel = Cancel::new();
+            let t = Instant::now();
+            let _ = req_tx.send((Request { id, query: parsed }, cancel.clone()));
+            let Ok(result) = res_rx.recv() else { break };
+            let took = t.elapsed();
+            by_kind.entry(kind).or_default().add(took);
+            keystrokes.push(json!({"query": q, "typed": prefix, "kind": kind, "ms": took.as_secs_f64() * 1000.0, "matches": result.ids.len()}));
+        }
+    }
+    drop(req_tx);
+    let _ = worker.join();
+
+    // Facet recounts after a filter change, on result sets of several sizes.
+    let mut facets = Samples::default();
+    for q in ["", "source:s3", "error:*", "name:Decrypt", "readonly:false"] {
+        let ids = crate::query::run(&store, &crate::query::parse(q).expect("valid"), &Cancel::new()).map(|m| m.ids).unwrap_or_default();
+        let s = store.read().unwrap_or_else(|e| e.into_inner());
+        for _ in 0..3 {
+            let t = Instant::now();
+            let _ = count(&s, &ids, &PANEL_FACETS, Some(PANEL_VALUES));
+            facets.add(t.elapsed());
+        }
+    }
+
+    // Detail trees: the largest event and a spread of others, from cold chunks.
+    let s = store.read().unwrap_or_else(|e| e.into_inner());
+    let largest = (0..events as EventId).max_by_key(|&i| s.loc(i).len).unwrap_or(0);
+    let open = |id: EventId| {
+        let t = Instant::now();
+        let mut cache = ChunkCache::new(1);
+        let tree = Tree::new(s.record(id, &mut cache).to_vec());
+        (t.elapsed(), tree.rows.len())
+    };
+    let (largest_time, largest_rows) = open(largest);
+    let mut detail = Samples::default();
+    let step = (events / 200).max(1);
+    for id in (0..events).step_by(step) {
+        detail.add(open(id as EventId).0);
+    }
+    let largest_bytes = s.loc(largest).len;
+
+    let mut search_json = serde_json::Map::new();
+    for (k, v) in &by_kind {
+        search_json.insert(k.to_string(), v.json());
+    }
+    let report = json!({
+        "events": events,
+        "files": progress.files_read(),
+        "json_bytes": json_bytes,
+        "threads": rayon::current_num_threads(),
+        "load": {
+            "seconds": load.as_secs_f64(),
+            "events_per_second": events as f64 / load.as_secs_f64(),
+            "json_mb_per_second": json_bytes as f64 / 1e6 / load.as_secs_f64(),
+            "peak_rss_bytes": rss,
+            "peak_rss_over_json": rss.map(|r| r as f64 / json_bytes.max(1) as f64),
+            "store_bytes_per_event": store_bytes as f64 / events as f64,
+            "store_bytes": {"columns": cols, "dictionaries": dicts, "records": records},
+        },
+        "first_frame_ms": first_frame.as_secs_f64() * 1000.0,
+        "search": search_json,
+        "facets": facets.json(),
+        "detail": {"largest_event_bytes": largest_bytes, "largest_rows": largest_rows, "largest_ms": largest_time.as_secs_f64() * 1000.0, "sample": detail.json()},
+        "keystrokes": keystrokes,
+    });
+    if args.json {
+        println!("{report}");
+    } else {
+        print!("{}", text_report(&report));
+    }
+    super::EXIT_OK
+}
+
+fn text_report(r: &Value) -> String {
+    let l = &r["load"];
+    let mb = |b: f64| b / (1 << 20) as f64;
+    let mut out = format!(
+        "trailscope bench: {} events from {} files ({:.0} MB of JSON), {} threads\n\n",
+        r["events"], r["files"], mb(r["json_bytes"].as_f64().unwrap_or(0.0)), r["threads"]
+    );
+    out += &format!(
+        "load and index   {:.2} s   {:.0} events/s   {:.0} MB/s of JSON\n",
+        l["seconds"].as_f64().unwrap_or(0.0),
+        l["events_per_second"].as_f64().unwrap_or(0.0),
+        l["json_mb_per_second"].as_f64().unwrap_or(0.0)
+    );
+    if let Some(rss) = l["peak_rss_bytes"].as_f64() {
+        out += &format!("peak memory      {:.0} MB ({:.2}x the JSON)\n", mb(rss), l["peak_rss_over_json"].as_f64().unwrap_or(0.0));
+    }
+    out += &format!("store            {:.0} bytes per event\n", l["store_bytes_per_event"].as_f64().unwrap_or(0.0));
+    out += &format!("first frame      {:.1} ms (explorer, 160x48, while loading)\n\n", r["first_frame_ms"].as_f64().unwrap_or(0.0));
+    out += &format!("{:<34} {:>5} {:>10} {:>10} {:>10}\n", "per keystroke / operation", "runs", "median", "p95", "max");
+    let row = |name: &str, v: &Value| {
+        format!(
+            "{:<34} {:>5} {:>7.1} ms {:>7.1} ms {:>7.1} ms\n",
+            name,
+            v["runs"],
+            v["median_ms"].as_f64().unwrap_or(0.0),
+            v["p95_ms"].as_f64().unwrap_or(0.0),
+            v["max_ms"].as_f64().unwrap_or(0.0)
+        )
+    };
+    if let Some(kinds) = r["search"].as_object() {
+        for (k, v) in kinds {
+            out += &row(&format!("search: {k}"), v);
+        }
+    }
+    out += &row("facet recount after a filter change", &r["facets"]);
+    out += &row("detail tree, sample of events", &r["detail"]["sample"]);
+    let d = &r["detail"];
+    out += &format!(
+        "detail tree, largest event        {:.1} ms ({} bytes, {} rows)\n",
+        d["largest_ms"].as_f64().unwrap_or(0.0),
+        d["largest_event_bytes"],
+        d["largest_rows"]
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_the_builtin_set() {
+        let kinds: std::collections::HashSet<_> = BUILTIN_QUERIES.iter().map(|q| classify(q)).collect();
+        for k in ["fuzzy", "field filter", "time range", "negation", "full text", "record path"] {
+            assert!(kinds.contains(k), "{k}");
+        }
+        assert_eq!(classify("\"i-0abc\""), "full text");
+        assert_eq!(classify("name:Delete*"), "field filter");
+        assert_eq!(classify("-source:s3"), "negation");
+        for q in BUILTIN_QUERIES {
+            assert!(crate::query::parse(q).is_ok(), "{q}");
+        }
+    }
+}
