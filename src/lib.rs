@@ -11,3 +11,7 @@ pub mod query;
 pub mod sanitize;
 pub mod store;
 pub mod tui;
+
+/// When the process started (as early as `main` could note it), for the
+/// first-frame measurement of the benchmark.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use trailscope::cli::{Cli, Command, bench, query_cmd, stats};
 
 fn main() -> ExitCode {
+    trailscope::STARTED.get_or_init(std::time::Instant::now);
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -136,6 +136,11 @@ fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     terminal.draw(|f| view::draw(f, &app, &theme))?;
+    // For bench/compare.sh: how long the first frame took, from process start.
+    if let Some(path) = std::env::var_os("TRAILSCOPE_FIRST_FRAME_FILE") {
+        let ms = crate::STARTED.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
+        let _ = std::fs::write(path, format!("{ms:.2}\n"));
+    }
 
     let (tx, rx) = mpsc::channel::<Msg>();
     let input = tx.clone();
