@@ -163,7 +163,9 @@ impl Plain {
             let w = FuzzyWord::new(term);
             w.score(&self.summary()).is_some()
                 || self.ip.as_deref().is_some_and(|ip| w.score(ip).is_some())
-                || (term.chars().all(|c| "0123456789-: ".contains(c)) && term.contains(['-', ':']) && format_utc(self.time).replace('T', " ").contains(term))
+                || (term.chars().all(|c| "0123456789-: ".contains(c))
+                    && term.contains(['-', ':'])
+                    && format_utc(self.time).replace('T', " ").contains(term))
         };
         ok != neg
     }

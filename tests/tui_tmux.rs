@@ -147,3 +147,68 @@ fn ctrl_c_quits_and_restores_at_small_sizes() {
 fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
+
+#[test]
+fn hostile_data_cannot_write_the_clipboard_or_the_title() {
+    let dir = tempdir("tmux-hostile");
+    let ev = serde_json::json!({"Records": [{"eventTime": "2024-03-01T10:00:00Z", "eventName": "Create\u{1b}[2JUser", "eventID": "h",
+        "userAgent": "\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\u{1b}]2;pwned\u{7}\u{1b}[2J\u{1b}[10;10Hfake\rover",
+        "awsRegion": "us-east-1\u{202e}lave", "requestParameters": {"x": "\u{1b}]52;c;b3duZWQ=\u{1b}\\"}}]});
+    std::fs::write(dir.join("h.json"), ev.to_string()).unwrap();
+    let exit_file = dir.join("exit");
+    let bin = env!("CARGO_BIN_EXE_trailscope");
+    let command =
+        format!("'{bin}' --clipboard osc52 '{}'; echo $? > '{}'; sleep 5", s(&dir.join("h.json")), exit_file.display());
+    let Some(t) = Tmux::start("hostile", (120, 30), &command) else { return };
+    let title_before = String::from_utf8_lossy(&t.cmd(&["display", "-p", "#{pane_title}"]).stdout).into_owned();
+    t.wait_for("the event", |s| s.contains("1 of 1 events"));
+    t.keys(&["j", "Enter", "e", "j", "j", "j", "Tab", "Tab", "t", "o"]);
+    let s = t.wait_for("the escaped strings", |s| s.contains("\\u001b]52;c;"));
+    assert!(s.contains("Create\\u001b[2JUser") && s.contains("us-east-1\\u202elave"), "{s}");
+    // Nothing reached tmux as a sequence: no clipboard buffer, the title unchanged.
+    let buffer = t.cmd(&["show-buffer"]);
+    assert!(
+        !buffer.status.success() || buffer.stdout.is_empty(),
+        "the data wrote the clipboard: {}",
+        String::from_utf8_lossy(&buffer.stdout)
+    );
+    let title = String::from_utf8_lossy(&t.cmd(&["display", "-p", "#{pane_title}"]).stdout).into_owned();
+    assert_eq!(title, title_before);
+    assert!(!title.contains("pwned"));
+    // The person's own copy does reach the clipboard, with the real bytes.
+    t.keys(&["y"]);
+    t.wait_for("the copy", |s| s.contains("via OSC 52"));
+    let buffer = String::from_utf8_lossy(&t.cmd(&["show-buffer"]).stdout).into_owned();
+    let v: serde_json::Value = serde_json::from_str(&buffer).unwrap();
+    assert_eq!(v["userAgent"], ev["Records"][0]["userAgent"]);
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&exit_file).trim(), "0");
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let dir = tempdir("tmux-panic");
+    let bin = env!("CARGO_BIN_EXE_trailscope");
+    let command = format!(
+        "TRAILSCOPE_PANIC_AFTER_FIRST_FRAME=1 '{bin}' '{}' 2> '{}'; echo $? > '{}'; stty -a > '{}'; echo SHELL-IS-BACK; sleep 5",
+        s(&sample()),
+        dir.join("stderr").display(),
+        dir.join("exit").display(),
+        dir.join("stty").display()
+    );
+    let Some(t) = Tmux::start("panic", (100, 30), &command) else { return };
+    assert_eq!(wait_file(&dir.join("exit")).trim(), "101", "a panic exits with Rust's status");
+    let stty = wait_file(&dir.join("stty"));
+    assert!(
+        stty.contains(" icanon") && stty.contains(" echo ") && !stty.contains("-icanon"),
+        "raw mode was left on: {stty}"
+    );
+    let screen = t.wait_for("the shell's own screen", |s| s.contains("SHELL-IS-BACK"));
+    assert!(!screen.contains("TIME") && !screen.contains("trailscope  "), "the alternate screen was left: {screen}");
+    let stderr = std::fs::read_to_string(dir.join("stderr")).unwrap();
+    assert!(stderr.contains("panic requested"), "{stderr}");
+    // The mouse is released too: the terminal no longer reports clicks.
+    let modes =
+        String::from_utf8_lossy(&t.cmd(&["display", "-p", "#{mouse_any_flag}#{alternate_on}"]).stdout).into_owned();
+    assert_eq!(modes.trim(), "00", "mouse reporting or the alternate screen is still on");
+}

@@ -82,7 +82,9 @@ impl Samples {
 pub fn main(args: &BenchArgs) -> u8 {
     let queries: Vec<String> = match &args.queries {
         Some(file) => match std::fs::read_to_string(file) {
-            Ok(text) => text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect(),
+            Ok(text) => {
+                text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect()
+            }
             Err(e) => {
                 eprintln!("trailscope: cannot read {}: {e}", file.display());
                 return super::EXIT_USAGE;
@@ -101,8 +103,12 @@ pub fn main(args: &BenchArgs) -> u8 {
     let store = Arc::new(RwLock::new(Store::new()));
     let progress = Arc::new(Progress::default());
     let started = Instant::now();
-    let handle =
-        loader::spawn(args.paths.clone(), Arc::clone(&store), Arc::clone(&progress), LoadOptions { threads: 0, publish_every: None });
+    let handle = loader::spawn(
+        args.paths.clone(),
+        Arc::clone(&store),
+        Arc::clone(&progress),
+        LoadOptions { threads: 0, publish_every: None },
+    );
     let first_frame = {
         let mut app = App::new(Arc::clone(&store), Arc::clone(&progress), "");
         app.update(crate::tui::action::Action::Resize(160, 48));
@@ -159,7 +165,9 @@ pub fn main(args: &BenchArgs) -> u8 {
     // Facet recounts after a filter change, on result sets of several sizes.
     let mut facets = Samples::default();
     for q in ["", "source:s3", "error:*", "name:Decrypt", "readonly:false"] {
-        let ids = crate::query::run(&store, &crate::query::parse(q).expect("valid"), &Cancel::new()).map(|m| m.ids).unwrap_or_default();
+        let ids = crate::query::run(&store, &crate::query::parse(q).expect("valid"), &Cancel::new())
+            .map(|m| m.ids)
+            .unwrap_or_default();
         let s = store.read().unwrap_or_else(|e| e.into_inner());
         for _ in 0..3 {
             let t = Instant::now();
@@ -222,7 +230,10 @@ fn text_report(r: &Value) -> String {
     let mb = |b: f64| b / (1 << 20) as f64;
     let mut out = format!(
         "trailscope bench: {} events from {} files ({:.0} MB of JSON), {} threads\n\n",
-        r["events"], r["files"], mb(r["json_bytes"].as_f64().unwrap_or(0.0)), r["threads"]
+        r["events"],
+        r["files"],
+        mb(r["json_bytes"].as_f64().unwrap_or(0.0)),
+        r["threads"]
     );
     out += &format!(
         "load and index   {:.2} s   {:.0} events/s   {:.0} MB/s of JSON\n",
@@ -231,10 +242,17 @@ fn text_report(r: &Value) -> String {
         l["json_mb_per_second"].as_f64().unwrap_or(0.0)
     );
     if let Some(rss) = l["peak_rss_bytes"].as_f64() {
-        out += &format!("peak memory      {:.0} MB ({:.2}x the JSON)\n", mb(rss), l["peak_rss_over_json"].as_f64().unwrap_or(0.0));
+        out += &format!(
+            "peak memory      {:.0} MB ({:.2}x the JSON)\n",
+            mb(rss),
+            l["peak_rss_over_json"].as_f64().unwrap_or(0.0)
+        );
     }
     out += &format!("store            {:.0} bytes per event\n", l["store_bytes_per_event"].as_f64().unwrap_or(0.0));
-    out += &format!("first frame      {:.1} ms (explorer, 160x48, while loading)\n\n", r["first_frame_ms"].as_f64().unwrap_or(0.0));
+    out += &format!(
+        "first frame      {:.1} ms (explorer, 160x48, while loading)\n\n",
+        r["first_frame_ms"].as_f64().unwrap_or(0.0)
+    );
     out += &format!("{:<34} {:>5} {:>10} {:>10} {:>10}\n", "per keystroke / operation", "runs", "median", "p95", "max");
     let row = |name: &str, v: &Value| {
         format!(

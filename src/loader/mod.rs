@@ -138,6 +138,22 @@ pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts:
     progress.done.store(true, Relaxed);
 }
 
+/// Loads inputs held in memory, each named for its problems, on this thread,
+/// through the same decoding and reading as files (for tests and fuzzing).
+pub fn load_bytes(inputs: Vec<(String, Vec<u8>)>, store: &RwLock<Store>, progress: &Progress) {
+    let mut builder = BatchBuilder::new();
+    progress.files_total.store(inputs.len() as u64, Relaxed);
+    for (i, (name, bytes)) in inputs.into_iter().enumerate() {
+        let problems = read_opened(&name, source::decode(bytes), &mut builder, progress);
+        progress.add_problems(i + 1, problems);
+        progress.files_done.fetch_add(1, Relaxed);
+    }
+    flush(&mut builder, store);
+    store.write().unwrap_or_else(|e| e.into_inner()).publish();
+    progress.walking_done.store(true, Relaxed);
+    progress.done.store(true, Relaxed);
+}
+
 /// Starts [`load`] on its own thread.
 pub fn spawn(
     paths: Vec<PathBuf>,
@@ -163,12 +179,15 @@ fn load_one(input: &Input, builder: &mut BatchBuilder, progress: &Progress) -> V
         Input::File(p) => source::open_path(p),
         Input::Stdin => source::open_stdin(),
     };
-    let opened = match opened {
-        Ok(o) => o,
-        Err(e) => {
-            return vec![Problem { path, place: None, message: walk::describe(&e) }];
-        }
-    };
+    match opened {
+        Ok(o) => read_opened(&path, o, builder, progress),
+        Err(e) => vec![Problem { path, place: None, message: walk::describe(&e) }],
+    }
+}
+
+/// Reads the records of an opened input into the builder; returns its problems.
+fn read_opened(path: &str, opened: source::Opened, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
+    let path = path.to_string();
     progress.disk_bytes.fetch_add(opened.disk_bytes, Relaxed);
     let mut feed = split::Feed::new(opened.head, opened.rest);
     let mut sink = FileSink::new(builder, &path);

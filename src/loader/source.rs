@@ -43,32 +43,35 @@ pub fn open_path(path: &Path) -> io::Result<Opened> {
     }
     let whole = size <= WHOLE_PLAIN;
     let head = read_up_to(&mut f, if whole { size as usize + 1 } else { HEAD })?;
-    let mut opened = if is_gzip(&head) {
-        if head.len() as u64 >= size && size <= WHOLE_GZIP {
-            match gunzip_whole(&head, WHOLE_INFLATED) {
-                Some(plain) => Opened { head: plain, rest: None, disk_bytes: 0 },
-                // Damaged or very large: stream it, to keep what inflates before the damage.
-                None => Opened {
-                    head: Vec::new(),
-                    rest: Some(Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(head)))),
-                    disk_bytes: 0,
-                },
-            }
-        } else {
-            let rest: Box<dyn Read + Send> = if head.len() as u64 >= size {
-                Box::new(Cursor::new(head))
-            } else {
-                Box::new(Cursor::new(head).chain(f))
-            };
-            Opened { head: Vec::new(), rest: Some(Box::new(flate2::read::MultiGzDecoder::new(rest))), disk_bytes: 0 }
-        }
-    } else if head.len() as u64 >= size {
-        Opened { head, rest: None, disk_bytes: 0 }
+    let mut opened = if head.len() as u64 >= size {
+        decode(head)
+    } else if is_gzip(&head) {
+        let rest: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(f));
+        Opened { head: Vec::new(), rest: Some(Box::new(flate2::read::MultiGzDecoder::new(rest))), disk_bytes: 0 }
     } else {
         Opened { head, rest: Some(Box::new(f)), disk_bytes: 0 }
     };
     opened.disk_bytes = size;
     Ok(opened)
+}
+
+/// Decodes an input held whole in memory: inflated at once when it is gzip of
+/// ordinary size, streamed when it is large or damaged (to keep what inflates
+/// before the damage), as it is otherwise.
+pub fn decode(bytes: Vec<u8>) -> Opened {
+    if !is_gzip(&bytes) {
+        return Opened { head: bytes, rest: None, disk_bytes: 0 };
+    }
+    if bytes.len() as u64 <= WHOLE_GZIP
+        && let Some(plain) = gunzip_whole(&bytes, WHOLE_INFLATED)
+    {
+        return Opened { head: plain, rest: None, disk_bytes: 0 };
+    }
+    Opened {
+        head: Vec::new(),
+        rest: Some(Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(bytes)))),
+        disk_bytes: 0,
+    }
 }
 
 pub fn open_stdin() -> io::Result<Opened> {

@@ -11,8 +11,10 @@ use crate::json::canon;
 use crate::json::scan::{MemberSpan, ScanError, canon_record, canon_string, canon_value, skip_ws};
 use std::io::Read;
 
-/// A single record (or top-level value) may not grow the buffer past this.
-pub const MAX_UNIT: usize = 512 << 20;
+/// A single record (or top-level value) may not grow the buffer past this:
+/// real CloudTrail records are at most a few hundred KB, and this bounds the
+/// memory a hostile file can take (the buffer, and the record's copy).
+pub const MAX_UNIT: usize = 64 << 20;
 const READ_SIZE: usize = 4 << 20;
 
 /// Receives what the splitter finds.

@@ -7,13 +7,13 @@
 //! loading goes on), and a cancelled run stops at the next slice.
 
 use super::fuzzy::FuzzyWord;
+use super::fuzzy::contains_ignore_ascii_case;
 use super::glob::Glob;
 use super::parse::{Field, Query, TermKind};
 use super::path::{self, Step};
 use crate::json::canon::{self, escape_like_canonical};
 use crate::model::facet::{Facet, short_service};
 use crate::model::time::{Micros, format_utc};
-use super::fuzzy::contains_ignore_ascii_case;
 use crate::store::blobs::Unpacker;
 use crate::store::{EventId, Store};
 use memchr::memmem::Finder;
@@ -144,7 +144,9 @@ fn compile(store: &Store, q: &Query) -> Compiled {
                     Step::Key(k) => Some(k),
                     Step::Index(_) => None,
                 });
-                let key = last_key.map(|k| memchr::memmem::Finder::new(format!("\"{}\":", escape_like_canonical(k)).as_bytes()).into_owned());
+                let key = last_key.map(|k| {
+                    memchr::memmem::Finder::new(format!("\"{}\":", escape_like_canonical(k)).as_bytes()).into_owned()
+                });
                 c.slow.push((neg, Slow::Path { steps: steps.clone(), value: value.clone(), key }))
             }
             TermKind::Text(text) => {
@@ -162,13 +164,13 @@ fn compile(store: &Store, q: &Query) -> Compiled {
             }
             TermKind::Fuzzy(word) => {
                 let w = FuzzyWord::new(word);
-                let combo: Vec<bool> = (0..store.combo_count() as u32)
-                    .into_par_iter()
-                    .map(|k| w.matches(&store.combo_text(k)))
-                    .collect();
+                let combo: Vec<bool> =
+                    (0..store.combo_count() as u32).into_par_iter().map(|k| w.matches(&store.combo_text(k))).collect();
                 // Addresses are tried for words that could be part of one: IP characters
                 // with at least a digit, a dot or a colon (letters alone are names).
-                let ip = (w.only_chars_of(IP_CHARS) && word.contains(|c: char| c.is_ascii_digit() || c == '.' || c == ':')).then(|| {
+                let ip = (w.only_chars_of(IP_CHARS)
+                    && word.contains(|c: char| c.is_ascii_digit() || c == '.' || c == ':'))
+                .then(|| {
                     let dict = store.dict(Facet::Ip);
                     let mut set = vec![false; dict.len() + 1];
                     let hits: Vec<u32> =

@@ -51,7 +51,9 @@ pub fn count(store: &Store, ids: &[EventId], facets: &[Facet], limit: Option<usi
             let distinct = counts.iter().skip(1).filter(|&&n| n > 0).count();
             let mut values = match limit {
                 Some(k) => top_k(&counts, k),
-                None => counts.iter().enumerate().skip(1).filter(|(_, n)| **n > 0).map(|(v, n)| (v as u32, *n)).collect(),
+                None => {
+                    counts.iter().enumerate().skip(1).filter(|(_, n)| **n > 0).map(|(v, n)| (v as u32, *n)).collect()
+                }
             };
             values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| store.label(f, a.0).cmp(store.label(f, b.0))));
             FacetCounts { facet: Some(f), values, distinct }

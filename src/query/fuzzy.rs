@@ -104,7 +104,8 @@ pub fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
     if n.len() > h.len() {
         return false;
     }
-    memchr::memchr2_iter(first, first.to_ascii_uppercase(), &h[..=h.len() - n.len()]).any(|i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), &h[..=h.len() - n.len()])
+        .any(|i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 #[cfg(test)]

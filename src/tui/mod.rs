@@ -141,6 +141,10 @@ fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
         let ms = crate::STARTED.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
         let _ = std::fs::write(path, format!("{ms:.2}\n"));
     }
+    // For the test that a panic leaves the terminal as it found it.
+    if std::env::var_os("TRAILSCOPE_PANIC_AFTER_FIRST_FRAME").is_some() {
+        panic!("panic requested by TRAILSCOPE_PANIC_AFTER_FIRST_FRAME");
+    }
 
     let (tx, rx) = mpsc::channel::<Msg>();
     let input = tx.clone();

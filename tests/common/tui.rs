@@ -111,3 +111,14 @@ impl Harness {
         s.value(id, trailscope::model::facet::Facet::Name).to_string()
     }
 }
+
+impl Harness {
+    /// Loads more files into the same store (as a loader thread would while
+    /// the person works) and refreshes the search, like the runtime does.
+    pub fn load_more(&mut self, paths: &[PathBuf]) -> &mut Self {
+        loader::load(paths, &self.store, &Progress::default(), &LoadOptions { threads: 1, publish_every: None });
+        let effects = self.app.search();
+        self.run(effects);
+        self
+    }
+}
