@@ -68,14 +68,14 @@ enum Fast {
 }
 
 enum Slow {
-    /// `whole_chunk`: the text cannot span two records (it has no `}{`), so a
-    /// chunk is searched in one pass and matches are assigned to records.
     /// The text's spellings (ASCII-lowercased) are looked for in ASCII-lowercased
-    /// records: case-insensitive, at memchr's SIMD speed.
+    /// records: case-insensitive, at memchr's SIMD speed. `whole_chunk`: the
+    /// text cannot span two records (it has no `}{`), so a chunk is searched in
+    /// one pass and the matches are assigned to records.
     Text { finders: Vec<Finder<'static>>, whole_chunk: bool },
     /// `key`: the last key of the path as it is written in canonical JSON
     /// (`"bucketName":`); records without it are not walked.
-    Path { steps: Vec<Step>, value: Glob, key: Option<memchr::memmem::Finder<'static>> },
+    Path { steps: Vec<Step>, value: Glob, key: Option<Box<Finder<'static>>> },
 }
 
 struct Compiled {
