@@ -283,6 +283,6 @@ fn every_unsafe_character_class_is_escaped() {
         "text\rover",
         "\u{1b}P+q\u{1b}\\",
     ] {
-        assert!(!visible(seq).contains(|c: char| c == '\u{1b}' || c == '\r' || c == '\u{7}'));
+        assert!(!visible(seq).contains(['\u{1b}', '\r', '\u{7}']));
     }
 }

@@ -145,7 +145,7 @@ fn compile(store: &Store, q: &Query) -> Compiled {
                     Step::Index(_) => None,
                 });
                 let key = last_key.map(|k| {
-                    memchr::memmem::Finder::new(format!("\"{}\":", escape_like_canonical(k)).as_bytes()).into_owned()
+                    Box::new(Finder::new(format!("\"{}\":", escape_like_canonical(k)).as_bytes()).into_owned())
                 });
                 c.slow.push((neg, Slow::Path { steps: steps.clone(), value: value.clone(), key }))
             }
