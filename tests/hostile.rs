@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::RwLock;
-use trailscope::json::scan::{ScanError, canon_value};
+use trailscope::json::scan::canon_value;
 use trailscope::loader::{Progress, load_bytes};
 use trailscope::query::{Cancel, parse, run};
 use trailscope::sanitize::{fit, is_unsafe, visible};
@@ -249,8 +249,13 @@ proptest! {
         let theirs = serde_json::from_slice::<Value>(&text);
         match ours {
             // A value followed by more: serde reads the whole text, so compare the value alone.
-            Ok(end) => prop_assert!(serde_json::from_slice::<Value>(&text[..end]).is_ok(), "{:?}", String::from_utf8_lossy(&text)),
-            Err(ScanError::Syntax { .. }) | Err(ScanError::Eof) => prop_assert!(theirs.is_err(), "{:?}", String::from_utf8_lossy(&text)),
+            // serde_json refuses numbers beyond f64's range, which JSON's grammar allows and
+            // the scanner keeps as written.
+            Ok(end) => {
+                let alone = serde_json::from_slice::<Value>(&text[..end]);
+                prop_assert!(alone.is_ok() || alone.is_err_and(|e| e.to_string().contains("number out of range")), "{:?}", String::from_utf8_lossy(&text));
+            }
+            Err(_) => prop_assert!(theirs.is_err(), "{:?}", String::from_utf8_lossy(&text)),
         }
     }
 
