@@ -3,7 +3,6 @@
 use crate::model::facet::Facet;
 use crate::store::{EventId, Store};
 use rayon::prelude::*;
-use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// The values of one facet with their counts, most frequent first.
@@ -16,25 +15,56 @@ pub struct FacetCounts {
     pub distinct: usize,
 }
 
-/// The `k` most frequent values of a count array (index = value id), without
-/// gathering them all first: a facet such as the source address has nearly a
-/// million values, almost all seen once. Among equal counts, lower ids win
-/// (a stable choice; the few kept are then sorted by label).
-fn top_k(counts: &[u32], k: usize) -> Vec<(u32, u32)> {
-    let mut heap: BinaryHeap<Reverse<(u32, Reverse<u32>)>> = BinaryHeap::with_capacity(k + 1);
+/// A value in the running top list; the heap keeps the worst on top.
+struct Ranked<'a> {
+    count: u32,
+    label: &'a str,
+    id: u32,
+}
+
+impl Ord for Ranked<'_> {
+    /// Worse is greater: fewer events, then later in label order.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.count.cmp(&self.count).then_with(|| self.label.cmp(other.label))
+    }
+}
+impl PartialOrd for Ranked<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl PartialEq for Ranked<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+impl Eq for Ranked<'_> {}
+
+/// The `k` most frequent values of a count array (index = value id), ties in
+/// label order, without gathering them all first: a facet such as the source
+/// address has nearly a million values, almost all seen once. Labels are
+/// compared only between a tie and the current worst of the top.
+fn top_k<'a>(counts: &[u32], k: usize, label: impl Fn(u32) -> &'a str) -> Vec<(u32, u32)> {
+    let mut heap: BinaryHeap<Ranked<'a>> = BinaryHeap::with_capacity(k + 1);
     for (v, &n) in counts.iter().enumerate().skip(1) {
         if n == 0 {
             continue;
         }
-        let item = Reverse((n, Reverse(v as u32)));
         if heap.len() < k {
-            heap.push(item);
-        } else if heap.peek().is_some_and(|min| item < *min) {
+            heap.push(Ranked { count: n, label: label(v as u32), id: v as u32 });
+            continue;
+        }
+        let Some(worst) = heap.peek() else { break };
+        if n < worst.count {
+            continue;
+        }
+        let item = Ranked { count: n, label: label(v as u32), id: v as u32 };
+        if item < *worst {
             heap.pop();
             heap.push(item);
         }
     }
-    heap.into_iter().map(|Reverse((n, Reverse(v)))| (v, n)).collect()
+    heap.into_iter().map(|r| (r.id, r.count)).collect()
 }
 
 /// Counts `facets` over `ids`; keeps the `limit` most frequent values of each
@@ -50,7 +80,7 @@ pub fn count(store: &Store, ids: &[EventId], facets: &[Facet], limit: Option<usi
             }
             let distinct = counts.iter().skip(1).filter(|&&n| n > 0).count();
             let mut values = match limit {
-                Some(k) => top_k(&counts, k),
+                Some(k) => top_k(&counts, k, |v| store.label(f, v)),
                 None => {
                     counts.iter().enumerate().skip(1).filter(|(_, n)| **n > 0).map(|(v, n)| (v as u32, *n)).collect()
                 }
@@ -66,15 +96,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn top_k_keeps_the_most_frequent() {
+    fn top_k_keeps_the_most_frequent_ties_by_label() {
         let counts = [0, 5, 1, 0, 9, 1, 5, 2];
-        let mut t = top_k(&counts, 3);
-        t.sort();
-        assert_eq!(t, vec![(1, 5), (4, 9), (6, 5)]);
-        let mut t = top_k(&counts, 5);
-        t.sort();
-        assert_eq!(t, vec![(1, 5), (2, 1), (4, 9), (6, 5), (7, 2)], "ties at the edge: the lower id");
-        assert_eq!(top_k(&counts, 0), vec![]);
-        assert_eq!(top_k(&[0, 0], 3), vec![]);
+        let labels = ["", "e", "z", "", "a", "b", "c", "d"];
+        let top = |k| {
+            let mut t = top_k(&counts, k, |v| labels[v as usize]);
+            t.sort();
+            t
+        };
+        assert_eq!(top(3), vec![(1, 5), (4, 9), (6, 5)]);
+        assert_eq!(top(5), vec![(1, 5), (4, 9), (5, 1), (6, 5), (7, 2)], "of the two seen once, \"b\" before \"z\"");
+        assert_eq!(top(0), vec![]);
+        assert_eq!(top_k(&[0, 0], 3, |_| ""), vec![]);
     }
 }
