@@ -36,20 +36,27 @@ pub const BUILTIN_QUERIES: &[&str] = &[
     "\"AccessDenied\"",
 ];
 
-/// What kind of search a query is, for the report.
+/// What kind of search a query is, for the report: its costliest kind of
+/// term (a half-typed `source:s3 r` holds a fuzzy word, so it counts as fuzzy).
 pub fn classify(q: &str) -> &'static str {
-    if q.contains('"') {
+    use crate::query::parse::{Field, TermKind};
+    let Ok(parsed) = crate::query::parse(q) else { return "malformed" };
+    let kinds: Vec<&TermKind> = parsed.terms.iter().map(|t| &t.kind).collect();
+    let any = |f: &dyn Fn(&TermKind) -> bool| kinds.iter().any(|k| f(k));
+    if any(&|k| matches!(k, TermKind::Text(_))) {
         "full text"
-    } else if q.contains("after:") || q.contains("before:") {
-        "time range"
-    } else if q.split_whitespace().any(|t| t.contains('.') && t.contains(':') && !t.starts_with('-')) {
+    } else if any(&|k| matches!(k, TermKind::Field { field: Field::Path(_), .. })) {
         "record path"
-    } else if q.split_whitespace().all(|t| t.starts_with('-')) {
-        "negation"
-    } else if q.contains(':') {
-        "field filter"
-    } else {
+    } else if any(&|k| matches!(k, TermKind::Fuzzy(_))) {
         "fuzzy"
+    } else if any(&|k| matches!(k, TermKind::After(_) | TermKind::Before(_))) {
+        "time range"
+    } else if !parsed.terms.is_empty() && parsed.terms.iter().all(|t| t.negated) {
+        "negation"
+    } else if parsed.terms.is_empty() {
+        "everything"
+    } else {
+        "field filter"
     }
 }
 
@@ -294,6 +301,9 @@ mod tests {
         assert_eq!(classify("\"i-0abc\""), "full text");
         assert_eq!(classify("name:Delete*"), "field filter");
         assert_eq!(classify("-source:s3"), "negation");
+        assert_eq!(classify("source:s3 r"), "fuzzy");
+        assert_eq!(classify("after:2024-03-02 name:x"), "time range");
+        assert_eq!(classify("requestParameters.x:y"), "record path");
         for q in BUILTIN_QUERIES {
             assert!(crate::query::parse(q).is_ok(), "{q}");
         }
