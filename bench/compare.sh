@@ -7,6 +7,7 @@
 # terminal (tmux), from process start.
 #
 #   bench/compare.sh DIR [RUNS]        (build first: cargo build --release)
+#   PEERS=0 bench/compare.sh DIR       only the floor and trailscope
 set -euo pipefail
 DIR=${1:?usage: bench/compare.sh DIR [RUNS]}
 RUNS=${2:-3}
@@ -41,12 +42,12 @@ measure() {
 rows=()
 rows+=("$(measure 'pigz -dc (decompression floor)' "xargs -0 pigz -dc < '$LIST'")")
 rows+=("$(measure 'trailscope stats' "'$BIN' stats '$DIR'")")
-if command -v jq >/dev/null; then
+if [ "${PEERS:-1}" = 1 ] && command -v jq >/dev/null; then
   rows+=("$(measure 'jq, counting eventName' "xargs -0 pigz -dc < '$LIST' | jq -n 'reduce (inputs | .Records[]?.eventName) as \$n ({}; .[\$n] += 1)'")")
 fi
-if python3 -c 'import duckdb' 2>/dev/null; then
+if [ "${PEERS:-1}" = 1 ] && python3 -c 'import duckdb' 2>/dev/null; then
   rows+=("$(measure 'DuckDB read_json + group by (2 threads)' "python3 -c \"import duckdb; c = duckdb.connect(); c.execute('SET threads=2'); c.sql(\\\"SELECT e.eventName, count(*) FROM (SELECT unnest(Records) AS e FROM read_json('$DIR/**/*.json.gz', columns={'Records': 'STRUCT(eventName VARCHAR)[]'}, maximum_object_size=268435456) WHERE Records IS NOT NULL) GROUP BY 1\\\").fetchall()\"")")
-elif command -v duckdb >/dev/null; then
+elif [ "${PEERS:-1}" = 1 ] && command -v duckdb >/dev/null; then
   rows+=("$(measure 'DuckDB read_json + group by (2 threads)' "duckdb -c \"SET threads=2; SELECT e.eventName, count(*) FROM (SELECT unnest(Records) AS e FROM read_json('$DIR/**/*.json.gz', columns={'Records': 'STRUCT(eventName VARCHAR)[]'}, maximum_object_size=268435456) WHERE Records IS NOT NULL) GROUP BY 1\"")")
 fi
 
