@@ -8,12 +8,14 @@ use std::io::{self, Cursor, Read};
 use std::path::Path;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-/// Plain files up to this size are read whole.
-const WHOLE_PLAIN: u64 = 256 << 20;
+/// Plain files up to this size are read whole. With the limits below, a
+/// loader thread holds at most about 128 MB of one file at a time (CloudTrail
+/// delivers files of a few MB; larger ones stream in 4 MB reads).
+const WHOLE_PLAIN: u64 = 64 << 20;
 /// Gzip files up to this size are inflated whole...
-const WHOLE_GZIP: u64 = 64 << 20;
+const WHOLE_GZIP: u64 = 16 << 20;
 /// ...when they inflate to no more than this.
-const WHOLE_INFLATED: usize = 512 << 20;
+const WHOLE_INFLATED: usize = 128 << 20;
 /// The first read of a streamed input.
 pub const HEAD: usize = 1 << 20;
 
