@@ -11,9 +11,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// Writes a stream to the child's standard input.
+type Feed = Box<dyn FnOnce(&mut dyn Write) + Send>;
+
 /// Runs `trailscope stats --json ARGS`, feeding `stdin` from `feed` when given;
 /// returns the report and the peak resident memory in MB (if measurable).
-fn stats(args: &[&str], feed: Option<Box<dyn FnOnce(&mut dyn Write) + Send>>) -> (Value, Option<u64>) {
+fn stats(args: &[&str], feed: Option<Feed>) -> (Value, Option<u64>) {
     let time = Path::new("/usr/bin/time").exists();
     let dir = tempdir("res-time");
     let rss_file = dir.join("rss");
