@@ -105,7 +105,7 @@ pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts:
     let workers_left = AtomicUsize::new(threads);
     thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| {
+            let spawned = thread::Builder::new().name(LOADER_THREAD.into()).spawn_scoped(s, || {
                 let mut builder = BatchBuilder::new();
                 let mut last_flush = Instant::now();
                 loop {
@@ -113,7 +113,7 @@ pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts:
                     let Some(input) = walked.inputs.get(i) else {
                         break;
                     };
-                    progress.add_problems(i + 1, load_one(input, &mut builder, progress));
+                    progress.add_problems(i + 1, load_guarded(input, &mut builder, progress));
                     progress.files_done.fetch_add(1, Relaxed);
                     if builder.len() >= BATCH_EVENTS || last_flush.elapsed() >= BATCH_AGE {
                         flush(&mut builder, store);
@@ -123,6 +123,10 @@ pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts:
                 flush(&mut builder, store);
                 workers_left.fetch_sub(1, Relaxed);
             });
+            if spawned.is_err() {
+                // The others share the work; with none at all, nothing loads and that is reported.
+                workers_left.fetch_sub(1, Relaxed);
+            }
         }
         if let Some(every) = opts.publish_every {
             while workers_left.load(Relaxed) > 0 {
@@ -134,6 +138,12 @@ pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts:
         }
     });
     store.write().unwrap_or_else(|e| e.into_inner()).publish();
+    if workers_left.load(Relaxed) == 0 && next.load(Relaxed) == 0 && !walked.inputs.is_empty() {
+        progress.add_problems(
+            0,
+            vec![Problem { path: "trailscope".into(), place: None, message: "could not start a loader thread".into() }],
+        );
+    }
     progress.generation.fetch_add(1, Relaxed);
     progress.done.store(true, Relaxed);
 }
@@ -172,9 +182,42 @@ fn flush(builder: &mut BatchBuilder, store: &RwLock<Store>) {
     store.write().unwrap_or_else(|e| e.into_inner()).append(batch);
 }
 
+/// The name of the loader's threads (a panic there is caught, per file).
+pub const LOADER_THREAD: &str = "trailscope-loader";
+
+/// [`load_one`] with a panic caught. Input cannot cause one by design; if a
+/// bug does, the file's events are rolled back, the failure is reported as a
+/// problem, and loading goes on with the other files.
+fn load_guarded(input: &Input, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
+    let mark = builder.checkpoint();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load_one(input, builder, progress))) {
+        Ok(problems) => problems,
+        Err(payload) => {
+            let lost = builder.rollback(mark);
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let mut message = format!("internal error while reading this file, its events are left out: {why}");
+            if lost > 0 {
+                message += &format!(" ({lost} events of files read before it were lost with them)");
+            }
+            vec![Problem { path: input.display(), place: None, message }]
+        }
+    }
+}
+
 /// Reads one input into the builder; returns its problems.
 fn load_one(input: &Input, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
     let path = input.display();
+    // Unit tests only: a way to exercise the guard in load_guarded.
+    #[cfg(test)]
+    if path.ends_with("panic-for-test.json") {
+        let mut sink = FileSink::new(builder, &path);
+        split::split(&mut split::Feed::new(br#"{"eventTime":"2024-01-01T00:00:00Z"}"#.to_vec(), None), &mut sink);
+        panic!("requested by the test");
+    }
     let opened = match input {
         Input::File(p) => source::open_path(p),
         Input::Stdin => source::open_stdin(),
@@ -208,4 +251,29 @@ fn read_opened(path: &str, opened: source::Opened, builder: &mut BatchBuilder, p
         progress.files_ok.fetch_add(1, Relaxed);
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_reading_a_file_is_a_problem_and_loading_goes_on() {
+        let dir = std::env::temp_dir().join(format!("trailscope-guard-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.json"), r#"{"eventTime":"2024-01-01T00:00:00Z","eventID":"a"}"#).unwrap();
+        std::fs::write(dir.join("panic-for-test.json"), "{}").unwrap();
+        std::fs::write(dir.join("z.json"), r#"{"eventTime":"2024-01-01T00:00:01Z","eventID":"z"}"#).unwrap();
+        let store = RwLock::new(Store::new());
+        let progress = Progress::default();
+        load(std::slice::from_ref(&dir), &store, &progress, &LoadOptions { threads: 1, publish_every: None });
+        assert_eq!(store.read().unwrap().len(), 2, "the files around it load; its half-read event does not");
+        let problems = progress.problems();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].path.ends_with("panic-for-test.json") && problems[0].message.contains("internal error"),
+            "{problems:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

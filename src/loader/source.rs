@@ -112,8 +112,9 @@ pub fn gunzip_whole(data: &[u8], limit: usize) -> Option<Vec<u8>> {
             // Zero padding after the last member is common and harmless.
             return member.iter().all(|&b| b == 0).then_some(out);
         }
-        // The trailer of the last member gives its size; start from that.
-        let trailer = u32::from_le_bytes(data[data.len() - 4..].try_into().ok()?) as usize;
+        // The trailer of the last member gives its size; start from that. Data
+        // too short to hold a trailer is damaged: the streaming path reports it.
+        let trailer = u32::from_le_bytes(data.get(data.len().checked_sub(4)?..)?.try_into().ok()?) as usize;
         let mut room = trailer.max(member.len() * 4).max(4096);
         loop {
             if out.len() + room > limit {
@@ -183,5 +184,9 @@ mod tests {
         let mut garbage = gz(b"x");
         garbage.extend(b"junk");
         assert!(gunzip_whole(&garbage, 1 << 30).is_none());
+        // Found by the loader fuzz target: the magic and nothing more.
+        for short in [&[0x1f, 0x8b][..], &[0x1f, 0x8b, 0x0b], &[0x1f, 0x8b, 8, 0]] {
+            assert!(gunzip_whole(short, 1 << 30).is_none());
+        }
     }
 }

@@ -87,6 +87,14 @@ impl Batch {
     }
 }
 
+/// A position in a builder (see [`BatchBuilder::checkpoint`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Checkpoint {
+    events: usize,
+    chunks: usize,
+    raw: usize,
+}
+
 /// Builds batches: the loader writes each canonical record into `raw`, adds
 /// its fields to `batch` (the two are separate so the fields may borrow
 /// `raw` meanwhile), then calls [`Self::maybe_seal`].
@@ -131,6 +139,38 @@ impl BatchBuilder {
         }
     }
 
+    /// Where the builder stands, to return to with [`Self::rollback`].
+    pub fn checkpoint(&self) -> Checkpoint {
+        let b = &self.batch;
+        Checkpoint { events: b.times.len(), chunks: b.chunks.len(), raw: self.raw.len() }
+    }
+
+    /// Forgets everything added since `c` (values interned since then stay in
+    /// the batch's dictionaries, unused). Chunks sealed since then are
+    /// dropped with the events in them, so events from before `c` that
+    /// shared such a chunk are dropped too; the count is returned.
+    pub fn rollback(&mut self, c: Checkpoint) -> usize {
+        let b = &mut self.batch;
+        let (keep_events, lost_before) = if b.chunks.len() > c.chunks {
+            // A chunk holding earlier events was sealed: keep only events of older chunks.
+            let keep = b.locs.iter().take(c.events).take_while(|l| (l.chunk as usize) < c.chunks).count();
+            (keep, c.events - keep)
+        } else {
+            (c.events, 0)
+        };
+        b.times.truncate(keep_events);
+        b.values.truncate(keep_events);
+        b.keys.truncate(keep_events);
+        b.locs.truncate(keep_events);
+        b.chunks.truncate(c.chunks);
+        if lost_before > 0 {
+            self.raw.clear();
+        } else {
+            self.raw.truncate(c.raw);
+        }
+        lost_before
+    }
+
     /// The batch so far (its last chunk sealed); the builder starts a new one.
     /// Bytes in `raw` that no event claimed are dropped.
     pub fn take(&mut self) -> Batch {
@@ -143,5 +183,49 @@ impl BatchBuilder {
         self.raw.truncate(claimed.unwrap_or(0));
         self.seal();
         std::mem::replace(&mut self.batch, Batch::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::facet::FACET_COUNT;
+    use std::borrow::Cow;
+
+    fn add(b: &mut BatchBuilder, id: &str, pad: usize) {
+        let start = b.raw.len();
+        b.raw.extend_from_slice(format!("{{\"eventID\":\"{id}\",\"p\":\"{}\"}}", "x".repeat(pad)).as_bytes());
+        let mut values: [Option<Cow<'_, str>>; FACET_COUNT] = Default::default();
+        values[0] = Some(Cow::Borrowed("s3.amazonaws.com"));
+        let f = EventFields { time: 1, values, event_id: Some(Cow::Borrowed(id)) };
+        let end = b.raw.len();
+        b.batch.add(start, end, &f);
+        b.maybe_seal();
+    }
+
+    #[test]
+    fn rollback_forgets_a_file_half_read() {
+        let mut b = BatchBuilder::new();
+        add(&mut b, "a", 10);
+        let c = b.checkpoint();
+        add(&mut b, "b", 10);
+        b.raw.extend_from_slice(b"{\"half");
+        assert_eq!(b.rollback(c), 0);
+        assert_eq!(b.len(), 1);
+        let batch = b.take();
+        assert_eq!(batch.locs.len(), 1);
+        assert_eq!(batch.chunks.len(), 1);
+    }
+
+    #[test]
+    fn rollback_past_a_sealed_chunk_drops_its_earlier_events() {
+        let mut b = BatchBuilder::new();
+        add(&mut b, "a", 10);
+        let c = b.checkpoint();
+        add(&mut b, "big", CHUNK_TARGET);
+        assert_eq!(b.batch.chunks.len(), 1, "the chunk with a and big was sealed");
+        assert_eq!(b.rollback(c), 1, "a shared the sealed chunk");
+        assert!(b.is_empty());
+        assert!(b.take().chunks.is_empty());
     }
 }

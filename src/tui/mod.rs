@@ -78,6 +78,11 @@ fn init_terminal(mouse: bool) -> io::Result<Terminal<CrosstermBackend<Stdout>>> 
     // A panic anywhere restores the terminal before the message is printed.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A loader thread's panic is caught and listed as a problem: the
+        // explorer goes on, so the terminal stays as it is and quiet.
+        if std::thread::current().name() == Some(crate::loader::LOADER_THREAD) {
+            return;
+        }
         restore_terminal();
         previous(info);
     }));
