@@ -36,22 +36,13 @@ pub fn visible(s: &str) -> Cow<'_, str> {
 
 /// Canonical JSON with the unsafe characters that JSON allows raw (DEL, C1,
 /// bidi controls) written as `\uXXXX` escapes: the same JSON value, safe to
-/// print or paste into a terminal.
+/// print or paste into a terminal. (Canonical JSON holds no raw C0 controls,
+/// and the others only inside strings, where the escape means the same.)
 pub fn json_for_terminal(json: &[u8]) -> Cow<'_, str> {
-    let s = String::from_utf8_lossy(json);
-    if !s.chars().any(is_unsafe) {
-        return s;
+    match String::from_utf8_lossy(json) {
+        Cow::Borrowed(s) => visible(s),
+        Cow::Owned(s) => Cow::Owned(visible(&s).into_owned()),
     }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        // Canonical JSON has no raw C0 controls; the others are only ever inside strings.
-        if is_unsafe(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// `s` (made visible) cut to `width` cells with `…`, padded to exactly `width`.

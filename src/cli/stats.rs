@@ -3,6 +3,7 @@
 
 use super::load::load;
 use super::{StatsArgs, parse_query};
+use crate::format::thousands;
 use crate::loader::Progress;
 use crate::model::facet::Facet;
 use crate::model::time::format_utc;
@@ -77,18 +78,6 @@ pub fn report_json(store: &Store, progress: &Progress, ids: &[EventId], counts: 
         "problems": problems,
         "facets": facets,
     })
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 pub fn report_text(

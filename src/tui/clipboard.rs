@@ -4,6 +4,7 @@
 //! clipboard. The payload is the only place raw data text may go.
 
 use crate::cli::ClipboardMode;
+use crate::format::human_bytes;
 use std::io::Write;
 
 /// Terminals commonly refuse OSC 52 payloads past about this many bytes
@@ -18,8 +19,13 @@ pub enum Clip {
     Unavailable(String),
 }
 
-fn has_display() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+/// Whether `auto` copies through the terminal (OSC 52) rather than the
+/// system clipboard: over SSH, inside tmux or screen (whose own clipboard
+/// handling forwards it), or with no display at all. `env` reads a variable.
+pub fn prefers_osc52(env: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |v: &str| env(v).is_some_and(|s| !s.is_empty());
+    let display = set("DISPLAY") || set("WAYLAND_DISPLAY");
+    !display || ["SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT", "TMUX", "STY"].iter().any(|v| set(v))
 }
 
 impl Clip {
@@ -31,10 +37,8 @@ impl Clip {
                 Ok(c) => Clip::System(Box::new(c)),
                 Err(e) => Clip::Unavailable(e.to_string()),
             },
-            ClipboardMode::Auto if has_display() => {
-                arboard::Clipboard::new().map_or(Clip::Osc52, |c| Clip::System(Box::new(c)))
-            }
-            ClipboardMode::Auto => Clip::Osc52,
+            ClipboardMode::Auto if prefers_osc52(|v| std::env::var(v).ok()) => Clip::Osc52,
+            ClipboardMode::Auto => arboard::Clipboard::new().map_or(Clip::Osc52, |c| Clip::System(Box::new(c))),
         }
     }
 
@@ -88,14 +92,6 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
-pub fn human_bytes(n: usize) -> String {
-    match n {
-        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
-        n if n >= 10_000 => format!("{} KB", n / 1024),
-        n => format!("{n} bytes"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +103,23 @@ mod tests {
         {
             assert_eq!(base64(plain.as_bytes()), enc);
         }
+    }
+
+    #[test]
+    fn auto_chooses_by_where_it_runs() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert!(!prefers_osc52(env(&[("DISPLAY", ":0")])), "a desktop session");
+        assert!(!prefers_osc52(env(&[("WAYLAND_DISPLAY", "wayland-0")])));
+        assert!(prefers_osc52(env(&[])), "no display");
+        assert!(prefers_osc52(env(&[("DISPLAY", "")])));
+        assert!(
+            prefers_osc52(env(&[("DISPLAY", "localhost:10.0"), ("SSH_CONNECTION", "1.2.3.4 5 6.7.8.9 22")])),
+            "X forwarding over SSH"
+        );
+        assert!(prefers_osc52(env(&[("DISPLAY", ":0"), ("TMUX", "/tmp/tmux-0/default,1,0")])), "inside tmux");
+        assert!(prefers_osc52(env(&[("DISPLAY", ":0"), ("STY", "1234.pts-0")])), "inside screen");
     }
 
     #[test]

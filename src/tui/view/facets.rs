@@ -32,7 +32,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
                     (true, false) => theme.selected_unfocused,
                     _ => Style::new(),
                 };
-                let count = format!("{:>7} ", super::header::thousands(*n as u64));
+                let count = format!("{:>7} ", crate::format::thousands(*n as u64));
                 let mut spans = vec![Span::styled(count.clone(), style.patch(theme.dim))];
                 spans.extend(cell(&visible(store.label(*facet, *v)), w.saturating_sub(count.len()), &[], style, style));
                 lines.push(Line::from(spans));

@@ -3,24 +3,13 @@
 use super::super::app::{App, Focus};
 use super::super::theme::Theme;
 use super::super::timefmt;
+use crate::format::thousands;
 use crate::sanitize::visible;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::sync::atomic::Ordering::Relaxed;
-
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 pub fn header(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     let p = &app.progress;
@@ -37,8 +26,12 @@ pub fn header(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
         parts.push(if walking {
             "finding files…".to_string()
         } else {
+            // A ten-cell gauge of files read.
+            let filled = (pct as usize / 10).min(10);
             format!(
-                "loading {pct}% {} events {} MB",
+                "loading {}{} {pct}% · {} events · {} MB",
+                "█".repeat(filled),
+                "░".repeat(10 - filled),
                 thousands(p.events.load(Relaxed)),
                 p.json_bytes.load(Relaxed) >> 20
             )
