@@ -120,6 +120,13 @@ fn tree_folds_and_pivots() {
     assert_eq!(h.app.detail.as_ref().unwrap().tree.visible().len(), shown);
     h.key(KeyCode::Char('e'));
     assert!(h.app.detail.as_ref().unwrap().tree.visible().len() > shown + 6);
+    // On a value, h goes to its parent (and on a folded one, to the parent's parent).
+    let d = h.app.detail.as_ref().unwrap();
+    let at = |path: &str| d.tree.visible().iter().position(|&r| d.tree.path(r) == path).unwrap();
+    let (user, identity) = (at("userIdentity.userName"), at("userIdentity"));
+    h.app.detail.as_mut().unwrap().scroll.cursor = user;
+    h.key(KeyCode::Char('h'));
+    assert_eq!(h.app.detail.as_ref().unwrap().scroll.cursor, identity);
     h.key(KeyCode::Char('c'));
     assert!(h.app.detail.as_ref().unwrap().tree.visible().len() < shown);
     h.key(KeyCode::Char('e'));

@@ -496,8 +496,10 @@ impl App {
     fn settle(&mut self) {
         let areas = self.areas();
         self.list = self.list.visible(self.len(), layout::body_rows(areas.list).saturating_sub(1));
-        self.facets = self.facets.visible(self.facet_rows().len(), layout::body_rows(areas.facets));
-        if self.facet_rows().get(self.facets.cursor).is_some_and(|r| r.1.is_none()) {
+        let facet_rows = self.facet_rows();
+        self.facets = self.facets.visible(facet_rows.len(), layout::body_rows(areas.facets));
+        // The cursor rests on values, not on headings (a heading is always followed by one).
+        if facet_rows.get(self.facets.cursor).is_some_and(|r| r.1.is_none()) {
             self.facets.cursor += 1;
         }
         let want = self.selected();
@@ -528,12 +530,15 @@ impl App {
             return;
         };
         match action {
+            Action::Collapse if d.tree.is_container(row) && !d.tree.is_collapsed(row) => {
+                d.tree.set_collapsed(row, true)
+            }
             Action::Collapse => {
-                if d.tree.is_container(row) && !d.tree.is_collapsed(row) {
-                    d.tree.set_collapsed(row, true);
-                } else if let Some(parent) = d.tree.rows[row].parent.filter(|&p| p != 0) {
+                // Already folded, or a value: go to the parent.
+                if let Some(parent) = d.tree.rows[row].parent.filter(|&p| p != 0) {
                     d.scroll.cursor = d.tree.position_of(parent);
                 }
+                return;
             }
             Action::Expand => d.tree.set_collapsed(row, false),
             Action::ToggleNode => d.tree.set_collapsed(row, !d.tree.is_collapsed(row)),
