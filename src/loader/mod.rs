@@ -129,10 +129,17 @@ pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts:
             }
         }
         if let Some(every) = opts.publish_every {
+            // Publishing merges the time index, a pass over all events: the
+            // interval grows with the store (every 100 ms per million events).
+            let mut last = Instant::now();
             while workers_left.load(Relaxed) > 0 {
-                thread::sleep(every.min(Duration::from_millis(20)));
-                if store.write().unwrap_or_else(|e| e.into_inner()).publish() {
-                    progress.generation.fetch_add(1, Relaxed);
+                thread::sleep(Duration::from_millis(20));
+                let millions = (store.read().unwrap_or_else(|e| e.into_inner()).len() / 1_000_000).max(1) as u32;
+                if last.elapsed() >= every * millions {
+                    last = Instant::now();
+                    if store.write().unwrap_or_else(|e| e.into_inner()).publish() {
+                        progress.generation.fetch_add(1, Relaxed);
+                    }
                 }
             }
         }
