@@ -113,18 +113,12 @@ fn compile(store: &Store, q: &Query) -> Compiled {
     for term in &q.terms {
         let neg = term.negated;
         match &term.kind {
-            TermKind::After(t) => {
-                if !neg {
-                    c.after = Some(c.after.map_or(*t, |a| a.max(*t)));
-                }
-                c.fast.push((neg, Fast::Time { after: Some(*t), before: None }));
-            }
-            TermKind::Before(t) => {
-                if !neg {
-                    c.before = Some(c.before.map_or(*t, |b| b.min(*t)));
-                }
-                c.fast.push((neg, Fast::Time { after: None, before: Some(*t) }));
-            }
+            // Bounds narrow the time-ordered range by binary search; only negated
+            // ones need a test per event.
+            TermKind::After(t) if !neg => c.after = Some(c.after.map_or(*t, |a| a.max(*t))),
+            TermKind::Before(t) if !neg => c.before = Some(c.before.map_or(*t, |b| b.min(*t))),
+            TermKind::After(t) => c.fast.push((neg, Fast::Time { after: Some(*t), before: None })),
+            TermKind::Before(t) => c.fast.push((neg, Fast::Time { after: None, before: Some(*t) })),
             TermKind::Field { field: Field::Facets(facets), value, .. } => {
                 let sets = facets
                     .iter()

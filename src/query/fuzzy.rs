@@ -59,13 +59,18 @@ impl FuzzyWord {
         if self.skim_pattern.is_ascii() && contains_ignore_ascii_case(text, &self.skim_pattern) {
             return true;
         }
-        self.score(text).is_some()
+        self.skim_score(text).is_some()
     }
 
     pub fn score(&self, text: &str) -> Option<i64> {
         if !self.could_match(text) {
             return None;
         }
+        self.skim_score(text)
+    }
+
+    /// skim's score when it clears the floor (the caller has run the prefilter).
+    fn skim_score(&self, text: &str) -> Option<i64> {
         self.matcher.fuzzy_match(&self.skim_text(text), &self.skim_pattern).filter(|&s| s >= self.min_score)
     }
 

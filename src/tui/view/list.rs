@@ -92,43 +92,36 @@ fn text(store: &Store, id: EventId, f: Facet) -> &str {
     if f == Facet::Source { short_service(label) } else { label }
 }
 
-/// Characters matched by the fuzzy words, per column (char indices).
-fn marks(store: &Store, id: EventId, words: &[FuzzyWord], f: Facet) -> Vec<usize> {
+/// Characters matched by the fuzzy words in each column of a row (char
+/// indices), found once per row: the summary the search scored, then the
+/// source address.
+fn row_marks(store: &Store, id: EventId, words: &[FuzzyWord]) -> Vec<(Facet, Vec<usize>)> {
     if words.is_empty() {
         return vec![];
     }
-    if f == Facet::Ip {
-        let ip = text(store, id, f);
-        return words.iter().filter_map(|w| w.indices(ip)).flatten().collect();
-    }
-    let Some(pos) = SUMMARY_FACETS.iter().position(|&s| s == f) else {
-        return vec![];
-    };
-    // Rebuild the summary as the search scored it and find this field's span in it.
+    // Rebuild the summary as the search scored it, noting each field's span.
     let mut summary = String::new();
-    let mut start = None;
-    for (i, &s) in SUMMARY_FACETS.iter().enumerate() {
-        let t = text(store, id, s);
-        if store.value_id(id, s) == 0 {
+    let mut spans = Vec::new();
+    for &f in &SUMMARY_FACETS {
+        if store.value_id(id, f) == 0 {
             continue;
         }
         if !summary.is_empty() {
             summary.push(' ');
         }
-        if i == pos {
-            start = Some(summary.chars().count());
-        }
+        let t = text(store, id, f);
+        let start = summary.chars().count();
+        spans.push((f, start, start + t.chars().count()));
         summary.push_str(t);
     }
-    let Some(start) = start else { return vec![] };
-    let len = text(store, id, f).chars().count();
-    words
+    let hits: Vec<usize> = words.iter().filter_map(|w| w.indices(&summary)).flatten().collect();
+    let mut out: Vec<(Facet, Vec<usize>)> = spans
         .iter()
-        .filter_map(|w| w.indices(&summary))
-        .flatten()
-        .filter(|&i| i >= start && i < start + len)
-        .map(|i| i - start)
-        .collect()
+        .map(|&(f, a, b)| (f, hits.iter().filter(|&&i| i >= a && i < b).map(|i| i - a).collect()))
+        .collect();
+    let ip = text(store, id, Facet::Ip);
+    out.push((Facet::Ip, words.iter().filter_map(|w| w.indices(ip)).flatten().collect()));
+    out
 }
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
@@ -164,6 +157,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
             (true, false) => theme.selected_unfocused,
             _ => Style::new(),
         };
+        let marks = row_marks(&store, id, &words);
         let mut spans = Vec::new();
         for c in &cols {
             match c.facet {
@@ -178,9 +172,12 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
                     let raw = text(&store, id, fc);
                     let shown = visible(raw);
                     // Marks index the raw text; escapes shift characters, so they only apply to clean text.
-                    let m = if shown.len() == raw.len() { marks(&store, id, &words, fc) } else { vec![] };
+                    let m = match marks.iter().find(|(f, _)| *f == fc) {
+                        Some((_, m)) if shown.len() == raw.len() => m.as_slice(),
+                        _ => &[],
+                    };
                     let style = if fc == Facet::Error { base.patch(theme.error) } else { base };
-                    spans.extend(cell(&shown, c.width, &m, style, style.patch(theme.matched)));
+                    spans.extend(cell(&shown, c.width, m, style, style.patch(theme.matched)));
                 }
             }
             spans.push(Span::styled(" ", base));
@@ -193,6 +190,21 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marks_land_in_the_columns_that_matched() {
+        let store = std::sync::RwLock::new(Store::new());
+        let ev = br#"{"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","userName":"alice"}}"#;
+        crate::loader::load_bytes(vec![("e.json".into(), ev.to_vec())], &store, &crate::loader::Progress::default());
+        let s = store.read().unwrap();
+        let words = [FuzzyWord::new("alice"), FuzzyWord::new("203.0")];
+        let marks = row_marks(&s, 0, &words);
+        let of = |f: Facet| marks.iter().find(|(g, _)| *g == f).map(|(_, m)| m.clone()).unwrap_or_default();
+        assert_eq!(of(Facet::Actor), vec![0, 1, 2, 3, 4]);
+        assert_eq!(of(Facet::Ip), vec![0, 1, 2, 3, 4]);
+        assert!(of(Facet::Name).is_empty() && of(Facet::Source).is_empty());
+        assert!(row_marks(&s, 0, &[]).is_empty());
+    }
 
     #[test]
     fn columns_drop_by_priority() {
