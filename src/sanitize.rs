@@ -5,7 +5,7 @@
 //! reorder what is shown.
 
 use std::borrow::Cow;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthChar;
 
 /// Whether `c` must not reach a terminal as itself.
 pub fn is_unsafe(c: char) -> bool {
@@ -45,25 +45,33 @@ pub fn json_for_terminal(json: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// How much of `s` fits in `width` cells: the characters kept, the cells
+/// they take, and whether `s` was cut (a cut string leaves one cell for `…`).
+/// The one rule every column of text is cut by.
+pub fn fit_prefix(s: &str, width: usize) -> (usize, usize, bool) {
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    let cut = total > width;
+    let (mut kept, mut used) = (0, 0);
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + usize::from(cut) > width {
+            break;
+        }
+        kept += 1;
+        used += w;
+    }
+    (kept, used, cut)
+}
+
 /// `s` (made visible) cut to `width` cells with `…`, padded to exactly `width`.
 pub fn fit(s: &str, width: usize) -> String {
     let s = visible(s);
-    if s.width() <= width {
-        let pad = width - s.width();
-        return format!("{s}{}", " ".repeat(pad));
+    let (kept, mut used, cut) = fit_prefix(&s, width);
+    let mut out: String = s.chars().take(kept).collect();
+    if cut && width > 0 {
+        out.push('…');
+        used += 1;
     }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    used += 1;
     out + &" ".repeat(width.saturating_sub(used))
 }
 

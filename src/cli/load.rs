@@ -4,7 +4,7 @@
 use super::{EXIT_NOTHING_READ, EXIT_OK};
 use crate::loader::{self, LoadOptions, Progress};
 use crate::sanitize::visible;
-use crate::store::Store;
+use crate::store::{EventId, Store};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
@@ -25,6 +25,15 @@ impl Loaded {
     pub fn exit_status(&self) -> u8 {
         if self.progress.files_ok.load(Relaxed) > 0 { EXIT_OK } else { EXIT_NOTHING_READ }
     }
+}
+
+/// What `stats` and `query` share: parse `-q` (2 on a malformed query), load
+/// `paths`, and find the matching events in time order.
+pub fn matching(query: Option<&str>, paths: &[PathBuf]) -> Result<(Loaded, Vec<EventId>), u8> {
+    let query = super::parse_query(query)?;
+    let loaded = load(paths);
+    let ids = crate::query::run(&loaded.store, &query, &crate::query::Cancel::new()).map(|m| m.ids).unwrap_or_default();
+    Ok((loaded, ids))
 }
 
 /// Loads `paths`, showing progress on standard error when it is a terminal,

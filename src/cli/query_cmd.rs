@@ -1,10 +1,9 @@
 //! `trailscope query`: the matching events in time order.
 
-use super::load::load;
-use super::{Format, QueryArgs, parse_query};
+use super::load::matching;
+use super::{Format, QueryArgs};
 use crate::model::facet::{Facet, short_service};
 use crate::model::time::format_utc;
-use crate::query::{Cancel, run};
 use crate::sanitize::fit;
 use crate::sanitize::json_for_terminal;
 use crate::store::blobs::ChunkCache;
@@ -22,12 +21,10 @@ const COLUMNS: [(Facet, usize); 6] = [
 ];
 
 pub fn main(args: &QueryArgs) -> u8 {
-    let query = match parse_query(args.query.as_deref()) {
-        Ok(q) => q,
+    let (loaded, ids) = match matching(args.query.as_deref(), &args.paths) {
+        Ok(found) => found,
         Err(code) => return code,
     };
-    let loaded = load(&args.paths);
-    let ids = run(&loaded.store, &query, &Cancel::new()).map(|m| m.ids).unwrap_or_default();
     let ids = &ids[..args.limit.unwrap_or(usize::MAX).min(ids.len())];
     let store = loaded.store.read().unwrap_or_else(|e| e.into_inner());
     let mut out = BufWriter::new(std::io::stdout().lock());

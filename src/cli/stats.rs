@@ -1,14 +1,13 @@
 //! `trailscope stats`: what was loaded and how the matching events divide
 //! among the values of each facet.
 
-use super::load::load;
-use super::{StatsArgs, parse_query};
+use super::StatsArgs;
+use super::load::matching;
 use crate::format::thousands;
 use crate::loader::Progress;
 use crate::model::facet::Facet;
 use crate::model::time::format_utc;
 use crate::query::facets::{FacetCounts, count};
-use crate::query::{Cancel, run};
 use crate::sanitize::fit;
 use crate::store::{EventId, Store};
 use serde_json::{Map, Value, json};
@@ -30,12 +29,10 @@ pub const STATS_FACETS: [Facet; 8] = [
 const TOP: usize = 10;
 
 pub fn main(args: &StatsArgs) -> u8 {
-    let query = match parse_query(args.query.as_deref()) {
-        Ok(q) => q,
+    let (loaded, matches) = match matching(args.query.as_deref(), &args.paths) {
+        Ok(found) => found,
         Err(code) => return code,
     };
-    let loaded = load(&args.paths);
-    let matches = run(&loaded.store, &query, &Cancel::new()).map(|m| m.ids).unwrap_or_default();
     let store = loaded.store.read().unwrap_or_else(|e| e.into_inner());
     let limit = if args.json { None } else { Some(TOP) };
     let counts = count(&store, &matches, &STATS_FACETS, limit);

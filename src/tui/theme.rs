@@ -51,6 +51,20 @@ impl Theme {
         }
     }
 
+    /// A row of a pane: marked when selected, less so when the pane is not focused.
+    pub fn row(&self, selected: bool, focused: bool) -> Style {
+        match (selected, focused) {
+            (true, true) => self.selected,
+            (true, false) => self.selected_unfocused,
+            _ => Style::new(),
+        }
+    }
+
+    /// A pane's title, marked when the pane has the focus.
+    pub fn pane_title(&self, focused: bool) -> Style {
+        if focused { self.title_focused } else { self.title }
+    }
+
     /// Colour unless NO_COLOR is set to anything non-empty (no-color.org).
     pub fn from_env() -> Self {
         Self::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))

@@ -8,7 +8,6 @@ use crate::json::canon;
 use crate::sanitize::visible;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
@@ -50,7 +49,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     f.render_widget(block, r);
     let focused = app.focus == Focus::Detail;
     let w = inner.width as usize;
-    let title_style = if focused { theme.title_focused } else { theme.title };
+    let title_style = theme.pane_title(focused);
     let Some(d) = &app.detail else {
         f.render_widget(Paragraph::new(fitted("DETAIL", w, title_style)), inner);
         return;
@@ -68,11 +67,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     let rows = (inner.height as usize).saturating_sub(1);
     for (pos, &row) in t.visible().iter().enumerate().skip(d.scroll.offset).take(rows) {
         let selected = pos == d.scroll.cursor;
-        let base = match (selected, focused) {
-            (true, true) => theme.selected,
-            (true, false) => theme.selected_unfocused,
-            _ => Style::new(),
-        };
+        let base = theme.row(selected, focused);
         let r = &t.rows[row];
         let indent = "  ".repeat(r.depth.saturating_sub(1) as usize);
         let marker = match r.kind {

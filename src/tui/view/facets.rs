@@ -6,7 +6,6 @@ use super::{cell, fitted};
 use crate::sanitize::visible;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
@@ -16,8 +15,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     f.render_widget(block, r);
     let focused = app.focus == Focus::Facets;
     let w = inner.width as usize;
-    let mut lines =
-        vec![fitted("FACETS  Enter add · x exclude", w, if focused { theme.title_focused } else { theme.title })];
+    let mut lines = vec![fitted("FACETS  Enter add · x exclude", w, theme.pane_title(focused))];
     let rows = app.facet_rows();
     let store = app.store.read().unwrap_or_else(|e| e.into_inner());
     let distinct = |facet| app.results.facets.iter().find(|c| c.facet == Some(facet)).map_or(0, |c| c.distinct);
@@ -27,11 +25,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
         match value {
             None => lines.push(fitted(&format!("{} ({})", facet.label(), distinct(*facet)), w, theme.key)),
             Some((v, n)) => {
-                let style = match (i == app.facets.cursor, focused) {
-                    (true, true) => theme.selected,
-                    (true, false) => theme.selected_unfocused,
-                    _ => Style::new(),
-                };
+                let style = theme.row(i == app.facets.cursor, focused);
                 let count = format!("{:>7} ", crate::format::thousands(*n as u64));
                 let mut spans = vec![Span::styled(count.clone(), style.patch(theme.dim))];
                 spans.extend(cell(&visible(store.label(*facet, *v)), w.saturating_sub(count.len()), &[], style, style));

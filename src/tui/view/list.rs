@@ -11,7 +11,6 @@ use crate::sanitize::visible;
 use crate::store::{EventId, SUMMARY_FACETS, Store};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -131,13 +130,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     let mut head = Vec::new();
     for c in &cols {
         let t = c.facet.map_or("time", title);
-        head.extend(cell(
-            &t.to_uppercase(),
-            c.width,
-            &[],
-            if focused { theme.title_focused } else { theme.title },
-            theme.title,
-        ));
+        head.extend(cell(&t.to_uppercase(), c.width, &[], theme.pane_title(focused), theme.title));
         head.push(Span::raw(" "));
     }
     lines.push(Line::from(head));
@@ -152,11 +145,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     for row in app.list.offset..(app.list.offset + rows).min(app.len()) {
         let Some(id) = app.event_at(row) else { break };
         let selected = row == app.list.cursor;
-        let base = match (selected, focused) {
-            (true, true) => theme.selected,
-            (true, false) => theme.selected_unfocused,
-            _ => Style::new(),
-        };
+        let base = theme.row(selected, focused);
         let marks = row_marks(&store, id, &words);
         let mut spans = Vec::new();
         for c in &cols {

@@ -13,7 +13,6 @@ use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use unicode_width::UnicodeWidthChar;
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let areas = super::layout::layout(f.area(), app);
@@ -42,24 +41,17 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
 /// Spans for `text` (already made visible) cut or padded to `width` cells,
 /// with the characters at `marks` (char indices) in `mark` style.
 pub fn cell(text: &str, width: usize, marks: &[usize], base: Style, mark: Style) -> Vec<Span<'static>> {
+    let (kept, mut used, cut) = crate::sanitize::fit_prefix(text, width);
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut run = String::new();
     let mut run_marked = false;
-    let mut used = 0;
-    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
-    let cut = total > width;
-    for (i, c) in text.chars().enumerate() {
-        let w = c.width().unwrap_or(0);
-        if used + w + usize::from(cut) > width {
-            break;
-        }
+    for (i, c) in text.chars().take(kept).enumerate() {
         let marked = marks.contains(&i);
         if marked != run_marked && !run.is_empty() {
             spans.push(Span::styled(std::mem::take(&mut run), if run_marked { mark } else { base }));
         }
         run_marked = marked;
         run.push(c);
-        used += w;
     }
     if !run.is_empty() {
         spans.push(Span::styled(run, if run_marked { mark } else { base }));
