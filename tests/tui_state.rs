@@ -282,3 +282,21 @@ fn narrow_terminals_show_one_pane_at_a_time() {
         h.key(KeyCode::Esc).key(KeyCode::Esc);
     }
 }
+
+#[test]
+fn a_long_problem_list_scrolls_to_its_end_and_no_further() {
+    let dir = tempdir("many-problems");
+    for i in 0..60 {
+        std::fs::write(dir.join(format!("bad{i:02}.json")), b"not json").unwrap();
+    }
+    std::fs::write(dir.join("ok.json"), br#"{"eventTime":"2024-01-01T00:00:00Z"}"#).unwrap();
+    let mut h = Harness::new(std::slice::from_ref(&dir), (80, 24), "");
+    h.key(KeyCode::Char('!'));
+    assert!(h.screen().contains("bad00.json") && !h.screen().contains("bad59.json"));
+    for _ in 0..500 {
+        h.key(KeyCode::Char('j'));
+    }
+    let end = h.screen();
+    assert!(end.contains("bad59.json") && !end.contains("bad00.json"), "{end}");
+    assert!(end.contains("60 problems"));
+}

@@ -57,9 +57,16 @@ impl Progress {
 
     /// Every problem so far, in the order files were listed.
     pub fn problems(&self) -> Vec<Problem> {
-        let mut all = self.problems.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        self.problems_page(0, usize::MAX)
+    }
+
+    /// `take` problems from the `skip`th, in the order files were listed: the
+    /// explorer redraws often, so only what it shows is copied. (A stable
+    /// sort of an already sorted list is one pass.)
+    pub fn problems_page(&self, skip: usize, take: usize) -> Vec<Problem> {
+        let mut all = self.problems.lock().unwrap_or_else(|e| e.into_inner());
         all.sort_by_key(|(order, _)| *order);
-        all.into_iter().map(|(_, p)| p).collect()
+        all.iter().skip(skip).take(take).map(|(_, p)| p.clone()).collect()
     }
 
     /// Log files read (digests not counted).

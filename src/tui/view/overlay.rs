@@ -52,16 +52,19 @@ pub fn help(f: &mut Frame, theme: &Theme, scroll: usize) {
 }
 
 pub fn problems(f: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
-    let w = frame_area(f).width.saturating_sub(2) as usize;
-    let problems = app.progress.problems();
+    let area = frame_area(f);
+    let (w, rows) = (area.width.saturating_sub(2) as usize, area.height.saturating_sub(2) as usize);
+    // Two lines a problem; only the problems on screen are fetched.
+    let total = app.progress.problem_count.load(std::sync::atomic::Ordering::Relaxed) as usize;
+    let scroll = scroll.min((2 * total).saturating_sub(rows));
     let mut lines = Vec::new();
-    if problems.is_empty() {
+    if total == 0 {
         lines.push(fitted("No problems: every file and record was read.", w, theme.dim));
     }
-    for p in &problems {
+    for p in app.progress.problems_page(scroll / 2, rows / 2 + 1) {
         let place = p.place.map(|pl| format!(" ({pl})")).unwrap_or_default();
         lines.push(fitted(&format!("{}{place}", p.path), w, theme.key));
         lines.push(fitted(&format!("  {}", p.message), w, theme.error));
     }
-    show(f, theme, &format!(" {} problems · Esc closes ", problems.len()), lines, scroll);
+    show(f, theme, &format!(" {total} problems · Esc closes "), lines, scroll % 2);
 }
