@@ -231,6 +231,12 @@ fn overlays_open_scroll_and_close() {
     assert_eq!(h.app.overlay, Overlay::Help { scroll: 0 });
     h.key(KeyCode::Char('j'));
     assert_eq!(h.app.overlay, Overlay::Help { scroll: 1 });
+    for _ in 0..500 {
+        h.key(KeyCode::Char('j'));
+    }
+    let bottom = h.screen();
+    h.key(KeyCode::Char('k'));
+    assert_ne!(h.screen(), bottom, "the help scrolls back at once after overshooting");
     assert_eq!(h.app.list.cursor, 0, "keys go to the overlay");
     h.key(KeyCode::Esc);
     assert_eq!(h.app.overlay, Overlay::None);
@@ -299,4 +305,7 @@ fn a_long_problem_list_scrolls_to_its_end_and_no_further() {
     let end = h.screen();
     assert!(end.contains("bad59.json") && !end.contains("bad00.json"), "{end}");
     assert!(end.contains("60 problems"));
+    h.key(KeyCode::Char('k'));
+    h.key(KeyCode::Char('k'));
+    assert_ne!(h.screen(), end, "scrolling back moves at once, not after the overshoot");
 }

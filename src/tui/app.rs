@@ -491,9 +491,26 @@ impl App {
         self.list.cursor = if self.reversed { ids.len().saturating_sub(pos + 1) } else { pos };
     }
 
+    /// How far an overlay can scroll: its lines less the rows it shows (the
+    /// overlay takes the screen less two rows, less its border).
+    fn overlay_max_scroll(&self) -> usize {
+        let lines = match self.overlay {
+            Overlay::Help { .. } => super::keymap::help_lines(),
+            Overlay::Problems { .. } => {
+                2 * self.progress.problem_count.load(std::sync::atomic::Ordering::Relaxed) as usize
+            }
+            Overlay::None => 0,
+        };
+        lines.saturating_sub(self.size.1.saturating_sub(4) as usize)
+    }
+
     /// After any action: keep scroll positions valid and the detail in step
     /// with the selection.
     fn settle(&mut self) {
+        let max = self.overlay_max_scroll();
+        if let Overlay::Help { scroll } | Overlay::Problems { scroll } = &mut self.overlay {
+            *scroll = (*scroll).min(max);
+        }
         let areas = self.areas();
         self.list = self.list.visible(self.len(), layout::body_rows(areas.list).saturating_sub(1));
         let facet_rows = self.facet_rows();

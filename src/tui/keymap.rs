@@ -162,6 +162,17 @@ pub fn key_name(key: &Key) -> String {
     if key.ctrl { format!("Ctrl-{base}") } else { base }
 }
 
+/// The lines under the key table in the help: a reminder of the query language.
+pub const HELP_FOOTER: [&str; 2] = [
+    "Query language: name:Delete*  -error:*  actor:Admin/*  ip:203.0.113.9",
+    "  requestParameters.bucketName:logs-*  after:2024-03-02  \"quoted text\"  fuzzy",
+];
+
+/// Lines of the help screen: per scope a title, its keys and a blank line, then the footer.
+pub fn help_lines() -> usize {
+    help().iter().map(|(_, rows)| rows.len() + 2).sum::<usize>() + HELP_FOOTER.len()
+}
+
 /// The help text, by scope: (scope title, [(keys, what they do)]).
 pub fn help() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
     let order =

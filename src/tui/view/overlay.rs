@@ -46,8 +46,8 @@ pub fn help(f: &mut Frame, theme: &Theme, scroll: usize) {
         }
         lines.push(Line::default());
     }
-    lines.push(fitted("Query language: name:Delete*  -error:*  actor:Admin/*  ip:203.0.113.9", w, theme.dim));
-    lines.push(fitted("  requestParameters.bucketName:logs-*  after:2024-03-02  \"quoted text\"  fuzzy", w, theme.dim));
+    lines.extend(keymap::HELP_FOOTER.iter().map(|l| fitted(l, w, theme.dim)));
+    debug_assert_eq!(lines.len(), keymap::help_lines());
     show(f, theme, " help · Esc closes ", lines, scroll);
 }
 
