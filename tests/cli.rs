@@ -183,3 +183,50 @@ fn table_output_never_carries_control_characters() {
     assert_eq!(out.lines().count(), 1);
     assert!(!out.chars().any(|c| c.is_control() && c != '\n') && !out.contains('\u{202e}'));
 }
+
+#[test]
+fn a_path_query_through_200_000_nested_arrays_answers() {
+    let dir = tempdir("cli-deep");
+    let n = 200_000;
+    let file = dir.join("deep.json");
+    let rec = format!(
+        r#"{{"eventTime":"2024-01-01T00:00:00Z","eventName":"X","b":1,"a":{}{{"b":"x"}}{}}}"#,
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    std::fs::write(&file, rec).unwrap();
+    for (q, want) in [("a.b:x", 1), ("a.b:y", 0), ("a.b.c:x", 0)] {
+        let o = run(&["query", "-q", q, "--format", "jsonl", &s(&file)]);
+        assert_eq!(o.status.code(), Some(0), "{q}: {}", stderr(&o));
+        assert_eq!(stdout(&o).lines().count(), want, "{q}");
+    }
+}
+
+#[test]
+fn queries_may_start_with_a_dash_in_every_command() {
+    let sample = s(&sample());
+    let all = stats_json(&[&sample])["events"].as_u64().unwrap();
+    let with_errors = stats_json(&["-q", "error:*", &sample])["events"].as_u64().unwrap();
+    assert!(with_errors > 0 && with_errors < all);
+    for args in [["-q", "-error:*"], ["--query", "-error:*"]] {
+        let v = stats_json(&[args[0], args[1], &sample]);
+        assert_eq!(v["events"].as_u64().unwrap(), all - with_errors, "{args:?}");
+    }
+    let v = stats_json(&["--query=-error:*", &sample]);
+    assert_eq!(v["events"].as_u64().unwrap(), all - with_errors);
+    let o = run(&["query", "-q", "-error:* -source:s3", "--format", "jsonl", &sample]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|l| l.get("errorCode").is_none() && l["eventSource"] != "s3.amazonaws.com"));
+    let o = run(&["bench", "--json", "-q", "-error:*", &sample]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let typed: Vec<&str> =
+        report["keystrokes"].as_array().unwrap().iter().map(|k| k["typed"].as_str().unwrap()).collect();
+    assert_eq!(typed.last(), Some(&"-error:*"), "bench replays the given query: {typed:?}");
+    // A malformed query that starts with a dash is still a query error (2), not a usage error about flags.
+    let o = run(&["stats", "-q", "- x", &sample]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("must be followed by the term it negates"), "{}", stderr(&o));
+}

@@ -309,3 +309,49 @@ fn a_long_problem_list_scrolls_to_its_end_and_no_further() {
     h.key(KeyCode::Char('k'));
     assert_ne!(h.screen(), end, "scrolling back moves at once, not after the overshoot");
 }
+
+/// A record whose `a` holds `depth` nested arrays around `{"b":"x"}`.
+fn deep_record(dir: &std::path::Path, depth: usize) -> std::path::PathBuf {
+    let p = dir.join("deep.json");
+    let rec = format!(
+        r#"{{"eventTime":"2024-01-01T00:00:00Z","eventName":"Deep","eventID":"d","a":{}{{"b":"x"}}{}}}"#,
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    std::fs::write(&p, rec).unwrap();
+    p
+}
+
+#[test]
+fn pivot_through_200_000_nested_arrays() {
+    let dir = tempdir("tui-deep");
+    let mut h = Harness::new(&[deep_record(&dir, 200_000), sample()], (80, 24), "");
+    h.key(KeyCode::Char('/')).keys("name:Deep").key(KeyCode::Enter);
+    assert_eq!(h.app.len(), 1);
+    h.key(KeyCode::Enter).key(KeyCode::Char('e')).key(KeyCode::Char('G'));
+    let d = h.app.detail.as_ref().unwrap();
+    let leaf = d.tree.visible()[d.scroll.cursor];
+    assert_eq!(d.tree.rows[leaf].depth, 200_002, "the leaf keeps its real depth");
+    assert!(d.tree.path(leaf).ends_with("[0][0].b"));
+    h.key(KeyCode::Char('f'));
+    assert_eq!(h.app.query, "name:Deep a.b:x");
+    assert_eq!(h.app.len(), 1, "the pivot finds the event through every level");
+    let screen = h.screen();
+    let leaf_line =
+        screen.lines().find(|l| l.contains("b: \"x\"")).unwrap_or_else(|| panic!("the leaf is shown:\n{screen}"));
+    assert!(leaf_line.contains("⋯200001 "), "deep rows show their level, not 200,000 indents:\n{screen}");
+}
+
+#[test]
+fn a_paste_is_one_edit_and_the_prompt_is_bounded() {
+    let mut h = Harness::sample((80, 24));
+    h.key(KeyCode::Char('/'));
+    let searches_before = h.searches;
+    h.act(Action::InsertText("name:Get* ".repeat(4000)));
+    assert_eq!(h.searches, searches_before + 1, "one search for the whole paste");
+    let p = h.app.prompt.as_ref().unwrap();
+    assert_eq!(p.text.len(), trailscope::tui::app::MAX_QUERY_BYTES);
+    assert_eq!(p.cursor, p.text.len());
+    h.key(KeyCode::Char('x'));
+    assert_eq!(h.app.prompt.as_ref().unwrap().text.len(), trailscope::tui::app::MAX_QUERY_BYTES, "full");
+}

@@ -97,6 +97,7 @@ pub fn main(args: &BenchArgs) -> u8 {
                 return super::EXIT_USAGE;
             }
         },
+        None if !args.query.is_empty() => args.query.clone(),
         None => BUILTIN_QUERIES.iter().map(|s| s.to_string()).collect(),
     };
     for q in &queries {

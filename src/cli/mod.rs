@@ -53,7 +53,7 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct ExploreArgs {
     /// Start with this search (see the query language below)
-    #[arg(short, long, value_name = "QUERY")]
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
     /// Show times in the local time zone (UTC is the default)
     #[arg(long)]
@@ -108,6 +108,9 @@ pub struct BenchArgs {
     /// Queries to replay, one per line (default: a built-in investigation set)
     #[arg(long, value_name = "FILE")]
     pub queries: Option<PathBuf>,
+    /// A query to replay instead of the built-in set (repeatable)
+    #[arg(short, long = "query", value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Vec<String>,
     /// Files or folders to load; `-` reads standard input
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
@@ -116,7 +119,7 @@ pub struct BenchArgs {
 #[derive(Args, Debug)]
 pub struct StatsArgs {
     /// Count only the events matching this query
-    #[arg(short, long, value_name = "QUERY")]
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
     /// Print one JSON object instead of a summary
     #[arg(long)]
@@ -137,7 +140,7 @@ pub enum Format {
 #[derive(Args, Debug)]
 pub struct QueryArgs {
     /// Print only the events matching this query
-    #[arg(short, long, value_name = "QUERY")]
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -163,4 +166,19 @@ pub fn parse_query(text: Option<&str>) -> Result<crate::query::Query, u8> {
         eprintln!("trailscope: malformed query:\n{}", e.pointed(text));
         EXIT_USAGE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_explorer_takes_a_query_that_starts_with_a_dash() {
+        for args in [&["trailscope", "-q", "-error:*", "logs"][..], &["trailscope", "--query=-error:*", "logs"]] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(cli.command.is_none());
+            assert_eq!(cli.explore.query.as_deref(), Some("-error:*"));
+            assert_eq!(cli.explore.paths, vec![PathBuf::from("logs")]);
+        }
+    }
 }

@@ -10,7 +10,7 @@ use crate::model::time::format_utc;
 use crate::query::facets::{FacetCounts, count};
 use crate::sanitize::fit;
 use crate::store::{EventId, Store};
-use serde_json::{Map, Value, json};
+use std::io::{self, BufWriter, Write};
 use std::sync::atomic::Ordering::Relaxed;
 
 /// The facets `stats` reports, with their names in the JSON output.
@@ -36,11 +36,14 @@ pub fn main(args: &StatsArgs) -> u8 {
     let store = loaded.store.read().unwrap_or_else(|e| e.into_inner());
     let limit = if args.json { None } else { Some(TOP) };
     let counts = count(&store, &matches, &STATS_FACETS, limit);
-    if args.json {
-        println!("{}", report_json(&store, &loaded.progress, &matches, &counts));
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let written = if args.json {
+        write_json(&mut out, &store, &loaded.progress, &matches, &counts)
     } else {
-        print!("{}", report_text(&store, &loaded.progress, &matches, &counts, args.query.is_some()));
-    }
+        out.write_all(report_text(&store, &loaded.progress, &matches, &counts, args.query.is_some()).as_bytes())
+    };
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = written.and_then(|_| out.flush());
     loaded.exit_status()
 }
 
@@ -49,32 +52,61 @@ fn time_range(store: &Store, ids: &[EventId]) -> (Option<String>, Option<String>
     (t(ids.first()), t(ids.last()))
 }
 
-/// The `--json` report: exactly one object.
-pub fn report_json(store: &Store, progress: &Progress, ids: &[EventId], counts: &[FacetCounts]) -> Value {
+/// A JSON string (or null), escaped by serde_json.
+fn json_str(out: &mut impl Write, s: Option<&str>) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &s).map_err(io::Error::other)
+}
+
+/// The `--json` report: exactly one object, written as it is produced (a
+/// million distinct addresses would take hundreds of MB as a JSON tree).
+/// Facet values come most frequent first.
+pub fn write_json(
+    out: &mut impl Write,
+    store: &Store,
+    progress: &Progress,
+    ids: &[EventId],
+    counts: &[FacetCounts],
+) -> io::Result<()> {
     let (first, last) = time_range(store, ids);
-    let problems: Vec<Value> = progress
-        .problems()
-        .iter()
-        .map(|p| json!({"path": p.path, "where": p.place.map(|w| w.to_string()), "message": p.message}))
-        .collect();
-    let mut facets = Map::new();
-    for c in counts {
-        let Some(f) = c.facet else { continue };
-        let values: Map<String, Value> =
-            c.values.iter().map(|&(v, n)| (store.label(f, v).to_string(), json!(n))).collect();
-        facets.insert(f.field_name().to_string(), Value::Object(values));
+    write!(out, "{{\"events\":{},\"first\":", ids.len())?;
+    json_str(out, first.as_deref())?;
+    out.write_all(b",\"last\":")?;
+    json_str(out, last.as_deref())?;
+    write!(
+        out,
+        ",\"files\":{},\"skipped_files\":{},\"digest_files\":{},\"duplicates\":{},\"problems\":[",
+        progress.files_read(),
+        progress.skipped_files.load(Relaxed),
+        progress.digest_files.load(Relaxed),
+        store.duplicates()
+    )?;
+    for (i, p) in progress.problems().iter().enumerate() {
+        out.write_all(if i == 0 { b"{\"path\":" } else { b",{\"path\":" })?;
+        json_str(out, Some(&p.path))?;
+        out.write_all(b",\"where\":")?;
+        json_str(out, p.place.map(|w| w.to_string()).as_deref())?;
+        out.write_all(b",\"message\":")?;
+        json_str(out, Some(&p.message))?;
+        out.write_all(b"}")?;
     }
-    json!({
-        "events": ids.len(),
-        "first": first,
-        "last": last,
-        "files": progress.files_read(),
-        "skipped_files": progress.skipped_files.load(Relaxed),
-        "digest_files": progress.digest_files.load(Relaxed),
-        "duplicates": store.duplicates(),
-        "problems": problems,
-        "facets": facets,
-    })
+    out.write_all(b"],\"facets\":{")?;
+    for (i, c) in counts.iter().enumerate() {
+        let Some(f) = c.facet else { continue };
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        json_str(out, Some(f.field_name()))?;
+        out.write_all(b":{")?;
+        for (j, &(v, n)) in c.values.iter().enumerate() {
+            if j > 0 {
+                out.write_all(b",")?;
+            }
+            json_str(out, Some(store.label(f, v)))?;
+            write!(out, ":{n}")?;
+        }
+        out.write_all(b"}")?;
+    }
+    out.write_all(b"}}\n")
 }
 
 pub fn report_text(

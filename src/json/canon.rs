@@ -43,7 +43,7 @@ pub fn skip_value(c: &[u8], pos: usize) -> usize {
 /// Position after the string whose opening quote is at `pos`.
 pub fn skip_string(c: &[u8], pos: usize) -> usize {
     let mut i = pos + 1;
-    while let Some(off) = memchr::memchr2(b'"', b'\\', &c[i..]) {
+    while let Some(off) = c.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
         i += off;
         if c[i] == b'\\' {
             i += 2;

@@ -9,6 +9,7 @@
 use super::fuzzy::FuzzyWord;
 use super::fuzzy::contains_ignore_ascii_case;
 use super::glob::Glob;
+use super::meter;
 use super::parse::{Field, Query, TermKind};
 use super::path::{self, Step};
 use crate::json::canon::{self, escape_like_canonical};
@@ -108,9 +109,14 @@ fn facet_value_matches(store: &Store, facet: Facet, id: u32, glob: &Glob) -> boo
             && glob.matches("root"))
 }
 
-fn compile(store: &Store, q: &Query) -> Compiled {
+fn compile(store: &Store, q: &Query, cancel: &Cancel) -> Result<Compiled, Cancelled> {
     let mut c = Compiled { fast: Vec::new(), slow: Vec::new(), after: None, before: None };
     for term in &q.terms {
+        // Each term costs a pass over a dictionary at most: a long query typed
+        // into the prompt is abandoned between terms when a newer one arrives.
+        if cancel.is_cancelled() {
+            return Err(Cancelled);
+        }
         let neg = term.negated;
         match &term.kind {
             // Bounds narrow the time-ordered range by binary search; only negated
@@ -179,7 +185,7 @@ fn compile(store: &Store, q: &Query) -> Compiled {
             }
         }
     }
-    c
+    Ok(c)
 }
 
 impl Fast {
@@ -208,6 +214,7 @@ impl Slow {
     fn test(&self, rec: &[u8]) -> bool {
         match self {
             Slow::Text { finders, .. } => {
+                meter::charge(rec.len() * (finders.len() + 1));
                 let lower = rec.to_ascii_lowercase();
                 finders.iter().any(|f| f.find(&lower).is_some())
             }
@@ -231,6 +238,7 @@ impl Slow {
         };
         match self {
             Slow::Text { finders, whole_chunk: true } => {
+                meter::charge(chunk.len() * (finders.len() + 1));
                 lower.clear();
                 lower.extend(chunk.iter().map(u8::to_ascii_lowercase));
                 for f in finders {
@@ -242,6 +250,7 @@ impl Slow {
                 }
             }
             Slow::Path { key: Some(key), .. } => {
+                meter::charge(chunk.len());
                 let mut seen = vec![false; spans.len()];
                 for at in key.find_iter(chunk) {
                     if let Some(i) = holder(at) {
@@ -269,11 +278,8 @@ fn read(store: &RwLock<Store>) -> std::sync::RwLockReadGuard<'_, Store> {
 pub fn run(store: &RwLock<Store>, q: &Query, cancel: &Cancel) -> Result<Matches, Cancelled> {
     let (order, compiled) = {
         let s = read(store);
-        (s.order(), compile(&s, q))
+        (s.order(), compile(&s, q, cancel)?)
     };
-    if cancel.is_cancelled() {
-        return Err(Cancelled);
-    }
     // Narrow to the time range first: `order` is sorted by time.
     let (lo, hi) = {
         let s = read(store);

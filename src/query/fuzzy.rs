@@ -21,13 +21,31 @@ pub struct FuzzyWord {
 /// `cloudtrail DeleteTrail SecurityAudit/grace` scores 57 of 65).
 const MIN_SCORE_PER_CHAR: i64 = 13;
 
+/// Only this many characters of a text are scored: summary lines are for
+/// people and rarely reach it, and skim's cost grows with the text times the
+/// pattern, so a multi-megabyte value written into a log cannot stall a search.
+pub const MAX_TEXT_CHARS: usize = 1024;
+
+/// Past this many cells (pattern length times text length) skim's
+/// highlighting falls back to a greedy match instead of a full score matrix.
+const MATRIX_LIMIT: usize = 1 << 18;
+
+/// The part of `text` that fuzzy words look at (see [`MAX_TEXT_CHARS`]).
+pub fn scored_part(text: &str) -> &str {
+    super::meter::charge(text.len().min(MAX_TEXT_CHARS * 4));
+    match text.char_indices().nth(MAX_TEXT_CHARS) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    }
+}
+
 impl FuzzyWord {
     pub fn new(pattern: &str) -> Self {
         Self {
             lower: pattern.to_lowercase().chars().collect(),
             pattern: pattern.to_string(),
             skim_pattern: pattern.to_lowercase(),
-            matcher: SkimMatcherV2::default().ignore_case(),
+            matcher: SkimMatcherV2::default().ignore_case().element_limit(MATRIX_LIMIT),
             min_score: MIN_SCORE_PER_CHAR * pattern.chars().count() as i64,
         }
     }
@@ -39,6 +57,8 @@ impl FuzzyWord {
     /// Whether every character of the pattern appears in `text` in order
     /// (ignoring case): a cheap test that rules out most texts before scoring.
     pub fn could_match(&self, text: &str) -> bool {
+        let text = scored_part(text);
+        super::meter::charge(text.len());
         let mut want = self.lower.iter().peekable();
         for c in text.chars() {
             let Some(&&w) = want.peek() else { break };
@@ -51,6 +71,7 @@ impl FuzzyWord {
 
     /// Whether the pattern matches `text`: skim's score clears the floor.
     pub fn matches(&self, text: &str) -> bool {
+        let text = scored_part(text);
         if !self.could_match(text) {
             return false;
         }
@@ -63,6 +84,7 @@ impl FuzzyWord {
     }
 
     pub fn score(&self, text: &str) -> Option<i64> {
+        let text = scored_part(text);
         if !self.could_match(text) {
             return None;
         }
@@ -71,11 +93,13 @@ impl FuzzyWord {
 
     /// skim's score when it clears the floor (the caller has run the prefilter).
     fn skim_score(&self, text: &str) -> Option<i64> {
+        super::meter::charge(text.len() * self.lower.len().max(1));
         self.matcher.fuzzy_match(&self.skim_text(text), &self.skim_pattern).filter(|&s| s >= self.min_score)
     }
 
     /// Character indices of the match in `text`, for highlighting.
     pub fn indices(&self, text: &str) -> Option<Vec<usize>> {
+        let text = scored_part(text);
         if !self.could_match(text) {
             return None;
         }

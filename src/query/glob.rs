@@ -40,6 +40,7 @@ impl Glob {
     }
 
     pub fn matches(&self, value: &str) -> bool {
+        super::meter::charge(value.len() + self.text.len());
         if self.is_any() {
             return !value.is_empty();
         }
@@ -66,27 +67,29 @@ impl Glob {
         if !value.is_char_boundary(tail_at) || !eq(&value[tail_at..], last) {
             return false;
         }
-        let mut rest = &value[first.len()..tail_at];
-        for part in &self.parts[1..self.parts.len() - 1] {
-            match find(rest, part, ascii) {
-                Some(i) => rest = &rest[i + part.len()..],
+        let middle = &self.parts[1..self.parts.len() - 1];
+        if middle.is_empty() {
+            return true;
+        }
+        // The pieces in order, each found by memchr's linear-time search, so a
+        // huge value costs time in proportion to its size whatever the pattern.
+        let rest = &value[first.len()..tail_at];
+        let lowered;
+        let rest = if ascii {
+            lowered = rest.to_ascii_lowercase();
+            lowered.as_bytes()
+        } else {
+            rest.as_bytes()
+        };
+        let mut at = 0;
+        for part in middle {
+            match memchr::memmem::find(&rest[at..], part.as_bytes()) {
+                Some(i) => at += i + part.len(),
                 None => return false,
             }
         }
         true
     }
-}
-
-/// Finds `needle` (lowercase) in `hay`, ignoring ASCII case when `ascii`.
-fn find(hay: &str, needle: &str, ascii: bool) -> Option<usize> {
-    if !ascii {
-        return hay.find(needle);
-    }
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    if n.is_empty() {
-        return Some(0);
-    }
-    (0..=h.len().checked_sub(n.len())?).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 #[cfg(test)]

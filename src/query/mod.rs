@@ -4,6 +4,9 @@ pub mod eval;
 pub mod facets;
 pub mod fuzzy;
 pub mod glob;
+#[cfg(test)]
+mod hostile_tests;
+pub mod meter;
 pub mod parse;
 pub mod path;
 

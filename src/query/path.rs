@@ -2,6 +2,7 @@
 //! `resources[0].ARN`. A path step over an array without an index looks at
 //! every element.
 
+use super::meter;
 use crate::json::canon;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,20 +37,86 @@ pub fn parse(path: &str) -> Option<Vec<Step>> {
     (!steps.is_empty()).then_some(steps)
 }
 
+/// An open container met by the walk in [`any_value`]: what its children
+/// are matched against.
+struct Open {
+    object: bool,
+    /// The step its children are matched with (it applies to this container).
+    step: usize,
+    /// Items of an array seen so far.
+    items: usize,
+}
+
 /// Calls `f` with every value at `steps` in the canonical JSON `v`; stops
 /// early when `f` returns true. Returns whether it did.
+///
+/// One forward pass with an explicit stack: every byte is walked or skipped
+/// once, whatever the nesting (a path through arrays looks inside each
+/// element with the same step, without rescanning it), so the cost is linear
+/// in the size of `v` and the stack is on the heap. Values at the end of the
+/// path are disjoint, so `f` sees each byte at most once too.
 pub fn any_value(v: &[u8], steps: &[Step], f: &mut impl FnMut(&[u8]) -> bool) -> bool {
-    let Some((step, rest)) = steps.split_first() else {
-        return f(v);
-    };
-    match (step, v.first()) {
-        (Step::Key(k), Some(b'{')) => {
-            canon::members(v).any(|(key, val)| canon::key_is(key, k) && any_value(val, rest, f))
+    let mut stack: Vec<Open> = Vec::new();
+    let mut pos = 0;
+    // The step the value at `pos` is matched with; None: it is not on the path.
+    let mut step = Some(0);
+    loop {
+        meter::charge(1);
+        // The value at `pos`.
+        let Some(&first) = v.get(pos) else { return false };
+        match (step, first) {
+            (Some(i), _) if i == steps.len() => {
+                let end = canon::skip_value(v, pos);
+                meter::charge(end - pos);
+                if f(&v[pos..end]) {
+                    return true;
+                }
+                pos = end;
+            }
+            (Some(i), b'{') if matches!(steps[i], Step::Key(_)) => {
+                stack.push(Open { object: true, step: i, items: 0 });
+                pos += 1;
+            }
+            (Some(i), b'[') => {
+                stack.push(Open { object: false, step: i, items: 0 });
+                pos += 1;
+            }
+            _ => {
+                let end = canon::skip_value(v, pos);
+                meter::charge(end - pos);
+                pos = end;
+            }
         }
-        (Step::Index(i), Some(b'[')) => canon::items(v).nth(*i).is_some_and(|item| any_value(item, rest, f)),
-        // An array met by a key: look inside each element.
-        (Step::Key(_), Some(b'[')) => canon::items(v).any(|item| any_value(item, steps, f)),
-        _ => false,
+        // The next value to look at: a child of the innermost open container.
+        loop {
+            meter::charge(1);
+            let Some(open) = stack.last_mut() else { return false };
+            match v.get(pos) {
+                None => return false,
+                Some(b',') => pos += 1,
+                Some(b'}' | b']') => {
+                    pos += 1;
+                    stack.pop();
+                    continue;
+                }
+                Some(_) => {}
+            }
+            if open.object {
+                let key_end = canon::skip_string(v, pos);
+                meter::charge(key_end - pos);
+                let Step::Key(k) = &steps[open.step] else { return false };
+                step = canon::key_is(&v[pos..key_end.min(v.len())], k).then_some(open.step + 1);
+                pos = key_end + 1;
+            } else {
+                step = match &steps[open.step] {
+                    // An array met by a key: each element is matched with the same key.
+                    Step::Key(_) => Some(open.step),
+                    Step::Index(n) => (*n == open.items).then_some(open.step + 1),
+                };
+                open.items += 1;
+            }
+            break;
+        }
     }
 }
 

@@ -40,6 +40,8 @@ pub enum Action {
     CopyPath,
     // The prompt.
     Insert(char),
+    /// Pasted text, inserted at once.
+    InsertText(String),
     DeleteBack,
     DeleteForward,
     CursorLeft,

@@ -47,6 +47,25 @@ pub struct Prompt {
     pub error: Option<QueryError>,
 }
 
+/// The longest query the prompt takes: a search box holds words, not
+/// documents, and every keystroke reruns the search on the whole text.
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+
+impl Prompt {
+    /// Inserts `text` at the cursor, as much of it as fits in
+    /// [`MAX_QUERY_BYTES`]. Returns whether anything was inserted.
+    fn insert(&mut self, text: &str) -> bool {
+        let room = MAX_QUERY_BYTES.saturating_sub(self.text.len());
+        let mut take = text.len().min(room);
+        while !text.is_char_boundary(take) {
+            take -= 1;
+        }
+        self.text.insert_str(self.cursor, &text[..take]);
+        self.cursor += take;
+        take > 0
+    }
+}
+
 /// A scrollable position: the cursor and the first row shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Scroll {
@@ -306,10 +325,10 @@ impl App {
         let p = self.prompt.as_mut()?;
         let edited = match action {
             Action::Insert(c) => {
-                p.text.insert(p.cursor, *c);
-                p.cursor += c.len_utf8();
-                true
+                let mut buf = [0u8; 4];
+                p.insert(c.encode_utf8(&mut buf))
             }
+            Action::InsertText(text) => p.insert(text),
             Action::DeleteBack => {
                 if let Some((i, _)) = p.text[..p.cursor].char_indices().next_back() {
                     p.text.remove(i);
@@ -617,7 +636,16 @@ impl App {
             .enumerate()
             .map(|(i, part)| if i == 0 { part } else { part.split_once(']').map_or("", |(_, rest)| rest) })
             .collect();
-        let value = d.tree.value_text(row);
+        let mut value = d.tree.value_text(row);
+        if value.len() > MAX_PIVOT_BYTES {
+            // Pivot on the start of a huge value: the query stays short and fast.
+            let mut cut = MAX_PIVOT_BYTES;
+            while !value.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            value.truncate(cut);
+            value.push('*');
+        }
         if path.contains('"') || path.is_empty() {
             // A key a path cannot spell: look for the value as text.
             return self.add_term(quote(&value));
@@ -660,6 +688,9 @@ impl App {
         vec![Effect::Copy { payload, what }]
     }
 }
+
+/// Values longer than this pivot on their first bytes followed by `*`.
+pub const MAX_PIVOT_BYTES: usize = 1024;
 
 /// A value as the query language reads it back: quoted when needed.
 fn quote(value: &str) -> String {

@@ -56,7 +56,7 @@ pub fn actions_for(ev: &Event, app: &App) -> Vec<Action> {
         },
         Event::Resize(w, h) => vec![Action::Resize(*w, *h)],
         Event::Paste(text) if app.prompt.is_some() => {
-            text.chars().filter(|c| !c.is_control()).map(Action::Insert).collect()
+            vec![Action::InsertText(text.chars().filter(|c| !c.is_control()).collect())]
         }
         _ => vec![],
     }

@@ -29,7 +29,7 @@ pub enum Kind {
 
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub depth: u16,
+    pub depth: u32,
     pub key: Key,
     pub kind: Kind,
     /// The value's bytes in the record.
@@ -89,7 +89,7 @@ impl Tree {
                 }
                 None => (None, Key::None),
             };
-            let depth = stack.len() as u16;
+            let depth = stack.len() as u32;
             if matches!(c[i], b'{' | b'[') {
                 stack.push((rows.len(), c[i] == b'{', 0));
                 rows.push(Row {

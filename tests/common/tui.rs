@@ -22,6 +22,8 @@ pub struct Harness {
     pub store: Arc<RwLock<Store>>,
     /// (payload, what) of every copy asked for.
     pub copies: Vec<(String, String)>,
+    /// Searches run so far.
+    pub searches: usize,
 }
 
 impl Harness {
@@ -32,7 +34,7 @@ impl Harness {
         let mut app = App::new(Arc::clone(&store), progress, query);
         app.update(Action::Resize(size.0, size.1));
         let first = app.search();
-        let mut h = Harness { app, store, copies: vec![] };
+        let mut h = Harness { app, store, copies: vec![], searches: 0 };
         h.run(first);
         h
     }
@@ -45,6 +47,7 @@ impl Harness {
         for e in effects {
             match e {
                 Effect::Search(req) => {
+                    self.searches += 1;
                     let mut r = execute(&self.store, &req, &Cancel::new()).expect("search runs");
                     // Timings vary from run to run; screens must not.
                     r.elapsed = Duration::ZERO;

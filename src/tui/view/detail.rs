@@ -43,6 +43,19 @@ fn summary(tree: &Tree, row: usize) -> String {
     }
 }
 
+/// Levels shown as indentation; deeper rows show their level as a number,
+/// so a value 200,000 levels down costs a few cells, not a screen of spaces.
+const MAX_INDENT: u32 = 24;
+
+fn indent(depth: u32) -> String {
+    let level = depth.saturating_sub(1);
+    if level <= MAX_INDENT {
+        "  ".repeat(level as usize)
+    } else {
+        format!("{}⋯{level} ", "  ".repeat(MAX_INDENT as usize - 4))
+    }
+}
+
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     let block = Block::default().borders(Borders::LEFT).border_style(theme.dim);
     let inner = block.inner(r);
@@ -69,7 +82,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
         let selected = pos == d.scroll.cursor;
         let base = theme.row(selected, focused);
         let r = &t.rows[row];
-        let indent = "  ".repeat(r.depth.saturating_sub(1) as usize);
+        let indent = indent(r.depth);
         let marker = match r.kind {
             Kind::Container { .. } if t.is_collapsed(row) => "▸ ",
             Kind::Container { .. } => "▾ ",
