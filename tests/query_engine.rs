@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::sync::RwLock;
 use trailscope::loader::{self, LoadOptions, Progress};
 use trailscope::model::actor::actor;
-use trailscope::model::facet::short_service;
+use trailscope::model::fields::short_service;
 use trailscope::model::time::{format_utc, parse_bound, parse_event_time};
 use trailscope::query::fuzzy::FuzzyWord;
 use trailscope::query::glob::Glob;

@@ -5,7 +5,8 @@ use common::tui::Harness;
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
 use serde_json::Value;
-use trailscope::model::facet::Facet;
+use trailscope::model::fields::Field as Facet;
+use trailscope::query::labels::Labels;
 use trailscope::tui::action::Action;
 use trailscope::tui::app::{Focus, Overlay};
 
@@ -83,15 +84,15 @@ fn facets_add_and_exclude_terms() {
     let rows = h.app.facet_rows();
     let (facet, value) = rows[h.app.facets.cursor];
     let (vid, count) = value.expect("a value row");
-    let label = h.store.read().unwrap().label(facet, vid).to_string();
+    let label = Labels::new(&h.store.read().unwrap()).label(facet, vid).to_string();
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.query, format!("{}:{label}", facet.query_field()));
+    assert_eq!(h.app.query, format!("{}:{label}", facet.query_name()));
     assert_eq!(h.app.len() as u32, count);
     // Exclude the top event name within those.
     let pos = h.app.facet_rows().iter().position(|r| r.0 == Facet::Name && r.1.is_some()).unwrap();
     h.app.facets.cursor = pos;
     let (_, Some((vid, n))) = h.app.facet_rows()[pos] else { panic!() };
-    let name = h.store.read().unwrap().label(Facet::Name, vid).to_string();
+    let name = Labels::new(&h.store.read().unwrap()).label(Facet::Name, vid).to_string();
     h.key(KeyCode::Char('x'));
     assert!(h.app.query.ends_with(&format!(" -name:{name}")), "{}", h.app.query);
     assert_eq!(h.app.len() as u32, count - n);

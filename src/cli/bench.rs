@@ -4,12 +4,13 @@
 
 use super::BenchArgs;
 use crate::loader::{self, LoadOptions, Progress};
+use crate::model::fields::panel_fields;
 use crate::query::Cancel;
 use crate::query::facets::count;
 use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
 use crate::tui::app::App;
-use crate::tui::search::{self, PANEL_FACETS, PANEL_VALUES, Request};
+use crate::tui::search::{self, PANEL_VALUES, Request};
 use crate::tui::tree::Tree;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -39,13 +40,13 @@ pub const BUILTIN_QUERIES: &[&str] = &[
 /// What kind of search a query is, for the report: its costliest kind of
 /// term (a half-typed `source:s3 r` holds a fuzzy word, so it counts as fuzzy).
 pub fn classify(q: &str) -> &'static str {
-    use crate::query::parse::{Field, TermKind};
+    use crate::query::{Target, TermKind};
     let Ok(parsed) = crate::query::parse(q) else { return "malformed" };
     let kinds: Vec<&TermKind> = parsed.terms.iter().map(|t| &t.kind).collect();
     let any = |f: &dyn Fn(&TermKind) -> bool| kinds.iter().any(|k| f(k));
     if any(&|k| matches!(k, TermKind::Text(_))) {
         "full text"
-    } else if any(&|k| matches!(k, TermKind::Field { field: Field::Path(_), .. })) {
+    } else if any(&|k| matches!(k, TermKind::Match { target: Target::Path { .. }, .. })) {
         "record path"
     } else if any(&|k| matches!(k, TermKind::Fuzzy(_))) {
         "fuzzy"
@@ -179,7 +180,7 @@ pub fn main(args: &BenchArgs) -> u8 {
         let s = store.read().unwrap_or_else(|e| e.into_inner());
         for _ in 0..3 {
             let t = Instant::now();
-            let _ = count(&s, &ids, &PANEL_FACETS, Some(PANEL_VALUES));
+            let _ = count(&s, &ids, panel_fields(), Some(PANEL_VALUES));
             facets.add(t.elapsed());
         }
     }

@@ -2,23 +2,14 @@
 
 use super::load::matching;
 use super::{Format, QueryArgs};
-use crate::model::facet::{Facet, short_service};
+use crate::model::fields::{Field, list_fields};
 use crate::model::time::format_utc;
+use crate::query::labels::Labels;
 use crate::sanitize::fit;
 use crate::sanitize::json_for_terminal;
 use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
 use std::io::{self, BufWriter, Write};
-
-/// Columns of the table: facet and width.
-const COLUMNS: [(Facet, usize); 6] = [
-    (Facet::Source, 16),
-    (Facet::Name, 28),
-    (Facet::Actor, 24),
-    (Facet::Ip, 16),
-    (Facet::Region, 14),
-    (Facet::Error, 24),
-];
 
 pub fn main(args: &QueryArgs) -> u8 {
     let (loaded, ids) = match matching(args.query.as_deref(), &args.paths) {
@@ -40,18 +31,26 @@ pub fn main(args: &QueryArgs) -> u8 {
     loaded.exit_status()
 }
 
+/// The list's columns (from the field table) at their widest.
+fn columns() -> Vec<(Field, usize)> {
+    list_fields()
+        .iter()
+        .filter_map(|&f| f.def().column.filter(|_| f != Field::Time).map(|c| (f, c.max as usize)))
+        .collect()
+}
+
 fn write_table(out: &mut impl Write, store: &Store, ids: &[EventId]) -> io::Result<()> {
+    let columns = columns();
+    let labels = Labels::new(store);
     write!(out, "{:<20}  ", "TIME")?;
-    for (f, w) in COLUMNS {
+    for &(f, w) in &columns {
         write!(out, "{} ", fit(&f.label().to_uppercase(), w))?;
     }
     writeln!(out)?;
     for &id in ids {
         write!(out, "{:<20}  ", format_utc(store.time(id)))?;
-        for (f, w) in COLUMNS {
-            let label = store.label(f, store.value_id(id, f));
-            let text = if f == Facet::Source { short_service(label) } else { label };
-            write!(out, "{} ", fit(text, w))?;
+        for &(f, w) in &columns {
+            write!(out, "{} ", fit(labels.compact_of(id, f), w))?;
         }
         writeln!(out)?;
     }

@@ -5,25 +5,14 @@ use super::StatsArgs;
 use super::load::matching;
 use crate::format::thousands;
 use crate::loader::Progress;
-use crate::model::facet::Facet;
+use crate::model::fields::stats_fields;
 use crate::model::time::format_utc;
 use crate::query::facets::{FacetCounts, count};
+use crate::query::labels::Labels;
 use crate::sanitize::fit;
 use crate::store::{EventId, Store};
 use std::io::{self, BufWriter, Write};
 use std::sync::atomic::Ordering::Relaxed;
-
-/// The facets `stats` reports, with their names in the JSON output.
-pub const STATS_FACETS: [Facet; 8] = [
-    Facet::Source,
-    Facet::Name,
-    Facet::Region,
-    Facet::Error,
-    Facet::IdentityType,
-    Facet::Account,
-    Facet::Actor,
-    Facet::Ip,
-];
 
 /// Values listed per facet in the readable summary.
 const TOP: usize = 10;
@@ -35,7 +24,7 @@ pub fn main(args: &StatsArgs) -> u8 {
     };
     let store = loaded.store.read().unwrap_or_else(|e| e.into_inner());
     let limit = if args.json { None } else { Some(TOP) };
-    let counts = count(&store, &matches, &STATS_FACETS, limit);
+    let counts = count(&store, &matches, stats_fields(), limit);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let written = if args.json {
         write_json(&mut out, &store, &loaded.progress, &matches, &counts)
@@ -90,18 +79,18 @@ pub fn write_json(
         out.write_all(b"}")?;
     }
     out.write_all(b"],\"facets\":{")?;
+    let labels = Labels::new(store);
     for (i, c) in counts.iter().enumerate() {
-        let Some(f) = c.facet else { continue };
         if i > 0 {
             out.write_all(b",")?;
         }
-        json_str(out, Some(f.field_name()))?;
+        json_str(out, Some(c.field.name()))?;
         out.write_all(b":{")?;
         for (j, &(v, n)) in c.values.iter().enumerate() {
             if j > 0 {
                 out.write_all(b",")?;
             }
-            json_str(out, Some(store.label(f, v)))?;
+            json_str(out, Some(labels.label(c.field, v)))?;
             write!(out, ":{n}")?;
         }
         out.write_all(b"}")?;
@@ -135,14 +124,11 @@ pub fn report_text(
     );
     out += &format!("Duplicates   {} dropped\n", thousands(store.duplicates()));
     out += &format!("Problems     {}\n", thousands(progress.problem_count.load(Relaxed)));
-    for c in counts {
-        let Some(f) = c.facet else { continue };
-        if c.values.is_empty() {
-            continue;
-        }
-        out += &format!("\n{} ({} distinct)\n", f.label(), thousands(c.distinct as u64));
+    let labels = Labels::new(store);
+    for c in counts.iter().filter(|c| !c.values.is_empty()) {
+        out += &format!("\n{} ({} distinct)\n", c.field.label(), thousands(c.distinct as u64));
         for &(v, n) in &c.values {
-            out += &format!("  {:>11}  {}\n", thousands(n as u64), fit(store.label(f, v), 70).trim_end());
+            out += &format!("  {:>11}  {}\n", thousands(n as u64), fit(labels.label(c.field, v), 70).trim_end());
         }
     }
     out

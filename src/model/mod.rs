@@ -1,6 +1,7 @@
-//! What an event is: its time, its facets, its actor.
+//! What an event is: its fields (the table of what trailscope knows about
+//! each), how they are read from a record, its time and its actor.
 
 pub mod actor;
-pub mod facet;
+pub mod fields;
 pub mod record;
 pub mod time;

@@ -1,17 +1,21 @@
-//! Picks the indexed fields out of one canonical record.
+//! Picks the indexed fields out of one canonical record, as the field table
+//! ([`super::fields`]) says: one pass over the top-level members, one over
+//! `userIdentity`.
 
 use super::actor::actor;
-use super::facet::{FACET_COUNT, Facet};
+use super::fields::{COLUMN_FIELDS, COLUMNS, Get};
 use super::time::{Micros, parse_event_time};
 use crate::json::canon::{self, scalar_text};
 use crate::json::scan::MemberSpan;
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// The fields of one event that the store indexes.
 #[derive(Debug)]
 pub struct EventFields<'a> {
     pub time: Micros,
-    pub values: [Option<Cow<'a, str>>; FACET_COUNT],
+    /// One per interned column (see [`COLUMN_FIELDS`]).
+    pub values: [Option<Cow<'a, str>>; COLUMNS],
     /// eventID (or eventId), for deduplication.
     pub event_id: Option<Cow<'a, str>>,
 }
@@ -34,103 +38,80 @@ impl std::fmt::Display for Rejection {
     }
 }
 
-/// Top-level members the extraction looks at.
-#[derive(Clone, Copy)]
-enum Slot {
-    Time,
-    Source,
-    Name,
-    Region,
-    Ip,
-    Agent,
-    Error,
-    Account,
-    ReadOnly,
-    EventType,
-    Category,
-    EventId,
-    Identity,
-    Extra,
-    Insight,
-}
-const SLOTS: usize = 15;
+/// Slots the extraction needs besides the fields' own top-level keys.
+const TIME: usize = 0;
+const EVENT_ID: usize = 1;
+const IDENTITY: usize = 2;
+const EXTRA: usize = 3;
+const INSIGHT: usize = 4;
+const FIXED: [&str; 5] = ["eventTime", "eventID", "userIdentity", "additionalEventData", "insightDetails"];
 
-fn slot_exact(key: &[u8]) -> Option<Slot> {
-    Some(match key {
-        b"eventTime" => Slot::Time,
-        b"eventSource" => Slot::Source,
-        b"eventName" => Slot::Name,
-        b"awsRegion" => Slot::Region,
-        b"sourceIPAddress" => Slot::Ip,
-        b"userAgent" => Slot::Agent,
-        b"errorCode" => Slot::Error,
-        b"recipientAccountId" => Slot::Account,
-        b"readOnly" => Slot::ReadOnly,
-        b"eventType" => Slot::EventType,
-        b"eventCategory" => Slot::Category,
-        b"eventID" => Slot::EventId,
-        b"userIdentity" => Slot::Identity,
-        b"additionalEventData" => Slot::Extra,
-        b"insightDetails" => Slot::Insight,
-        _ => return None,
-    })
+/// Keys longer than this are never slots (and are not lowercased to check).
+const MAX_KEY: usize = 24;
+/// At most this many top-level members are read.
+const MAX_SLOTS: usize = 32;
+
+/// The top-level members the extraction reads, derived from the table.
+struct Slots {
+    keys: Vec<&'static str>,
+    /// Slots by key length, for the exact and the case-folded lookup.
+    by_len: Vec<Vec<usize>>,
+    lower: Vec<String>,
+    /// Each column's slot, for fields read from a top-level member.
+    top: [Option<usize>; COLUMNS],
+    /// Columns read from userIdentity: (member key, column).
+    identity: Vec<(&'static str, usize)>,
 }
 
-/// Keys that are known and not wanted: they skip the case-folded lookup.
-fn known_other(key: &[u8]) -> bool {
-    matches!(
-        key,
-        b"eventVersion"
-            | b"requestParameters"
-            | b"responseElements"
-            | b"requestID"
-            | b"resources"
-            | b"managementEvent"
-            | b"tlsDetails"
-            | b"errorMessage"
-            | b"sharedEventID"
-            | b"vpcEndpointId"
-            | b"serviceEventDetails"
-            | b"sessionCredentialFromConsole"
-            | b"apiVersion"
-            | b"addendum"
-            | b"edgeDeviceDetails"
-            | b"vpcEndpointAccountId"
-    )
-}
-
-/// Real exports spell some keys in another case (`eventId`): they count when
-/// the exact spelling is absent.
-fn slot_folded(key: &[u8]) -> Option<Slot> {
-    if key.len() > 24 || known_other(key) {
-        return None;
+static SLOTS: LazyLock<Slots> = LazyLock::new(|| {
+    let mut keys: Vec<&'static str> = FIXED.to_vec();
+    let mut top = [None; COLUMNS];
+    let mut identity = Vec::new();
+    for (c, field) in COLUMN_FIELDS.iter().enumerate() {
+        match field.def().get {
+            Get::Top { key, .. } => {
+                let slot = keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    keys.push(key);
+                    keys.len() - 1
+                });
+                top[c] = Some(slot);
+            }
+            Get::Identity(key) => identity.push((key, c)),
+            Get::Time | Get::Actor => {}
+        }
     }
-    let mut buf = [0u8; 24];
-    let lower = &mut buf[..key.len()];
-    lower.copy_from_slice(key);
-    lower.make_ascii_lowercase();
-    Some(match &*lower {
-        b"eventtime" => Slot::Time,
-        b"eventsource" => Slot::Source,
-        b"eventname" => Slot::Name,
-        b"awsregion" => Slot::Region,
-        b"sourceipaddress" => Slot::Ip,
-        b"useragent" => Slot::Agent,
-        b"errorcode" => Slot::Error,
-        b"recipientaccountid" => Slot::Account,
-        b"readonly" => Slot::ReadOnly,
-        b"eventtype" => Slot::EventType,
-        b"eventcategory" => Slot::Category,
-        b"eventid" => Slot::EventId,
-        b"useridentity" => Slot::Identity,
-        b"additionaleventdata" => Slot::Extra,
-        b"insightdetails" => Slot::Insight,
-        _ => return None,
-    })
+    let mut by_len = vec![Vec::new(); MAX_KEY + 1];
+    for (slot, k) in keys.iter().enumerate() {
+        assert!(k.len() <= MAX_KEY, "a top-level key longer than {MAX_KEY}: {k}");
+        by_len[k.len()].push(slot);
+    }
+    assert!(keys.len() <= MAX_SLOTS, "more than {MAX_SLOTS} top-level keys to read");
+    let lower = keys.iter().map(|k| k.to_ascii_lowercase()).collect();
+    Slots { keys, by_len, lower, top, identity }
+});
+
+impl Slots {
+    fn exact(&self, key: &[u8]) -> Option<usize> {
+        self.by_len.get(key.len())?.iter().copied().find(|&s| self.keys[s].as_bytes() == key)
+    }
+
+    /// Real exports spell some keys in another case (`eventId`): they count
+    /// when the exact spelling is absent.
+    fn folded(&self, key: &[u8]) -> Option<usize> {
+        let candidates = self.by_len.get(key.len())?;
+        if candidates.is_empty() {
+            return None;
+        }
+        let mut buf = [0u8; MAX_KEY];
+        let lower = &mut buf[..key.len()];
+        lower.copy_from_slice(key);
+        lower.make_ascii_lowercase();
+        candidates.iter().copied().find(|&s| self.lower[s].as_bytes() == &*lower)
+    }
 }
 
-/// A facet value: scalars as text, objects and arrays as their JSON text;
-/// null is absent.
+/// A value as the store keeps it: scalars as text, objects and arrays as
+/// their JSON text; null is absent.
 fn value_text(v: &[u8]) -> Option<Cow<'_, str>> {
     match v.first() {
         Some(b'{' | b'[') => Some(String::from_utf8_lossy(v)),
@@ -145,20 +126,22 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
     if rec.first() != Some(&b'{') {
         return Err(Rejection::NotAnObject);
     }
-    let mut exact: [Option<&[u8]>; SLOTS] = [None; SLOTS];
-    let mut folded: [Option<&[u8]>; SLOTS] = [None; SLOTS];
+    let slots = &*SLOTS;
+    // On the stack: this runs for every record loaded.
+    let mut exact: [Option<&[u8]>; MAX_SLOTS] = [None; MAX_SLOTS];
+    let mut folded: [Option<&[u8]>; MAX_SLOTS] = [None; MAX_SLOTS];
     for s in spans {
         let key = &rec[s.key.0 as usize + 1..s.key.1 as usize - 1];
         let value = &rec[s.value.0 as usize..s.value.1 as usize];
-        if let Some(slot) = slot_exact(key) {
-            exact[slot as usize] = Some(value);
-        } else if let Some(slot) = slot_folded(key) {
-            folded[slot as usize].get_or_insert(value);
+        if let Some(slot) = slots.exact(key) {
+            exact[slot] = Some(value);
+        } else if let Some(slot) = slots.folded(key) {
+            folded[slot].get_or_insert(value);
         }
     }
-    let get = |slot: Slot| exact[slot as usize].or(folded[slot as usize]);
+    let get = |slot: usize| exact[slot].or(folded[slot]);
 
-    let time_raw = get(Slot::Time).filter(|v| *v != b"null").ok_or(Rejection::NoEventTime)?;
+    let time_raw = get(TIME).filter(|v| *v != b"null").ok_or(Rejection::NoEventTime)?;
     let time = match time_raw.first() {
         Some(b'"') => parse_event_time(&canon::unescape(time_raw)),
         _ => None,
@@ -167,28 +150,26 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
         Rejection::BadEventTime(String::from_utf8_lossy(&time_raw[..time_raw.len().min(60)]).into_owned())
     })?;
 
-    let mut values: [Option<Cow<'a, str>>; FACET_COUNT] = Default::default();
-    let mut set = |f: Facet, v: Option<Cow<'a, str>>| values[f.index()] = v;
-    let insight = get(Slot::Insight);
-    let from_insight = |key: &str| insight.and_then(|i| canon::get(i, key)).and_then(value_text);
-    set(Facet::Source, get(Slot::Source).and_then(value_text).or_else(|| from_insight("eventSource")));
-    set(Facet::Name, get(Slot::Name).and_then(value_text).or_else(|| from_insight("eventName")));
-    set(Facet::Region, get(Slot::Region).and_then(value_text));
-    set(Facet::Ip, get(Slot::Ip).and_then(value_text));
-    set(Facet::Agent, get(Slot::Agent).and_then(value_text));
-    set(Facet::Error, get(Slot::Error).and_then(value_text));
-    set(Facet::Account, get(Slot::Account).and_then(value_text));
-    set(Facet::ReadOnly, get(Slot::ReadOnly).and_then(value_text));
-    set(Facet::EventType, get(Slot::EventType).and_then(value_text));
-    set(Facet::Category, get(Slot::Category).and_then(value_text));
-    if let Some(uid) = get(Slot::Identity).filter(|u| u.first() == Some(&b'{')) {
-        let field = |k: &str| canon::get(uid, k).and_then(value_text);
-        set(Facet::IdentityType, field("type"));
-        set(Facet::IdentityAccount, field("accountId"));
-        set(Facet::AccessKey, field("accessKeyId"));
-        set(Facet::Actor, actor(uid, get(Slot::Extra)));
+    let mut values: [Option<Cow<'a, str>>; COLUMNS] = Default::default();
+    let insight = get(INSIGHT);
+    for (c, field) in COLUMN_FIELDS.iter().enumerate() {
+        if let (Some(slot), Get::Top { key, insight: from_insight }) = (slots.top[c], field.def().get) {
+            values[c] = get(slot)
+                .and_then(value_text)
+                .or_else(|| insight.filter(|_| from_insight).and_then(|i| canon::get(i, key)).and_then(value_text));
+        }
     }
-    let event_id = get(Slot::EventId).and_then(value_text);
+    if let Some(uid) = get(IDENTITY).filter(|u| u.first() == Some(&b'{')) {
+        for (k, v) in canon::members(uid) {
+            if let Some(&(_, c)) = slots.identity.iter().find(|(key, _)| canon::key_is(k, key)) {
+                values[c] = value_text(v);
+            }
+        }
+        if let Some(c) = crate::model::fields::Field::Actor.column() {
+            values[c] = actor(uid, get(EXTRA));
+        }
+    }
+    let event_id = get(EVENT_ID).and_then(value_text);
     Ok(EventFields { time, values, event_id })
 }
 
@@ -196,6 +177,7 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
 mod tests {
     use super::*;
     use crate::json::scan::canon_record;
+    use crate::model::fields::Field;
 
     type Picked = (Vec<Option<String>>, Option<String>, Micros);
 
@@ -220,15 +202,15 @@ mod tests {
             "userIdentity":{"type":"IAMUser","userName":"alice","accountId":"456","accessKeyId":"AKIA1"}}"#,
         )
         .unwrap();
-        let g = |f: Facet| v[f.index()].as_deref();
-        assert_eq!(g(Facet::Source), Some("s3.amazonaws.com"));
-        assert_eq!(g(Facet::Name), Some("GetObject"));
-        assert_eq!(g(Facet::Actor), Some("alice"));
-        assert_eq!(g(Facet::IdentityType), Some("IAMUser"));
-        assert_eq!(g(Facet::ReadOnly), Some("true"));
-        assert_eq!(g(Facet::IdentityAccount), Some("456"));
-        assert_eq!(g(Facet::AccessKey), Some("AKIA1"));
-        assert_eq!(g(Facet::Error), Some("AccessDenied"));
+        let g = |f: Field| v[f.column().unwrap()].as_deref();
+        assert_eq!(g(Field::Source), Some("s3.amazonaws.com"));
+        assert_eq!(g(Field::Name), Some("GetObject"));
+        assert_eq!(g(Field::Actor), Some("alice"));
+        assert_eq!(g(Field::IdentityType), Some("IAMUser"));
+        assert_eq!(g(Field::ReadOnly), Some("true"));
+        assert_eq!(g(Field::IdentityAccount), Some("456"));
+        assert_eq!(g(Field::AccessKey), Some("AKIA1"));
+        assert_eq!(g(Field::Error), Some("AccessDenied"));
         assert_eq!(id.as_deref(), Some("e-1"));
         assert_eq!(t, parse_event_time("2024-03-01T10:00:00Z").unwrap());
     }
@@ -239,9 +221,9 @@ mod tests {
             r#"{"eventTime":"2022-04-12T16:10:00Z","eventType":"AwsCloudTrailInsight","eventId":"x","insightDetails":{"eventSource":"autoscaling.amazonaws.com","eventName":"CompleteLifecycleAction"}}"#,
         )
         .unwrap();
-        assert_eq!(v[Facet::Source.index()].as_deref(), Some("autoscaling.amazonaws.com"));
-        assert_eq!(v[Facet::Name.index()].as_deref(), Some("CompleteLifecycleAction"));
-        assert_eq!(v[Facet::Actor.index()], None);
+        assert_eq!(v[Field::Source.column().unwrap()].as_deref(), Some("autoscaling.amazonaws.com"));
+        assert_eq!(v[Field::Name.column().unwrap()].as_deref(), Some("CompleteLifecycleAction"));
+        assert_eq!(v[Field::Actor.column().unwrap()], None);
         assert_eq!(id.as_deref(), Some("x"));
     }
 
@@ -256,8 +238,8 @@ mod tests {
         let (v, _, _) =
             fields(r#"{"eventTime":"2024-03-01T10:00:00Z","eventName":["a"],"userIdentity":"str","awsRegion":null}"#)
                 .unwrap();
-        assert_eq!(v[Facet::Name.index()].as_deref(), Some(r#"["a"]"#));
-        assert_eq!(v[Facet::Region.index()], None);
-        assert_eq!(v[Facet::Actor.index()], None);
+        assert_eq!(v[Field::Name.column().unwrap()].as_deref(), Some(r#"["a"]"#));
+        assert_eq!(v[Field::Region.column().unwrap()], None);
+        assert_eq!(v[Field::Actor.column().unwrap()], None);
     }
 }

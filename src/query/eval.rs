@@ -6,14 +6,15 @@
 //! across cores in slices, the store is read-locked a slice at a time (so
 //! loading goes on), and a cancelled run stops at the next slice.
 
+use super::ast::{Query, Target, TermKind};
 use super::fuzzy::FuzzyWord;
 use super::fuzzy::contains_ignore_ascii_case;
 use super::glob::Glob;
+use super::labels::{Labels, display_ctx};
 use super::meter;
-use super::parse::{Field, Query, TermKind};
 use super::path::{self, Step};
 use crate::json::canon::{self, escape_like_canonical};
-use crate::model::facet::{Facet, short_service};
+use crate::model::fields::{Field, Get, Kept};
 use crate::model::time::{Micros, format_utc};
 use crate::store::blobs::Unpacker;
 use crate::store::{EventId, Store};
@@ -54,7 +55,7 @@ pub struct Matches {
 
 enum Fast {
     /// For any of the columns, the event's value id is in its set.
-    Facet(Vec<(Facet, Vec<bool>)>),
+    Facet(Vec<(Field, Vec<bool>)>),
     Time {
         after: Option<Micros>,
         before: Option<Micros>,
@@ -99,14 +100,82 @@ pub fn shown_time(t: Micros) -> String {
     s
 }
 
-/// Whether the facet value `id` matches `glob`, as people see the value.
-fn facet_value_matches(store: &Store, facet: Facet, id: u32, glob: &Glob) -> bool {
-    let label = store.label(facet, id);
-    glob.matches(label)
-        || (facet == Facet::Source && glob.matches(short_service(label)))
-        || (facet == Facet::Actor
-            && store.dict(facet).get(id).starts_with(crate::model::actor::ROOT_PREFIX)
-            && glob.matches("root"))
+/// Whether the value `id` of `field` matches `glob`, written any way people
+/// see it (`s3` or `s3.amazonaws.com`, `root` or `root@123`).
+fn value_matches(store: &Store, field: Field, id: u32, glob: &Glob) -> bool {
+    field.spellings(store.dict(field).get(id), display_ctx(store)).any(|s| glob.matches(&s))
+}
+
+/// The path into the record of a field kept there.
+fn record_path(field: Field) -> Vec<Step> {
+    match field.def().get {
+        Get::Top { key, .. } => vec![Step::Key(key.into())],
+        Get::Identity(key) => vec![Step::Key("userIdentity".into()), Step::Key(key.into())],
+        Get::Time | Get::Actor => vec![],
+    }
+}
+
+/// A term that walks the record at `steps`: only records holding the path's
+/// last key (as canonical JSON writes it) are walked.
+fn slow_path(steps: Vec<Step>, value: &Glob) -> Slow {
+    let last_key = steps.iter().rev().find_map(|s| match s {
+        Step::Key(k) => Some(k),
+        Step::Index(_) => None,
+    });
+    let key =
+        last_key.map(|k| Box::new(Finder::new(format!("\"{}\":", escape_like_canonical(k)).as_bytes()).into_owned()));
+    Slow::Path { steps, value: value.clone(), key }
+}
+
+/// The sets of column values matching `glob`, one per field.
+fn facet_sets(store: &Store, fields: &[Field], glob: &Glob) -> Vec<(Field, Vec<bool>)> {
+    fields
+        .iter()
+        .map(|&f| {
+            let dict = store.dict(f);
+            let mut set = vec![false; dict.len() + 1];
+            for (id, _) in dict.iter() {
+                set[id as usize] = value_matches(store, f, id, glob);
+            }
+            (f, set)
+        })
+        .collect()
+}
+
+fn compile_text(text: &str) -> Slow {
+    let needle = escape_like_canonical(text);
+    // Beyond ASCII, the text's lower and upper case spellings are looked for too.
+    let mut spellings: Vec<String> = Vec::new();
+    for v in [&needle, &needle.to_lowercase(), &needle.to_uppercase()] {
+        let v = v.to_ascii_lowercase();
+        if !spellings.contains(&v) {
+            spellings.push(v);
+        }
+    }
+    let finders = spellings.iter().map(|v| Finder::new(v.as_bytes()).into_owned()).collect();
+    Slow::Text { finders, whole_chunk: !needle.contains("}{") }
+}
+
+fn compile_fuzzy(store: &Store, word: &str) -> Fast {
+    let w = FuzzyWord::new(word);
+    let labels = Labels::new(store);
+    let combo: Vec<bool> =
+        (0..store.combo_count() as u32).into_par_iter().map(|k| w.matches(&labels.summary(k))).collect();
+    // Addresses are tried for words that could be part of one: IP characters
+    // with at least a digit, a dot or a colon (letters alone are names).
+    let ip =
+        (w.only_chars_of(IP_CHARS) && word.contains(|c: char| c.is_ascii_digit() || c == '.' || c == ':')).then(|| {
+            let dict = store.dict(Field::Ip);
+            let mut set = vec![false; dict.len() + 1];
+            let hits: Vec<u32> =
+                (1..=dict.len() as u32).into_par_iter().filter(|&id| w.matches(dict.get(id))).collect();
+            for id in hits {
+                set[id as usize] = true;
+            }
+            set
+        });
+    let time = (w.only_chars_of(TIME_CHARS) && word.contains(['-', ':'])).then(|| word.to_string());
+    Fast::Fuzzy { combo, ip, time }
 }
 
 fn compile(store: &Store, q: &Query, cancel: &Cancel) -> Result<Compiled, Cancelled> {
@@ -121,68 +190,24 @@ fn compile(store: &Store, q: &Query, cancel: &Cancel) -> Result<Compiled, Cancel
         match &term.kind {
             // Bounds narrow the time-ordered range by binary search; only negated
             // ones need a test per event.
-            TermKind::After(t) if !neg => c.after = Some(c.after.map_or(*t, |a| a.max(*t))),
-            TermKind::Before(t) if !neg => c.before = Some(c.before.map_or(*t, |b| b.min(*t))),
-            TermKind::After(t) => c.fast.push((neg, Fast::Time { after: Some(*t), before: None })),
-            TermKind::Before(t) => c.fast.push((neg, Fast::Time { after: None, before: Some(*t) })),
-            TermKind::Field { field: Field::Facets(facets), value, .. } => {
-                let sets = facets
-                    .iter()
-                    .map(|&f| {
-                        let dict = store.dict(f);
-                        let mut set = vec![false; dict.len() + 1];
-                        for (id, _) in dict.iter() {
-                            set[id as usize] = facet_value_matches(store, f, id, value);
-                        }
-                        (f, set)
-                    })
-                    .collect();
-                c.fast.push((neg, Fast::Facet(sets)));
-            }
-            TermKind::Field { field: Field::Path(steps), value, .. } => {
-                let last_key = steps.iter().rev().find_map(|s| match s {
-                    Step::Key(k) => Some(k),
-                    Step::Index(_) => None,
-                });
-                let key = last_key.map(|k| {
-                    Box::new(Finder::new(format!("\"{}\":", escape_like_canonical(k)).as_bytes()).into_owned())
-                });
-                c.slow.push((neg, Slow::Path { steps: steps.clone(), value: value.clone(), key }))
-            }
-            TermKind::Text(text) => {
-                let needle = escape_like_canonical(text);
-                // Beyond ASCII, the text's lower and upper case spellings are looked for too.
-                let mut spellings: Vec<String> = Vec::new();
-                for v in [&needle, &needle.to_lowercase(), &needle.to_uppercase()] {
-                    let v = v.to_ascii_lowercase();
-                    if !spellings.contains(&v) {
-                        spellings.push(v);
-                    }
+            TermKind::After(b) if !neg => c.after = Some(c.after.map_or(b.at, |a| a.max(b.at))),
+            TermKind::Before(b) if !neg => c.before = Some(c.before.map_or(b.at, |x| x.min(b.at))),
+            TermKind::After(b) => c.fast.push((neg, Fast::Time { after: Some(b.at), before: None })),
+            TermKind::Before(b) => c.fast.push((neg, Fast::Time { after: None, before: Some(b.at) })),
+            TermKind::Match { target: Target::Fields { fields, .. }, value } => {
+                let (columns, records): (Vec<Field>, Vec<Field>) =
+                    fields.iter().partition(|f| f.def().kept != Kept::Record);
+                if let [field] = records[..] {
+                    c.slow.push((neg, slow_path(record_path(field), value)));
+                } else {
+                    c.fast.push((neg, Fast::Facet(facet_sets(store, &columns, value))));
                 }
-                let finders = spellings.iter().map(|v| Finder::new(v.as_bytes()).into_owned()).collect();
-                c.slow.push((neg, Slow::Text { finders, whole_chunk: !needle.contains("}{") }));
             }
-            TermKind::Fuzzy(word) => {
-                let w = FuzzyWord::new(word);
-                let combo: Vec<bool> =
-                    (0..store.combo_count() as u32).into_par_iter().map(|k| w.matches(&store.combo_text(k))).collect();
-                // Addresses are tried for words that could be part of one: IP characters
-                // with at least a digit, a dot or a colon (letters alone are names).
-                let ip = (w.only_chars_of(IP_CHARS)
-                    && word.contains(|c: char| c.is_ascii_digit() || c == '.' || c == ':'))
-                .then(|| {
-                    let dict = store.dict(Facet::Ip);
-                    let mut set = vec![false; dict.len() + 1];
-                    let hits: Vec<u32> =
-                        (1..=dict.len() as u32).into_par_iter().filter(|&id| w.matches(dict.get(id))).collect();
-                    for id in hits {
-                        set[id as usize] = true;
-                    }
-                    set
-                });
-                let time = (w.only_chars_of(TIME_CHARS) && word.contains(['-', ':'])).then(|| word.clone());
-                c.fast.push((neg, Fast::Fuzzy { combo, ip, time }));
+            TermKind::Match { target: Target::Path { steps, .. }, value } => {
+                c.slow.push((neg, slow_path(steps.clone(), value)))
             }
+            TermKind::Text(text) => c.slow.push((neg, compile_text(text))),
+            TermKind::Fuzzy(word) => c.fast.push((neg, compile_fuzzy(store, word))),
         }
     }
     Ok(c)
@@ -203,7 +228,7 @@ impl Fast {
                 combo.get(store.combo(id) as usize).copied().unwrap_or(false)
                     || ip
                         .as_ref()
-                        .is_some_and(|s| s.get(store.value_id(id, Facet::Ip) as usize).copied().unwrap_or(false))
+                        .is_some_and(|s| s.get(store.value_id(id, Field::Ip) as usize).copied().unwrap_or(false))
                     || time.as_ref().is_some_and(|w| contains_ignore_ascii_case(&shown_time(store.time(id)), w))
             }
         }

@@ -1,14 +1,15 @@
 //! Counting the values of facets over a set of events.
 
-use crate::model::facet::Facet;
+use super::labels::Labels;
+use crate::model::fields::Field;
 use crate::store::{EventId, Store};
 use rayon::prelude::*;
 use std::collections::BinaryHeap;
 
-/// The values of one facet with their counts, most frequent first.
-#[derive(Debug, Clone, Default)]
+/// The values of one field with their counts, most frequent first.
+#[derive(Debug, Clone)]
 pub struct FacetCounts {
-    pub facet: Option<Facet>,
+    pub field: Field,
     /// (value id, count); ties in label order.
     pub values: Vec<(u32, u32)>,
     /// How many distinct values there were (`values` may hold fewer).
@@ -67,10 +68,11 @@ fn top_k<'a>(counts: &[u32], k: usize, label: impl Fn(u32) -> &'a str) -> Vec<(u
     heap.into_iter().map(|r| (r.id, r.count)).collect()
 }
 
-/// Counts `facets` over `ids`; keeps the `limit` most frequent values of each
-/// (all of them when `limit` is None).
-pub fn count(store: &Store, ids: &[EventId], facets: &[Facet], limit: Option<usize>) -> Vec<FacetCounts> {
-    facets
+/// Counts the values of `fields` over `ids`; keeps the `limit` most frequent
+/// of each (all of them when `limit` is None). Ties go by label.
+pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usize>) -> Vec<FacetCounts> {
+    let labels = Labels::new(store);
+    fields
         .par_iter()
         .map(|&f| {
             let col = store.column(f);
@@ -80,13 +82,13 @@ pub fn count(store: &Store, ids: &[EventId], facets: &[Facet], limit: Option<usi
             }
             let distinct = counts.iter().skip(1).filter(|&&n| n > 0).count();
             let mut values = match limit {
-                Some(k) => top_k(&counts, k, |v| store.label(f, v)),
+                Some(k) => top_k(&counts, k, |v| labels.label(f, v)),
                 None => {
                     counts.iter().enumerate().skip(1).filter(|(_, n)| **n > 0).map(|(v, n)| (v as u32, *n)).collect()
                 }
             };
-            values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| store.label(f, a.0).cmp(store.label(f, b.0))));
-            FacetCounts { facet: Some(f), values, distinct }
+            values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| labels.label(f, a.0).cmp(labels.label(f, b.0))));
+            FacetCounts { field: f, values, distinct }
         })
         .collect()
 }

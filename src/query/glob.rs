@@ -1,5 +1,6 @@
 //! Case-insensitive wildcard patterns: `*` matches any run of characters;
-//! without `*` the whole value must match.
+//! without `*` the whole value must match. `\*` is a literal star and `\\` a
+//! literal backslash, so any value can be written as a pattern.
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Glob {
@@ -11,13 +12,37 @@ pub struct Glob {
 }
 
 impl Glob {
+    /// A pattern as written (with `*` wildcards and `\` escapes).
     pub fn new(pattern: &str) -> Self {
-        let lower = pattern.to_lowercase();
-        Self {
-            parts: lower.split('*').map(String::from).collect(),
-            star: pattern.contains('*'),
-            text: pattern.to_string(),
+        let mut parts = vec![String::new()];
+        let mut star = false;
+        let mut chars = pattern.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if matches!(chars.peek(), Some('*' | '\\')) => {
+                    parts.last_mut().expect("never empty").extend(chars.next());
+                }
+                '*' => {
+                    star = true;
+                    parts.push(String::new());
+                }
+                c => parts.last_mut().expect("never empty").push(c),
+            }
         }
+        let parts = parts.iter().map(|p| p.to_lowercase()).collect();
+        Self { parts, star, text: pattern.to_string() }
+    }
+
+    /// A pattern that matches exactly `value` (case aside).
+    pub fn literal(value: &str) -> Self {
+        let mut written = String::with_capacity(value.len());
+        for c in value.chars() {
+            if matches!(c, '*' | '\\') {
+                written.push('\\');
+            }
+            written.push(c);
+        }
+        Self::new(&written)
     }
 
     /// The pattern as written.
@@ -111,5 +136,21 @@ mod tests {
         assert!(Glob::new("zoë").matches("ZOË"));
         assert!(Glob::new("李*").matches("李雷"));
         assert!(!Glob::new("é*").matches("e"));
+    }
+
+    #[test]
+    fn escapes_make_stars_and_backslashes_literal() {
+        let g = Glob::new(r"a\*b");
+        assert!(g.matches("A*B") && !g.matches("axxb") && !g.has_star());
+        assert!(Glob::new(r"*\**").matches("x*y") && !Glob::new(r"*\**").matches("xy"));
+        assert!(Glob::new(r"c:\\x").matches(r"c:\x"));
+        assert!(Glob::new(r"a\b").matches(r"a\b"), "a lone backslash is itself");
+        for v in ["*", r"\", r"a*b\c", "", "plain", r"\*"] {
+            let g = Glob::literal(v);
+            assert!(g.matches(v) || v.is_empty(), "{v}");
+            assert_eq!(Glob::new(g.text()), g, "{v}");
+        }
+        assert!(Glob::literal("").matches(""));
+        assert!(!Glob::literal("*").matches("x"));
     }
 }

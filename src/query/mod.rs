@@ -1,14 +1,21 @@
-//! The query language and its evaluation: shared by the TUI and the command line.
+//! The query language and its evaluation: shared by the explorer and every
+//! command. `ast` is the query as data, `parse` reads it from text, `eval`
+//! runs it over the store (with `path`, `glob` and `fuzzy` for its terms),
+//! `facets` counts values over the matches and `labels` shows values as
+//! people read them.
 
+pub mod ast;
 pub mod eval;
 pub mod facets;
 pub mod fuzzy;
 pub mod glob;
 #[cfg(test)]
 mod hostile_tests;
+pub mod labels;
 pub mod meter;
 pub mod parse;
 pub mod path;
 
+pub use ast::{Query, Target, Term, TermKind};
 pub use eval::{Cancel, Cancelled, Matches, run};
-pub use parse::{Query, QueryError, parse};
+pub use parse::{QueryError, parse};

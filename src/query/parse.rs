@@ -4,60 +4,17 @@
 //! query  := term (space term)*          all terms must hold
 //! term   := ['-'] ( '"text"'            the event's JSON contains the text
 //!                 | after:TIME | before:TIME
-//!                 | FIELD ':' VALUE     VALUE may be "quoted"; * is a wildcard
+//!                 | NAME ':' VALUE      a field or a path; VALUE may be "quoted";
+//!                                       * is a wildcard, \* a literal star
 //!                 | WORD )              fuzzy match on the summary line
 //! ```
+//!
+//! It produces the syntax tree of [`super::ast`].
 
+pub use super::ast::{Bound, Query, Target, Term, TermKind};
 use super::glob::Glob;
-use super::path::{self, Step};
-use crate::model::facet::Facet;
-use crate::model::time::{Micros, parse_bound};
+use crate::model::time::parse_bound;
 use std::fmt;
-
-/// What a `field:` term looks at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Field {
-    /// Interned columns (`account` looks at two).
-    Facets(Vec<Facet>),
-    /// A path into the record.
-    Path(Vec<Step>),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TermKind {
-    Field { field: Field, name: String, value: Glob },
-    After(Micros),
-    Before(Micros),
-    Text(String),
-    Fuzzy(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Term {
-    pub negated: bool,
-    pub kind: TermKind,
-    /// Byte range of the term in the query text.
-    pub span: (usize, usize),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Query {
-    pub terms: Vec<Term>,
-}
-
-impl Query {
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
-    }
-
-    /// The fuzzy words, for highlighting.
-    pub fn fuzzy_words(&self) -> impl Iterator<Item = &str> {
-        self.terms.iter().filter(|t| !t.negated).filter_map(|t| match &t.kind {
-            TermKind::Fuzzy(w) => Some(w.as_str()),
-            _ => None,
-        })
-    }
-}
 
 /// A malformed query: what is wrong and where (byte offsets into the text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,46 +39,25 @@ impl QueryError {
     }
 }
 
-/// The fields people type, and what they mean.
-pub fn resolve_field(name: &str) -> Option<Field> {
-    let f = |x: Facet| Some(Field::Facets(vec![x]));
-    let key = |k: &str| Some(Field::Path(vec![Step::Key(k.into())]));
-    match name.to_ascii_lowercase().as_str() {
-        "name" | "eventname" => f(Facet::Name),
-        "source" | "service" | "eventsource" => f(Facet::Source),
-        "actor" | "user" => f(Facet::Actor),
-        "type" | "useridentity.type" => f(Facet::IdentityType),
-        "region" | "awsregion" => f(Facet::Region),
-        "ip" | "sourceipaddress" => f(Facet::Ip),
-        "account" => Some(Field::Facets(vec![Facet::Account, Facet::IdentityAccount])),
-        "recipientaccountid" => f(Facet::Account),
-        "useridentity.accountid" => f(Facet::IdentityAccount),
-        "error" | "errorcode" => f(Facet::Error),
-        "key" | "useridentity.accesskeyid" => f(Facet::AccessKey),
-        "agent" | "useragent" => f(Facet::Agent),
-        "readonly" => f(Facet::ReadOnly),
-        "eventtype" => f(Facet::EventType),
-        "category" | "eventcategory" => f(Facet::Category),
-        "id" | "eventid" => key("eventID"),
-        "request" | "requestid" => key("requestID"),
-        _ => None,
-    }
-}
-
 fn err<T>(pos: usize, len: usize, message: impl Into<String>) -> Result<T, QueryError> {
     Err(QueryError { pos, len, message: message.into() })
 }
 
 /// Reads a quoted string whose opening quote is at `start`; returns its text
-/// and the position after the closing quote.
+/// and the position after the closing quote. `\"` and `\\` stand for a quote
+/// and a backslash; any other backslash is kept (so `\*` reaches the glob).
 fn quoted(s: &str, start: usize) -> Result<(String, usize), QueryError> {
     let mut out = String::new();
-    let mut chars = s[start + 1..].char_indices();
+    let mut chars = s[start + 1..].char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match c {
             '"' => return Ok((out, start + 1 + i + 1)),
-            '\\' => match chars.next() {
-                Some((_, c)) => out.push(c),
+            '\\' => match chars.peek() {
+                Some(&(_, e @ ('"' | '\\'))) => {
+                    out.push(e);
+                    chars.next();
+                }
+                Some(_) => out.push('\\'),
                 None => break,
             },
             c => out.push(c),
@@ -130,112 +66,106 @@ fn quoted(s: &str, start: usize) -> Result<(String, usize), QueryError> {
     err(start, s.len() - start, "this quote is never closed")
 }
 
+/// The end of the run of non-space bytes from `pos`.
+fn word_end(s: &str, mut pos: usize) -> usize {
+    let bytes = s.as_bytes();
+    while pos < s.len() && !bytes[pos].is_ascii_whitespace() {
+        pos += 1;
+    }
+    pos
+}
+
+/// The value after `name:` at `pos`, quoted or not; with where it ends and
+/// whether it was quoted.
+fn value(s: &str, pos: usize) -> Result<(String, usize, bool), QueryError> {
+    if s.as_bytes().get(pos) == Some(&b'"') {
+        let (v, end) = quoted(s, pos)?;
+        return Ok((v, end, true));
+    }
+    let end = word_end(s, pos);
+    Ok((s[pos..end].to_string(), end, false))
+}
+
+/// A `name:value` term whose name runs from `start` to the colon at `colon`.
+fn named_term(s: &str, start: usize, colon: usize) -> Result<(TermKind, usize), QueryError> {
+    let name = &s[start..colon];
+    let (value, end, was_quoted) = value(s, colon + 1)?;
+    if value.is_empty() && !was_quoted {
+        return err(start, end - start, format!("{name}: needs a value (use {name}:* for \"present\")"));
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower == "after" || lower == "before" {
+        let Some(at) = parse_bound(&value) else {
+            return err(
+                colon + 1,
+                end - colon - 1,
+                format!("{value} is not a time: use 2024-03-02, 2024-03-02T12:30 or RFC 3339"),
+            );
+        };
+        let b = Bound { at, text: value };
+        return Ok((if lower == "after" { TermKind::After(b) } else { TermKind::Before(b) }, end));
+    }
+    let Some(target) = Target::named(name) else {
+        return err(start, colon - start, format!("{name} is not a field or a path like requestParameters.bucketName"));
+    };
+    Ok((TermKind::Match { target, value: Glob::new(&value) }, end))
+}
+
+/// The term at `start` (not a space); with where it ends.
+fn term(s: &str, start: usize) -> Result<(Term, usize), QueryError> {
+    let bytes = s.as_bytes();
+    let negated = bytes[start] == b'-';
+    let pos = start + usize::from(negated);
+    if negated && (pos >= s.len() || bytes[pos].is_ascii_whitespace()) {
+        return err(start, 1, "'-' must be followed by the term it negates");
+    }
+    if bytes[pos] == b'"' {
+        let (text, end) = quoted(s, pos)?;
+        if text.is_empty() {
+            return err(start, end - start, "empty quoted text");
+        }
+        return Ok((Term { negated, kind: TermKind::Text(text) }, end));
+    }
+    let end = word_end(s, pos);
+    // A name starts with a letter; other words with colons (an IPv6 address) are fuzzy words.
+    let colon = s[pos..end].find(':').map(|i| pos + i).filter(|_| bytes[pos].is_ascii_alphabetic());
+    match colon {
+        Some(colon) => named_term(s, pos, colon).map(|(kind, end)| (Term { negated, kind }, end)),
+        None => Ok((Term { negated, kind: TermKind::Fuzzy(s[pos..end].to_string()) }, end)),
+    }
+}
+
 pub fn parse(s: &str) -> Result<Query, QueryError> {
     let mut terms = Vec::new();
     let mut pos = 0;
-    let bytes = s.as_bytes();
     loop {
-        while pos < s.len() && bytes[pos].is_ascii_whitespace() {
+        while pos < s.len() && s.as_bytes()[pos].is_ascii_whitespace() {
             pos += 1;
         }
         if pos >= s.len() {
-            break;
+            return Ok(Query { terms });
         }
-        let start = pos;
-        let negated = bytes[pos] == b'-';
-        if negated {
-            pos += 1;
-            if pos >= s.len() || bytes[pos].is_ascii_whitespace() {
-                return err(start, 1, "'-' must be followed by the term it negates");
-            }
-        }
-        if bytes[pos] == b'"' {
-            let (text, end) = quoted(s, pos)?;
-            if text.is_empty() {
-                return err(start, end - start, "empty quoted text");
-            }
-            terms.push(Term { negated, kind: TermKind::Text(text), span: (start, end) });
-            pos = end;
-            continue;
-        }
-        // A word runs to the next space outside quotes.
-        let word_start = pos;
-        let colon = loop {
-            if pos >= s.len() || bytes[pos].is_ascii_whitespace() {
-                break None;
-            }
-            if bytes[pos] == b':' {
-                break Some(pos);
-            }
-            pos += 1;
-        };
-        let head = &s[word_start..pos];
-        let field_like = colon.is_some() && head.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-        let Some(colon) = colon.filter(|_| field_like) else {
-            // A plain word (which may still hold colons further on, like an IPv6 address).
-            while pos < s.len() && !bytes[pos].is_ascii_whitespace() {
-                pos += 1;
-            }
-            terms.push(Term { negated, kind: TermKind::Fuzzy(s[word_start..pos].to_string()), span: (start, pos) });
-            continue;
-        };
-        let mut vpos = colon + 1;
-        let value = if bytes.get(vpos) == Some(&b'"') {
-            let (v, end) = quoted(s, vpos)?;
-            vpos = end;
-            v
-        } else {
-            let vstart = vpos;
-            while vpos < s.len() && !bytes[vpos].is_ascii_whitespace() {
-                vpos += 1;
-            }
-            s[vstart..vpos].to_string()
-        };
-        pos = vpos;
-        let span = (start, pos);
-        let name = head.to_string();
-        if value.is_empty() {
-            return err(start, pos - start, format!("{name}: needs a value (use {name}:* for \"present\")"));
-        }
-        let kind = match name.to_ascii_lowercase().as_str() {
-            "after" | "before" => {
-                let Some(t) = parse_bound(&value) else {
-                    return err(
-                        colon + 1,
-                        pos - colon - 1,
-                        format!("{value} is not a time: use 2024-03-02, 2024-03-02T12:30 or RFC 3339"),
-                    );
-                };
-                if name.eq_ignore_ascii_case("after") { TermKind::After(t) } else { TermKind::Before(t) }
-            }
-            _ => {
-                let field = match resolve_field(&name) {
-                    Some(f) => f,
-                    None => match path::parse(&name) {
-                        Some(steps) => Field::Path(steps),
-                        None => {
-                            return err(
-                                start,
-                                colon - start,
-                                format!("{name} is not a field or a path like requestParameters.bucketName"),
-                            );
-                        }
-                    },
-                };
-                TermKind::Field { field, name, value: Glob::new(&value) }
-            }
-        };
-        terms.push(Term { negated, kind, span });
+        let (t, end) = term(s, pos)?;
+        terms.push(t);
+        pos = end;
     }
-    Ok(Query { terms })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::model::fields::Field;
+
     fn kinds(q: &str) -> Vec<(bool, TermKind)> {
         parse(q).unwrap().terms.into_iter().map(|t| (t.negated, t.kind)).collect()
+    }
+
+    fn fields(k: &TermKind) -> Vec<Field> {
+        match k {
+            TermKind::Match { target: Target::Fields { fields, .. }, .. } => fields.clone(),
+            _ => vec![],
+        }
     }
 
     #[test]
@@ -243,10 +173,10 @@ mod tests {
         let k =
             kinds(r#"name:Delete* -error:ThrottlingException "i-0abc" alice after:2024-03-02 before:2024-03-02T12:30"#);
         assert_eq!(k.len(), 6);
-        assert!(
-            matches!(&k[0], (false, TermKind::Field { field: Field::Facets(f), value, .. }) if f == &vec![Facet::Name] && value.text() == "Delete*")
-        );
-        assert!(matches!(&k[1], (true, TermKind::Field { field: Field::Facets(f), .. }) if f == &vec![Facet::Error]));
+        assert_eq!(fields(&k[0].1), [Field::Name]);
+        assert!(matches!(&k[0], (false, TermKind::Match { value, .. }) if value.text() == "Delete*"));
+        assert!(k[1].0);
+        assert_eq!(fields(&k[1].1), [Field::Error]);
         assert_eq!(k[2], (false, TermKind::Text("i-0abc".into())));
         assert_eq!(k[3], (false, TermKind::Fuzzy("alice".into())));
         assert!(matches!(k[4], (false, TermKind::After(_))));
@@ -256,10 +186,10 @@ mod tests {
     #[test]
     fn fields_paths_and_quoted_values() {
         let k = kinds(r#"requestParameters.bucketName:logs-* agent:"aws-cli/2 Python" account:123 user:bob"#);
-        assert!(matches!(&k[0].1, TermKind::Field { field: Field::Path(p), .. } if p.len() == 2));
-        assert!(matches!(&k[1].1, TermKind::Field { value, .. } if value.text() == "aws-cli/2 Python"));
-        assert!(matches!(&k[2].1, TermKind::Field { field: Field::Facets(f), .. } if f.len() == 2));
-        assert!(matches!(&k[3].1, TermKind::Field { field: Field::Facets(f), .. } if f == &vec![Facet::Actor]));
+        assert!(matches!(&k[0].1, TermKind::Match { target: Target::Path { steps, .. }, .. } if steps.len() == 2));
+        assert!(matches!(&k[1].1, TermKind::Match { value, .. } if value.text() == "aws-cli/2 Python"));
+        assert_eq!(fields(&k[2].1), [Field::Account, Field::IdentityAccount]);
+        assert_eq!(fields(&k[3].1), [Field::Actor]);
         // Words that merely hold a colon stay fuzzy words.
         assert_eq!(kinds("2001:db8::1")[0].1, TermKind::Fuzzy("2001:db8::1".into()));
         assert_eq!(kinds(r#""say \"hi\"""#)[0].1, TermKind::Text("say \"hi\"".into()));

@@ -4,7 +4,7 @@
 
 use super::blobs::{BlobLoc, CHUNK_TARGET, Chunk, Packer};
 use super::strtable::StrTable;
-use crate::model::facet::FACET_COUNT;
+use crate::model::fields::COLUMNS;
 use crate::model::record::EventFields;
 use crate::model::time::Micros;
 use std::hash::{BuildHasher, Hasher};
@@ -20,7 +20,7 @@ static DEDUPE_KEYS: LazyLock<(std::hash::RandomState, std::hash::RandomState)> =
 /// different events in the wild; the same event delivered twice agrees on all).
 /// 0 means "no eventID, never a duplicate".
 pub fn dedupe_key(f: &EventFields<'_>) -> u128 {
-    use crate::model::facet::Facet;
+    use crate::model::fields::Field;
     let Some(id) = f.event_id.as_deref() else {
         return 0;
     };
@@ -28,8 +28,9 @@ pub fn dedupe_key(f: &EventFields<'_>) -> u128 {
         h.write(id.as_bytes());
         h.write_u8(0xff);
         h.write_i64(f.time);
-        for facet in [Facet::Source, Facet::Name] {
-            h.write(f.values[facet.index()].as_deref().unwrap_or("").as_bytes());
+        for field in [Field::Source, Field::Name] {
+            let value = field.column().and_then(|c| f.values[c].as_deref());
+            h.write(value.unwrap_or("").as_bytes());
             h.write_u8(0xff);
         }
     };
@@ -42,7 +43,7 @@ pub fn dedupe_key(f: &EventFields<'_>) -> u128 {
 /// Events with their values interned per batch (0 = absent).
 pub struct Batch {
     pub times: Vec<Micros>,
-    pub values: Vec<[u32; FACET_COUNT]>,
+    pub values: Vec<[u32; COLUMNS]>,
     pub keys: Vec<u128>,
     /// `chunk` indexes `chunks` of this batch.
     pub locs: Vec<BlobLoc>,
@@ -58,7 +59,7 @@ impl Batch {
             keys: Vec::new(),
             locs: Vec::new(),
             chunks: Vec::new(),
-            dicts: (0..FACET_COUNT).map(|_| StrTable::new()).collect(),
+            dicts: (0..COLUMNS).map(|_| StrTable::new()).collect(),
         }
     }
 
@@ -73,7 +74,7 @@ impl Batch {
     /// Adds the event whose canonical record is `start..end` of the chunk
     /// being filled (the chunk after the last sealed one).
     pub fn add(&mut self, start: usize, end: usize, f: &EventFields<'_>) {
-        let mut ids = [0u32; FACET_COUNT];
+        let mut ids = [0u32; COLUMNS];
         for (i, v) in f.values.iter().enumerate() {
             if let Some(v) = v {
                 ids[i] = self.dicts[i].intern(v);
@@ -189,13 +190,13 @@ impl BatchBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::facet::FACET_COUNT;
+    use crate::model::fields::COLUMNS;
     use std::borrow::Cow;
 
     fn add(b: &mut BatchBuilder, id: &str, pad: usize) {
         let start = b.raw.len();
         b.raw.extend_from_slice(format!("{{\"eventID\":\"{id}\",\"p\":\"{}\"}}", "x".repeat(pad)).as_bytes());
-        let mut values: [Option<Cow<'_, str>>; FACET_COUNT] = Default::default();
+        let mut values: [Option<Cow<'_, str>>; COLUMNS] = Default::default();
         values[0] = Some(Cow::Borrowed("s3.amazonaws.com"));
         let f = EventFields { time: 1, values, event_id: Some(Cow::Borrowed(id)) };
         let end = b.raw.len();

@@ -9,8 +9,7 @@ pub mod batch;
 pub mod blobs;
 pub mod strtable;
 
-use crate::model::actor::ROOT_PREFIX;
-use crate::model::facet::{FACET_COUNT, Facet, short_service};
+use crate::model::fields::{COLUMNS, Field, SUMMARY_FIELDS, SUMMARY_LEN};
 use crate::model::time::Micros;
 use batch::Batch;
 use blobs::{BlobLoc, Chunk, ChunkCache};
@@ -21,25 +20,26 @@ use strtable::StrTable;
 /// An event's row in the store.
 pub type EventId = u32;
 
-/// The facets whose combination makes an event's summary line (besides its
-/// time and address): fuzzy search scores each distinct combination once.
-pub const SUMMARY_FACETS: [Facet; 5] = [Facet::Source, Facet::Name, Facet::Actor, Facet::Region, Facet::Error];
+/// The values of an event's summary fields ([`SUMMARY_FIELDS`]): fuzzy
+/// search scores each distinct combination once, not each event.
+pub type Combo = [u32; SUMMARY_LEN];
+
+/// A dictionary with nothing in it, for fields without a column.
+static NO_VALUES: std::sync::LazyLock<StrTable> = std::sync::LazyLock::new(StrTable::new);
 
 #[derive(Default)]
 pub struct Store {
     times: Vec<Micros>,
-    cols: [Vec<u32>; FACET_COUNT],
+    cols: [Vec<u32>; COLUMNS],
     combo: Vec<u32>,
     locs: Vec<BlobLoc>,
-    dicts: [StrTable; FACET_COUNT],
-    combos: Vec<[u32; 5]>,
-    combo_ids: HashMap<[u32; 5], u32, foldhash::quality::RandomState>,
+    dicts: [StrTable; COLUMNS],
+    combos: Vec<Combo>,
+    combo_ids: HashMap<Combo, u32, foldhash::quality::RandomState>,
     chunks: Vec<Chunk>,
     seen: HashSet<u128, foldhash::quality::RandomState>,
     duplicates: u64,
     order: Arc<Vec<EventId>>,
-    /// Ids of root actors (`root@ACCOUNT`), to tell when to show the account.
-    root_actors: usize,
 }
 
 impl Store {
@@ -60,14 +60,7 @@ impl Store {
             .map(|(f, local)| {
                 let mut m = Vec::with_capacity(local.len() + 1);
                 m.push(0);
-                for (_, s) in local.iter() {
-                    let before = self.dicts[f].len();
-                    let id = self.dicts[f].intern(s);
-                    if f == Facet::Actor.index() && self.dicts[f].len() > before && s.starts_with(ROOT_PREFIX) {
-                        self.root_actors += 1;
-                    }
-                    m.push(id);
-                }
+                m.extend(local.iter().map(|(_, s)| self.dicts[f].intern(s)));
                 m
             })
             .collect();
@@ -79,13 +72,13 @@ impl Store {
                 self.duplicates += 1;
                 continue;
             }
-            let mut ids = [0u32; FACET_COUNT];
-            for f in 0..FACET_COUNT {
-                let v = map[f][batch.values[i][f] as usize];
-                ids[f] = v;
-                self.cols[f].push(v);
+            let mut ids = [0u32; COLUMNS];
+            for c in 0..COLUMNS {
+                let v = map[c][batch.values[i][c] as usize];
+                ids[c] = v;
+                self.cols[c].push(v);
             }
-            let tuple = SUMMARY_FACETS.map(|f| ids[f.index()]);
+            let tuple: Combo = SUMMARY_FIELDS.map(|f| f.column().map_or(0, |c| ids[c]));
             let next = self.combos.len() as u32;
             let combo = *self.combo_ids.entry(tuple).or_insert(next);
             if combo == next {
@@ -154,42 +147,28 @@ impl Store {
         &self.times
     }
 
-    /// The interned id of `facet` for event `id` (0 = absent).
-    pub fn value_id(&self, id: EventId, facet: Facet) -> u32 {
-        self.cols[facet.index()][id as usize]
+    /// The interned id of `field` for event `id` (0: absent, or a field
+    /// without a column).
+    pub fn value_id(&self, id: EventId, field: Field) -> u32 {
+        field.column().map_or(0, |c| self.cols[c][id as usize])
     }
 
-    /// The whole column of a facet.
-    pub fn column(&self, facet: Facet) -> &[u32] {
-        &self.cols[facet.index()]
+    /// The whole column of a field (empty for a field without one).
+    pub fn column(&self, field: Field) -> &[u32] {
+        field.column().map_or(&[], |c| &self.cols[c])
     }
 
-    pub fn dict(&self, facet: Facet) -> &StrTable {
-        &self.dicts[facet.index()]
+    /// The values of a field's column (none for a field without one).
+    pub fn dict(&self, field: Field) -> &StrTable {
+        field.column().map_or(&NO_VALUES, |c| &self.dicts[c])
     }
 
-    /// The value of `facet` for event `id` as stored ("" when absent).
-    pub fn value(&self, id: EventId, facet: Facet) -> &str {
-        self.dicts[facet.index()].get(self.value_id(id, facet))
+    /// The value of `field` for event `id` as stored ("" when absent).
+    pub fn value(&self, id: EventId, field: Field) -> &str {
+        self.dict(field).get(self.value_id(id, field))
     }
 
-    /// Whether actor ids of root must show their account: more than one
-    /// account is loaded.
-    pub fn qualify_root(&self) -> bool {
-        self.root_actors > 1 || self.dicts[Facet::Account.index()].len() > 1
-    }
-
-    /// How a value of `facet` is shown: as stored, except that `root@ACCOUNT`
-    /// is plain `root` while only one account is loaded.
-    pub fn label(&self, facet: Facet, value_id: u32) -> &str {
-        let s = self.dicts[facet.index()].get(value_id);
-        if facet == Facet::Actor && !self.qualify_root() && s.starts_with(ROOT_PREFIX) {
-            return "root";
-        }
-        s
-    }
-
-    /// The summary combination id of an event (see [`SUMMARY_FACETS`]).
+    /// The summary combination of an event.
     pub fn combo(&self, id: EventId) -> u32 {
         self.combo[id as usize]
     }
@@ -198,22 +177,9 @@ impl Store {
         self.combos.len()
     }
 
-    /// The summary text of a combination: `service name actor region error`,
-    /// as the list shows them.
-    pub fn combo_text(&self, combo: u32) -> String {
-        let ids = self.combos[combo as usize];
-        let mut s = String::new();
-        for (f, id) in SUMMARY_FACETS.iter().zip(ids) {
-            if id == 0 {
-                continue;
-            }
-            if !s.is_empty() {
-                s.push(' ');
-            }
-            let label = self.label(*f, id);
-            s.push_str(if *f == Facet::Source { short_service(label) } else { label });
-        }
-        s
+    /// The value ids of a summary combination, one per [`SUMMARY_FIELDS`].
+    pub fn combo_values(&self, combo: u32) -> Combo {
+        self.combos[combo as usize]
     }
 
     pub fn chunks(&self) -> &[Chunk] {

@@ -5,12 +5,14 @@
 use super::action::{Action, Effect};
 use super::keymap::Scope;
 use super::layout::{self, Areas, FACETS_WIDE};
-use super::search::{PANEL_FACETS, Request, SearchResult};
+use super::search::{Request, SearchResult};
 use super::tree::{Kind, Tree};
 use crate::cli::ClipboardMode;
 use crate::loader::Progress;
-use crate::model::facet::Facet;
-use crate::query::{self, QueryError};
+use crate::model::fields::{Field, panel_fields};
+use crate::query::glob::Glob;
+use crate::query::labels::Labels;
+use crate::query::{self, QueryError, Target, Term, TermKind};
 use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
 use ratatui::layout::Rect;
@@ -46,6 +48,9 @@ pub struct Prompt {
     pub original: String,
     pub error: Option<QueryError>,
 }
+
+/// Values longer than this pivot on their first bytes followed by `*`.
+pub const MAX_PIVOT_BYTES: usize = 1024;
 
 /// The longest query the prompt takes: a search box holds words, not
 /// documents, and every keystroke reruns the search on the whole text.
@@ -587,36 +592,40 @@ impl App {
 
     /// The facets panel, flattened: a heading row per facet (value None),
     /// then its values with their counts.
-    pub fn facet_rows(&self) -> Vec<(Facet, Option<(u32, u32)>)> {
+    pub fn facet_rows(&self) -> Vec<(Field, Option<(u32, u32)>)> {
         let mut rows = Vec::new();
         for c in &self.results.facets {
-            let Some(f) = c.facet else { continue };
-            if !PANEL_FACETS.contains(&f) || c.values.is_empty() {
+            if !panel_fields().contains(&c.field) || c.values.is_empty() {
                 continue;
             }
-            rows.push((f, None));
-            rows.extend(c.values.iter().map(|&v| (f, Some(v))));
+            rows.push((c.field, None));
+            rows.extend(c.values.iter().map(|&v| (c.field, Some(v))));
         }
         rows
     }
 
-    /// Adds a term to the query and searches.
-    fn add_term(&mut self, term: String) -> Vec<Effect> {
-        if self.query.split_whitespace().any(|t| t == term) {
+    /// Adds a term to the query (as a tree: the prompt shows its printed
+    /// form) and searches.
+    fn add_term(&mut self, term: Term) -> Vec<Effect> {
+        let mut q = query::parse(&self.query).unwrap_or_default();
+        if !q.add(term.clone()) {
             self.status = Some(format!("already in the query: {term}"));
             return vec![];
         }
-        self.query = if self.query.is_empty() { term } else { format!("{} {term}", self.query) };
+        self.query = q.to_string();
         self.status = None;
         self.search()
     }
 
     fn facet_term(&mut self, negated: bool) -> Vec<Effect> {
-        let Some((facet, Some((value, _)))) = self.facet_rows().get(self.facets.cursor).copied() else {
+        let Some((field, Some((value, _)))) = self.facet_rows().get(self.facets.cursor).copied() else {
             return vec![];
         };
-        let label = self.store.read().unwrap_or_else(|e| e.into_inner()).label(facet, value).to_string();
-        self.add_term(term(facet.query_field(), &label, negated))
+        let label = {
+            let s = self.store.read().unwrap_or_else(|e| e.into_inner());
+            Labels::new(&s).label(field, value).to_string()
+        };
+        self.add_term(Term::matching(Target::field(field), &label, negated))
     }
 
     fn pivot(&mut self) -> Vec<Effect> {
@@ -636,22 +645,21 @@ impl App {
             .enumerate()
             .map(|(i, part)| if i == 0 { part } else { part.split_once(']').map_or("", |(_, rest)| rest) })
             .collect();
-        let mut value = d.tree.value_text(row);
-        if value.len() > MAX_PIVOT_BYTES {
-            // Pivot on the start of a huge value: the query stays short and fast.
-            let mut cut = MAX_PIVOT_BYTES;
-            while !value.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            value.truncate(cut);
-            value.push('*');
+        let value = d.tree.value_text(row);
+        // A key a path cannot spell: look for the value as text.
+        let Some(target) = Target::named(&path).filter(|_| !path.contains('"')) else {
+            return self.add_term(Term::text(&value, false));
+        };
+        if value.len() <= MAX_PIVOT_BYTES {
+            return self.add_term(Term::matching(target, &value, false));
         }
-        if path.contains('"') || path.is_empty() {
-            // A key a path cannot spell: look for the value as text.
-            return self.add_term(quote(&value));
+        // Pivot on the start of a huge value: the query stays short and fast.
+        let mut cut = MAX_PIVOT_BYTES;
+        while !value.is_char_boundary(cut) {
+            cut -= 1;
         }
-        let t = term(&path, &value, false);
-        self.add_term(t)
+        let prefix = format!("{}*", Glob::literal(&value[..cut]).text());
+        self.add_term(Term { negated: false, kind: TermKind::Match { target, value: Glob::new(&prefix) } })
     }
 
     fn copy(&mut self, action: &Action) -> Vec<Effect> {
@@ -689,46 +697,9 @@ impl App {
     }
 }
 
-/// Values longer than this pivot on their first bytes followed by `*`.
-pub const MAX_PIVOT_BYTES: usize = 1024;
-
-/// A value as the query language reads it back: quoted when needed.
-fn quote(value: &str) -> String {
-    if !value.is_empty() && !value.contains(|c: char| c.is_whitespace() || c == '"' || c == '\\') {
-        return value.to_string();
-    }
-    let mut q = String::from("\"");
-    for c in value.chars() {
-        if c == '"' || c == '\\' {
-            q.push('\\');
-        }
-        q.push(c);
-    }
-    q.push('"');
-    q
-}
-
-/// `field:value`, or `-field:value`.
-pub fn term(field: &str, value: &str, negated: bool) -> String {
-    format!("{}{field}:{}", if negated { "-" } else { "" }, quote(value))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn terms_quote_what_needs_it() {
-        assert_eq!(term("name", "GetObject", false), "name:GetObject");
-        assert_eq!(term("agent", "aws-cli/2 Python", true), "-agent:\"aws-cli/2 Python\"");
-        assert_eq!(term("x", "say \"hi\"", false), "x:\"say \\\"hi\\\"\"");
-        assert_eq!(term("x", "", false), "x:\"\"");
-        // What is built parses back to the same value.
-        let q = crate::query::parse(&term("agent", "a \"b\" c", false)).unwrap();
-        assert!(
-            matches!(&q.terms[0].kind, crate::query::parse::TermKind::Field { value, .. } if value.text() == "a \"b\" c")
-        );
-    }
 
     #[test]
     fn scroll_keeps_the_cursor_on_screen() {

@@ -3,7 +3,7 @@
 //! request cancels the one running, and results of an older request are
 //! dropped when they arrive.
 
-use crate::model::facet::Facet;
+use crate::model::fields::panel_fields;
 use crate::model::time::Micros;
 use crate::query::facets::{FacetCounts, count};
 use crate::query::{Cancel, Query, run};
@@ -12,18 +12,6 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-/// The facets the explorer's panel shows, in order.
-pub const PANEL_FACETS: [Facet; 9] = [
-    Facet::Source,
-    Facet::Name,
-    Facet::Actor,
-    Facet::Account,
-    Facet::Region,
-    Facet::Ip,
-    Facet::Error,
-    Facet::IdentityType,
-    Facet::Agent,
-];
 /// Values counted per facet for the panel.
 pub const PANEL_VALUES: usize = 12;
 /// Bins of the time histogram (the view merges them to its width).
@@ -82,7 +70,7 @@ pub fn execute(store: &RwLock<Store>, req: &Request, cancel: &Cancel) -> Option<
         return None;
     }
     let s = store.read().unwrap_or_else(|e| e.into_inner());
-    let facets = count(&s, &m.ids, &PANEL_FACETS, Some(PANEL_VALUES));
+    let facets = count(&s, &m.ids, panel_fields(), Some(PANEL_VALUES));
     let histogram = histogram(&s, &m.ids);
     Some(SearchResult {
         id: req.id,

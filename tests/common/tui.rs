@@ -111,7 +111,7 @@ impl Harness {
     pub fn selected_name(&self) -> String {
         let s = self.store.read().unwrap();
         let id = self.app.selected().expect("an event is selected");
-        s.value(id, trailscope::model::facet::Facet::Name).to_string()
+        s.value(id, trailscope::model::fields::Field::Name).to_string()
     }
 }
 

@@ -71,7 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
         let s = app.store.read().unwrap_or_else(|e| e.into_inner());
         format!(
             "{} · {}",
-            s.label(crate::model::facet::Facet::Name, s.value_id(d.event, crate::model::facet::Facet::Name)),
+            s.value(d.event, crate::model::fields::Field::Name),
             super::super::timefmt::show(s.time(d.event), app.time)
         )
     };

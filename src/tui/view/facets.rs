@@ -18,7 +18,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     let mut lines = vec![fitted("FACETS  Enter add · x exclude", w, theme.pane_title(focused))];
     let rows = app.facet_rows();
     let store = app.store.read().unwrap_or_else(|e| e.into_inner());
-    let distinct = |facet| app.results.facets.iter().find(|c| c.facet == Some(facet)).map_or(0, |c| c.distinct);
+    let labels = crate::query::labels::Labels::new(&store);
+    let distinct = |field| app.results.facets.iter().find(|c| c.field == field).map_or(0, |c| c.distinct);
     for (i, (facet, value)) in
         rows.iter().enumerate().skip(app.facets.offset).take((inner.height as usize).saturating_sub(1))
     {
@@ -28,7 +29,13 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
                 let style = theme.row(i == app.facets.cursor, focused);
                 let count = format!("{:>7} ", crate::format::thousands(*n as u64));
                 let mut spans = vec![Span::styled(count.clone(), style.patch(theme.dim))];
-                spans.extend(cell(&visible(store.label(*facet, *v)), w.saturating_sub(count.len()), &[], style, style));
+                spans.extend(cell(
+                    &visible(labels.label(*facet, *v)),
+                    w.saturating_sub(count.len()),
+                    &[],
+                    style,
+                    style,
+                ));
                 lines.push(Line::from(spans));
             }
         }

@@ -5,10 +5,11 @@ use super::super::app::{App, Focus};
 use super::super::theme::Theme;
 use super::super::timefmt;
 use super::cell;
-use crate::model::facet::{Facet, short_service};
+use crate::model::fields::{Field as Facet, SUMMARY_FIELDS};
 use crate::query::fuzzy::FuzzyWord;
+use crate::query::labels::Labels;
 use crate::sanitize::visible;
-use crate::store::{EventId, SUMMARY_FACETS, Store};
+use crate::store::{EventId, Store};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -87,8 +88,7 @@ fn title(f: Facet) -> &'static str {
 
 /// The text of a column for an event, as shown.
 fn text(store: &Store, id: EventId, f: Facet) -> &str {
-    let label = store.label(f, store.value_id(id, f));
-    if f == Facet::Source { short_service(label) } else { label }
+    Labels::new(store).compact_of(id, f)
 }
 
 /// Characters matched by the fuzzy words in each column of a row (char
@@ -101,7 +101,7 @@ fn row_marks(store: &Store, id: EventId, words: &[FuzzyWord]) -> Vec<(Facet, Vec
     // Rebuild the summary as the search scored it, noting each field's span.
     let mut summary = String::new();
     let mut spans = Vec::new();
-    for &f in &SUMMARY_FACETS {
+    for &f in &SUMMARY_FIELDS {
         if store.value_id(id, f) == 0 {
             continue;
         }
