@@ -95,6 +95,7 @@ impl Plain {
             "eventtype" => at(&["eventType"]),
             "category" => at(&["eventCategory"]),
             "id" => at(&["eventID"]),
+            "arn" => at(&["userIdentity", "arn"]),
             other => {
                 // A dotted path; arrays met on the way are searched element by element.
                 fn walk(v: &Value, path: &[&str], out: &mut Vec<String>) {
@@ -217,6 +218,7 @@ fn engine_agrees_with_a_naive_reading() {
         "eventtype:AwsCloudTrailInsight",
         "category:Data",
         "id:*",
+        "arn:*assumed-role/ci-deploy/*",
         "zzzz-nothing",
     ];
     for q in queries {
