@@ -96,6 +96,7 @@ impl Plain {
             "category" => at(&["eventCategory"]),
             "id" => at(&["eventID"]),
             "arn" => at(&["userIdentity", "arn"]),
+            "principal" => at(&["userIdentity", "principalId"]),
             other => {
                 // A dotted path; arrays met on the way are searched element by element.
                 fn walk(v: &Value, path: &[&str], out: &mut Vec<String>) {
@@ -219,6 +220,8 @@ fn engine_agrees_with_a_naive_reading() {
         "category:Data",
         "id:*",
         "arn:*assumed-role/ci-deploy/*",
+        "principal:AROA*:github-actions",
+        "-principal:*",
         "zzzz-nothing",
     ];
     for q in queries {

@@ -163,6 +163,7 @@ fields! {
     EventId { label: "event ID", name: "eventID", queries: &["id", "eventid"], get: top("eventID"), kept: Kept::Record },
     RequestId { label: "request ID", name: "requestID", queries: &["request", "requestid"], get: top("requestID"), kept: Kept::Record },
     Arn { label: "identity ARN", name: "userIdentity.arn", queries: &["arn", "useridentity.arn"], get: Get::Identity("arn"), panel: Some(10) },
+    Principal { label: "principal", name: "userIdentity.principalId", queries: &["principal", "useridentity.principalid"], get: Get::Identity("principalId") },
 }
 
 /// Number of fields.
