@@ -164,6 +164,7 @@ fields! {
     RequestId { label: "request ID", name: "requestID", queries: &["request", "requestid"], get: top("requestID"), kept: Kept::Record },
     Arn { label: "identity ARN", name: "userIdentity.arn", queries: &["arn", "useridentity.arn"], get: Get::Identity("arn"), panel: Some(10) },
     Principal { label: "principal", name: "userIdentity.principalId", queries: &["principal", "useridentity.principalid"], get: Get::Identity("principalId") },
+    Vpce { label: "VPC endpoint", name: "vpcEndpointId", queries: &["vpce", "vpcendpointid"], get: top("vpcEndpointId"), panel: Some(11) },
 }
 
 /// Number of fields.
