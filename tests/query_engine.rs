@@ -98,6 +98,7 @@ impl Plain {
             "arn" => at(&["userIdentity", "arn"]),
             "principal" => at(&["userIdentity", "principalId"]),
             "vpce" => at(&["vpcEndpointId"]),
+            "message" => at(&["errorMessage"]),
             other => {
                 // A dotted path; arrays met on the way are searched element by element.
                 fn walk(v: &Value, path: &[&str], out: &mut Vec<String>) {
@@ -225,6 +226,7 @@ fn engine_agrees_with_a_naive_reading() {
         "-principal:*",
         "vpce:*",
         "-vpce:*",
+        "message:*not*authorized*",
         "zzzz-nothing",
     ];
     for q in queries {

@@ -165,6 +165,7 @@ fields! {
     Arn { label: "identity ARN", name: "userIdentity.arn", queries: &["arn", "useridentity.arn"], get: Get::Identity("arn"), panel: Some(10) },
     Principal { label: "principal", name: "userIdentity.principalId", queries: &["principal", "useridentity.principalid"], get: Get::Identity("principalId") },
     Vpce { label: "VPC endpoint", name: "vpcEndpointId", queries: &["vpce", "vpcendpointid"], get: top("vpcEndpointId"), panel: Some(11) },
+    Message { label: "error message", name: "errorMessage", queries: &["message", "errormessage"], get: top("errorMessage"), kept: Kept::Record },
 }
 
 /// Number of fields.
@@ -373,6 +374,7 @@ mod tests {
         assert_eq!(COLUMNS, COLUMN_FIELDS.len());
         assert_eq!(Field::Source.column(), Some(0));
         assert_eq!(Field::Time.column(), None);
+        assert_eq!(Field::Message.column(), None);
         assert_eq!(SUMMARY_FIELDS, [Field::Source, Field::Name, Field::Actor, Field::Region, Field::Error]);
         assert_eq!(list_fields()[..3], [Field::Time, Field::Source, Field::Name]);
         assert_eq!(resolve("Account"), vec![Field::Account, Field::IdentityAccount]);
