@@ -4,6 +4,7 @@
 //! command line in [`cli`], the terminal UI in `tui`).
 
 pub mod cli;
+pub mod engine;
 pub mod format;
 pub mod json;
 pub mod loader;

@@ -8,29 +8,24 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::RwLock;
+use trailscope::engine::Dataset;
 use trailscope::json::scan::canon_value;
-use trailscope::loader::{Progress, load_bytes};
 use trailscope::query::{Cancel, parse, run};
 use trailscope::sanitize::{fit, is_unsafe, visible};
-use trailscope::store::Store;
 use trailscope::store::blobs::ChunkCache;
 
 struct Loaded {
-    store: RwLock<Store>,
-    progress: Progress,
+    data: Dataset,
 }
 
 fn load(inputs: Vec<(&str, Vec<u8>)>) -> Loaded {
-    let l = Loaded { store: RwLock::new(Store::new()), progress: Progress::default() };
-    load_bytes(inputs.into_iter().map(|(n, b)| (n.to_string(), b)).collect(), &l.store, &l.progress);
-    l
+    Loaded { data: Dataset::from_bytes(inputs.into_iter().map(|(n, b)| (n.to_string(), b)).collect()) }
 }
 
 impl Loaded {
     /// The records loaded, as JSON values, by eventID.
     fn records(&self) -> BTreeMap<String, Value> {
-        let s = self.store.read().unwrap();
+        let s = self.data.read();
         let mut cache = ChunkCache::new(4);
         s.order()
             .iter()
@@ -41,7 +36,7 @@ impl Loaded {
             .collect()
     }
     fn problems(&self) -> usize {
-        self.progress.problems().len()
+        self.data.progress.problems().len()
     }
 }
 
@@ -172,7 +167,7 @@ proptest! {
         for (text, records) in [(v.to_string(), candidates(&v)), (json!({"Records": [v.clone()]}).to_string(), vec![&v])] {
             let l = load(vec![("x.json", text.into_bytes())]);
             let events = records.iter().filter(|r| has_usable_time(r)).count();
-            prop_assert_eq!(l.store.read().unwrap().len(), events);
+            prop_assert_eq!(l.data.read().len(), events);
             if events < records.len() || wrapper_without_array(&v) {
                 prop_assert!(l.problems() > 0);
             }
@@ -186,14 +181,14 @@ proptest! {
         let want: BTreeMap<String, Value> = evs.iter().map(|e| (e["eventID"].as_str().unwrap().to_string(), e.clone())).collect();
         for (name, bytes) in shapes(&evs) {
             let l = load(vec![(name, bytes)]);
-            prop_assert_eq!(l.problems(), 0, "{}: {:?}", name, l.progress.problems());
+            prop_assert_eq!(l.problems(), 0, "{}: {:?}", name, l.data.progress.problems());
             prop_assert_eq!(&l.records(), &want, "{}", name);
         }
         // Split across two files, and loaded twice over: the same events, once each.
         let (a, b) = evs.split_at(evs.len() / 2);
         let l = load(vec![("a.json", json!({"Records": a}).to_string().into_bytes()), ("b.jsonl", b.iter().map(|e| format!("{e}\n")).collect::<String>().into_bytes()), ("again.json", json!({"Records": evs}).to_string().into_bytes())]);
         prop_assert_eq!(&l.records(), &want);
-        prop_assert_eq!(l.store.read().unwrap().duplicates() as usize, evs.len());
+        prop_assert_eq!(l.data.read().duplicates() as usize, evs.len());
     }
 
     #[test]
@@ -224,7 +219,7 @@ proptest! {
         match parse(&text) {
             Ok(query) => {
                 let l = load(vec![("s.json", json!({"Records": [{"eventTime": "2024-01-01T00:00:00Z", "eventName": "x", "eventID": "1"}]}).to_string().into_bytes())]);
-                let _ = run(&l.store, &query, &Cancel::new());
+                let _ = run(&l.data.store, &query, &Cancel::new());
             }
             Err(e) => {
                 prop_assert!(e.pos <= text.len() && !e.message.is_empty());

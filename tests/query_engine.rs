@@ -7,7 +7,8 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::sync::RwLock;
-use trailscope::loader::{self, LoadOptions, Progress};
+use trailscope::engine::Dataset;
+use trailscope::loader::LoadOptions;
 use trailscope::model::actor::actor;
 use trailscope::model::fields::short_service;
 use trailscope::model::time::{format_utc, parse_bound, parse_event_time};
@@ -16,10 +17,8 @@ use trailscope::query::glob::Glob;
 use trailscope::query::{Cancel, parse, run};
 use trailscope::store::Store;
 
-fn load_sample() -> RwLock<Store> {
-    let store = RwLock::new(Store::new());
-    loader::load(&[sample()], &store, &Progress::default(), &LoadOptions { threads: 2, publish_every: None });
-    store
+fn load_sample() -> std::sync::Arc<RwLock<Store>> {
+    Dataset::load(&[sample()], LoadOptions { threads: 2, publish_every: None }).store
 }
 
 fn text(v: Option<&Value>) -> Option<String> {

@@ -8,7 +8,8 @@ use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
 use std::path::PathBuf;
 use trailscope::tui::action::Action;
-use trailscope::tui::app::{App, Focus};
+use trailscope::tui::app::App;
+use trailscope::tui::panes::{PaneId, facets};
 
 struct Rng(u64);
 
@@ -71,17 +72,19 @@ const KEYS: &[KeyCode] = &[
 fn check(app: &App, step: usize) {
     let n = app.len();
     let ctx = |what: &str| format!("step {step}: {what} (size {:?}, focus {:?})", app.size, app.focus);
-    assert!(app.list.cursor < n.max(1), "{}", ctx("list cursor out of range"));
-    assert!(app.list.offset <= app.list.cursor, "{}", ctx("list offset past the cursor"));
-    assert!(app.facets.cursor < app.facet_rows().len().max(1), "{}", ctx("facet cursor out of range"));
-    if app.focus == Focus::Detail {
+    let list = &app.panes.list.scroll;
+    assert!(list.cursor < n.max(1), "{}", ctx("list cursor out of range"));
+    assert!(list.offset <= list.cursor, "{}", ctx("list offset past the cursor"));
+    let facet_rows = facets::rows(app.results()).len();
+    assert!(app.panes.facets.scroll.cursor < facet_rows.max(1), "{}", ctx("facet cursor out of range"));
+    if app.focus == PaneId::Detail {
         assert!(app.selected().is_some(), "{}", ctx("detail focused without an event"));
     }
-    if let Some(d) = &app.detail {
+    if let Some(d) = &app.panes.detail.shown {
         assert!(d.scroll.cursor < d.tree.visible().len().max(1), "{}", ctx("tree cursor out of range"));
-        if app.areas().detail.is_some() || app.focus == Focus::Detail {
+        if app.areas().of(PaneId::Detail).is_some() || app.focus == PaneId::Detail {
             assert_eq!(Some(d.event), app.selected(), "{}", ctx("the tree is not the selected event's"));
-            let s = app.store.read().unwrap();
+            let s = app.data.read();
             let mut cache = trailscope::store::blobs::ChunkCache::new(1);
             assert_eq!(d.tree.json, s.record(d.event, &mut cache), "{}", ctx("the tree's JSON is not the record's"));
         }
@@ -100,7 +103,7 @@ fn soak(seed: u64, steps: usize) {
     groups[3].push(extra.join("h.json"));
     let mut h = Harness::new(&groups[0], (80, 24), "");
     let mut next_group = 1;
-    let mut stale: Vec<trailscope::tui::search::Request> = vec![];
+    let mut stale: Vec<trailscope::engine::Request> = vec![];
     for step in 0..steps {
         let copies = h.copies.len();
         let mut copy_key = false;
@@ -125,9 +128,13 @@ fn soak(seed: u64, steps: usize) {
             3 => {
                 // A search's answer arriving after a newer one was asked for.
                 if let Some(req) = stale.pop() {
-                    let r =
-                        trailscope::tui::search::execute(&h.store, &req, &trailscope::query::Cancel::new()).unwrap();
-                    h.act(Action::SearchDone(Box::new(r)));
+                    let mut late = Vec::new();
+                    trailscope::engine::search::execute(&h.store, &req, &trailscope::query::Cancel::new(), &mut |r| {
+                        late.push(r)
+                    });
+                    for r in late {
+                        h.act(Action::SearchDone(Box::new(r)));
+                    }
                 }
                 for e in h.app.search() {
                     if let trailscope::tui::action::Effect::Search(req) = e {
@@ -140,9 +147,8 @@ fn soak(seed: u64, steps: usize) {
             }
             _ => {
                 let k = KEYS[rng.below(KEYS.len() as u64) as usize];
-                copy_key = matches!(k, KeyCode::Char('y' | 'Y' | 'p'))
-                    && h.app.prompt.is_none()
-                    && h.app.overlay == trailscope::tui::app::Overlay::None;
+                copy_key =
+                    matches!(k, KeyCode::Char('y' | 'Y' | 'p')) && h.app.prompt.is_none() && h.app.overlay.is_none();
                 h.key(k);
             }
         }

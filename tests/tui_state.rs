@@ -8,28 +8,29 @@ use serde_json::Value;
 use trailscope::model::fields::Field as Facet;
 use trailscope::query::labels::Labels;
 use trailscope::tui::action::Action;
-use trailscope::tui::app::{Focus, Overlay};
+use trailscope::tui::keymap::Scope;
+use trailscope::tui::panes::{PaneId, facets};
 
 #[test]
 fn navigation_stays_in_range() {
     let mut h = Harness::sample((80, 24));
     let n = h.app.len();
     assert!(n > 300);
-    assert_eq!(h.app.list.cursor, 0);
+    assert_eq!(h.app.panes.list.scroll.cursor, 0);
     h.key(KeyCode::Char('j')).key(KeyCode::Down);
-    assert_eq!(h.app.list.cursor, 2);
+    assert_eq!(h.app.panes.list.scroll.cursor, 2);
     h.key(KeyCode::Char('k')).key(KeyCode::Up).key(KeyCode::Up);
-    assert_eq!(h.app.list.cursor, 0);
+    assert_eq!(h.app.panes.list.scroll.cursor, 0);
     h.key(KeyCode::PageDown);
-    let page = h.app.list.cursor;
+    let page = h.app.panes.list.scroll.cursor;
     assert!(page > 5 && page < 24, "a page is about a screen: {page}");
-    assert!(h.app.list.offset > 0 && h.app.list.cursor < h.app.list.offset + 24);
+    assert!(h.app.panes.list.scroll.offset > 0 && h.app.panes.list.scroll.cursor < h.app.panes.list.scroll.offset + 24);
     h.key(KeyCode::Char('G'));
-    assert_eq!(h.app.list.cursor, n - 1);
+    assert_eq!(h.app.panes.list.scroll.cursor, n - 1);
     h.key(KeyCode::Down);
-    assert_eq!(h.app.list.cursor, n - 1);
+    assert_eq!(h.app.panes.list.scroll.cursor, n - 1);
     h.key(KeyCode::Home);
-    assert_eq!((h.app.list.cursor, h.app.list.offset), (0, 0));
+    assert_eq!((h.app.panes.list.scroll.cursor, h.app.panes.list.scroll.offset), (0, 0));
 }
 
 #[test]
@@ -46,12 +47,12 @@ fn typing_narrows_live_and_enter_keeps_the_query() {
     assert!(creates > 0 && creates < all);
     h.key(KeyCode::Enter);
     assert!(h.app.prompt.is_none());
-    assert_eq!(h.app.query, "name:Create*");
+    assert_eq!(h.app.query(), "name:Create*");
     // Esc cancels an edit and restores what was there.
     h.key(KeyCode::Char('/')).keys(" bob");
     assert!(h.app.len() < creates);
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.query, "name:Create*");
+    assert_eq!(h.app.query(), "name:Create*");
     assert_eq!(h.app.len(), creates);
 }
 
@@ -70,38 +71,38 @@ fn malformed_query_shows_its_message_and_keeps_results() {
     h.key_mod(KeyCode::Char('w'), KeyModifiers::CONTROL);
     assert!(h.app.prompt.as_ref().unwrap().error.is_none());
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.query, "actor:bob");
+    assert_eq!(h.app.query(), "actor:bob");
     assert!(h.screen().contains("actor:bob"));
 }
 
 #[test]
 fn facets_add_and_exclude_terms() {
     let mut h = Harness::sample((160, 48));
-    assert!(h.app.facets_visible(160));
+    assert!(h.app.left_visible());
     h.key(KeyCode::BackTab);
-    assert_eq!(h.app.focus, Focus::Facets);
+    assert_eq!(h.app.focus, PaneId::Facets);
     // The cursor rests on the first value (not on a heading).
-    let rows = h.app.facet_rows();
-    let (facet, value) = rows[h.app.facets.cursor];
+    let rows = facets::rows(h.app.results());
+    let (facet, value) = rows[h.app.panes.facets.scroll.cursor];
     let (vid, count) = value.expect("a value row");
     let label = Labels::new(&h.store.read().unwrap()).label(facet, vid).to_string();
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.query, format!("{}:{label}", facet.query_name()));
+    assert_eq!(h.app.query(), format!("{}:{label}", facet.query_name()));
     assert_eq!(h.app.len() as u32, count);
     // Exclude the top event name within those.
-    let pos = h.app.facet_rows().iter().position(|r| r.0 == Facet::Name && r.1.is_some()).unwrap();
-    h.app.facets.cursor = pos;
-    let (_, Some((vid, n))) = h.app.facet_rows()[pos] else { panic!() };
+    let pos = facets::rows(h.app.results()).iter().position(|r| r.0 == Facet::Name && r.1.is_some()).unwrap();
+    h.app.panes.facets.scroll.cursor = pos;
+    let (_, Some((vid, n))) = facets::rows(h.app.results())[pos] else { panic!() };
     let name = Labels::new(&h.store.read().unwrap()).label(Facet::Name, vid).to_string();
     h.key(KeyCode::Char('x'));
-    assert!(h.app.query.ends_with(&format!(" -name:{name}")), "{}", h.app.query);
+    assert!(h.app.query().ends_with(&format!(" -name:{name}")), "{}", h.app.query());
     assert_eq!(h.app.len() as u32, count - n);
 }
 
 fn open_detail_at(h: &mut Harness, path: &str) {
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.focus, Focus::Detail);
-    let d = h.app.detail.as_ref().unwrap();
+    assert_eq!(h.app.focus, PaneId::Detail);
+    let d = h.app.panes.detail.shown.as_ref().unwrap();
     let pos =
         d.tree.visible().iter().position(|&r| d.tree.path(r) == path).unwrap_or_else(|| panic!("{path} is shown"));
     for _ in 0..pos {
@@ -114,38 +115,42 @@ fn tree_folds_and_pivots() {
     let mut h = Harness::new(&[sample()], (80, 24), "name:CreateAccessKey");
     assert_eq!(h.app.len(), 1);
     open_detail_at(&mut h, "userIdentity");
-    let shown = h.app.detail.as_ref().unwrap().tree.visible().len();
+    let shown = h.app.panes.detail.shown.as_ref().unwrap().tree.visible().len();
     h.key(KeyCode::Char('l'));
-    assert_eq!(h.app.detail.as_ref().unwrap().tree.visible().len(), shown + 6, "userIdentity opens its 6 keys");
+    assert_eq!(
+        h.app.panes.detail.shown.as_ref().unwrap().tree.visible().len(),
+        shown + 6,
+        "userIdentity opens its 6 keys"
+    );
     h.key(KeyCode::Char('h'));
-    assert_eq!(h.app.detail.as_ref().unwrap().tree.visible().len(), shown);
+    assert_eq!(h.app.panes.detail.shown.as_ref().unwrap().tree.visible().len(), shown);
     h.key(KeyCode::Char('e'));
-    assert!(h.app.detail.as_ref().unwrap().tree.visible().len() > shown + 6);
+    assert!(h.app.panes.detail.shown.as_ref().unwrap().tree.visible().len() > shown + 6);
     // On a value, h goes to its parent (and on a folded one, to the parent's parent).
-    let d = h.app.detail.as_ref().unwrap();
+    let d = h.app.panes.detail.shown.as_ref().unwrap();
     let at = |path: &str| d.tree.visible().iter().position(|&r| d.tree.path(r) == path).unwrap();
     let (user, identity) = (at("userIdentity.userName"), at("userIdentity"));
-    h.app.detail.as_mut().unwrap().scroll.cursor = user;
+    h.app.panes.detail.shown.as_mut().unwrap().scroll.cursor = user;
     h.key(KeyCode::Char('h'));
-    assert_eq!(h.app.detail.as_ref().unwrap().scroll.cursor, identity);
+    assert_eq!(h.app.panes.detail.shown.as_ref().unwrap().scroll.cursor, identity);
     h.key(KeyCode::Char('c'));
-    assert!(h.app.detail.as_ref().unwrap().tree.visible().len() < shown);
+    assert!(h.app.panes.detail.shown.as_ref().unwrap().tree.visible().len() < shown);
     h.key(KeyCode::Char('e'));
     // Pivot on the access key: every event of that key.
-    let d = h.app.detail.as_ref().unwrap();
+    let d = h.app.panes.detail.shown.as_ref().unwrap();
     let pos = d.tree.visible().iter().position(|&r| d.tree.path(r) == "userIdentity.accessKeyId").unwrap();
-    h.app.detail.as_mut().unwrap().scroll.cursor = pos;
+    h.app.panes.detail.shown.as_mut().unwrap().scroll.cursor = pos;
     h.key(KeyCode::Char('f'));
-    assert_eq!(h.app.query, "name:CreateAccessKey userIdentity.accessKeyId:AKIAQ3EGRJ4VBOBKEY77");
+    assert_eq!(h.app.query(), "name:CreateAccessKey userIdentity.accessKeyId:AKIAQ3EGRJ4VBOBKEY77");
     // Without the first term, the pivot alone finds all of bob's key's events.
     h.key(KeyCode::Esc).key(KeyCode::Char('/')).key(KeyCode::Home);
     for _ in 0.."name:CreateAccessKey ".len() {
         h.key(KeyCode::Delete);
     }
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.query, "userIdentity.accessKeyId:AKIAQ3EGRJ4VBOBKEY77");
+    assert_eq!(h.app.query(), "userIdentity.accessKeyId:AKIAQ3EGRJ4VBOBKEY77");
     let s = h.store.read().unwrap();
-    let ids = h.app.results.ids.clone();
+    let ids = h.app.results().ids.clone();
     assert!(ids.len() > 50);
     assert!(ids.iter().all(|&i| s.value(i, Facet::AccessKey) == "AKIAQ3EGRJ4VBOBKEY77"));
 }
@@ -156,11 +161,11 @@ fn pivot_drops_array_positions() {
     let first = h.app.len();
     open_detail_at(&mut h, "resources");
     h.key(KeyCode::Char('e'));
-    let d = h.app.detail.as_ref().unwrap();
+    let d = h.app.panes.detail.shown.as_ref().unwrap();
     let pos = d.tree.visible().iter().position(|&r| d.tree.path(r) == "resources[1].ARN").unwrap();
-    h.app.detail.as_mut().unwrap().scroll.cursor = pos;
+    h.app.panes.detail.shown.as_mut().unwrap().scroll.cursor = pos;
     h.key(KeyCode::Char('f'));
-    assert!(h.app.query.ends_with(" resources.ARN:arn:aws:s3:::prod-db-backups"), "{}", h.app.query);
+    assert!(h.app.query().ends_with(" resources.ARN:arn:aws:s3:::prod-db-backups"), "{}", h.app.query());
     assert_eq!(h.app.len(), first, "every exfiltrated object names the bucket");
 }
 
@@ -195,9 +200,9 @@ fn order_and_time_toggles_keep_the_selection() {
     }
     let picked = h.app.selected();
     h.key(KeyCode::Char('o'));
-    assert!(h.app.reversed);
+    assert!(h.app.panes.list.reversed);
     assert_eq!(h.app.selected(), picked);
-    assert_eq!(h.app.list.cursor, h.app.len() - 6);
+    assert_eq!(h.app.panes.list.scroll.cursor, h.app.len() - 6);
     let before = h.screen();
     h.key(KeyCode::Char('t'));
     assert_eq!(h.app.selected(), picked);
@@ -217,34 +222,46 @@ fn stale_results_are_dropped() {
     };
     let mut q = new.clone();
     q.query = trailscope::query::parse("name:GetObject").unwrap();
-    let r_new = trailscope::tui::search::execute(&h.store, &q, &trailscope::query::Cancel::new()).unwrap();
-    let r_old = trailscope::tui::search::execute(&h.store, old, &trailscope::query::Cancel::new()).unwrap();
+    let run = |req: &trailscope::engine::Request| {
+        let mut out = None;
+        trailscope::engine::search::execute(&h.store, req, &trailscope::query::Cancel::new(), &mut |r| out = Some(r));
+        out.unwrap()
+    };
+    let (r_new, r_old) = (run(&q), run(old));
     h.act(Action::SearchDone(Box::new(r_new.clone())));
     h.act(Action::SearchDone(Box::new(r_old)));
-    assert_eq!(h.app.results.ids, r_new.ids, "the older search arriving late does not replace the newer");
-    assert!(h.app.pending.is_none());
+    assert_eq!(h.app.results().ids, r_new.ids, "the older search arriving late does not replace the newer");
+    assert!(h.app.search.pending.is_none());
 }
 
 #[test]
 fn overlays_open_scroll_and_close() {
     let mut h = Harness::sample((80, 24));
+    let overlay = |h: &Harness| h.app.overlay.as_ref().map(|o| o.scope());
     h.key(KeyCode::Char('?'));
-    assert_eq!(h.app.overlay, Overlay::Help { scroll: 0 });
+    assert_eq!(overlay(&h), Some(Scope::Help));
+    let top = h.screen();
     h.key(KeyCode::Char('j'));
-    assert_eq!(h.app.overlay, Overlay::Help { scroll: 1 });
+    let second = h.screen();
+    assert_ne!(top, second, "j scrolls the help");
+    h.key(KeyCode::Char('k'));
+    assert_eq!(h.screen(), top);
     for _ in 0..500 {
         h.key(KeyCode::Char('j'));
     }
     let bottom = h.screen();
     h.key(KeyCode::Char('k'));
     assert_ne!(h.screen(), bottom, "the help scrolls back at once after overshooting");
-    assert_eq!(h.app.list.cursor, 0, "keys go to the overlay");
+    assert_eq!(h.app.panes.list.scroll.cursor, 0, "keys go to the overlay");
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.overlay, Overlay::None);
+    assert_eq!(overlay(&h), None);
     h.key(KeyCode::Char('!'));
+    assert_eq!(overlay(&h), Some(Scope::Problems));
     assert!(h.screen().contains("No problems"));
+    h.key(KeyCode::Char('?'));
+    assert_eq!(overlay(&h), Some(Scope::Problems), "? is the help's key, not the problems'");
     h.key(KeyCode::Char('!'));
-    assert_eq!(h.app.overlay, Overlay::None);
+    assert_eq!(overlay(&h), None);
     h.key(KeyCode::Char('q'));
     assert!(h.app.quit);
 }
@@ -252,33 +269,34 @@ fn overlays_open_scroll_and_close() {
 #[test]
 fn mouse_scrolls_and_clicks_the_pane_under_it() {
     let mut h = Harness::sample((160, 48));
-    let list = h.app.areas().list.unwrap();
-    h.act(Action::ClickAt { x: list.x + 5, y: list.y + 2 + 4 });
-    assert_eq!(h.app.list.cursor, 4);
+    let list = h.app.areas().of(PaneId::List).unwrap();
+    // The list's first row holds the column headings.
+    h.act(Action::ClickAt { x: list.x + 5, y: list.y + 1 + 4 });
+    assert_eq!(h.app.panes.list.scroll.cursor, 4);
     h.act(Action::ScrollAt { x: list.x + 5, y: list.y + 10, down: true });
-    assert_eq!(h.app.list.cursor, 7);
-    let detail = h.app.areas().detail.unwrap();
+    assert_eq!(h.app.panes.list.scroll.cursor, 7);
+    let detail = h.app.areas().of(PaneId::Detail).unwrap();
     h.act(Action::ClickAt { x: detail.x + 3, y: detail.y + 3 });
-    assert_eq!(h.app.focus, Focus::Detail);
-    assert_eq!(h.app.detail.as_ref().unwrap().scroll.cursor, 2);
+    assert_eq!(h.app.focus, PaneId::Detail);
+    assert_eq!(h.app.panes.detail.shown.as_ref().unwrap().scroll.cursor, 2);
     h.act(Action::ScrollAt { x: detail.x + 3, y: detail.y + 3, down: true });
-    assert_eq!(h.app.detail.as_ref().unwrap().scroll.cursor, 5);
+    assert_eq!(h.app.panes.detail.shown.as_ref().unwrap().scroll.cursor, 5);
 }
 
 #[test]
 fn narrow_terminals_show_one_pane_at_a_time() {
     let mut h = Harness::sample((80, 24));
-    assert!(h.app.areas().detail.is_none() && h.app.areas().facets.is_none());
+    assert!(h.app.areas().of(PaneId::Detail).is_none() && h.app.areas().of(PaneId::Facets).is_none());
     h.key(KeyCode::Enter);
     let a = h.app.areas();
-    assert!(a.detail.is_some() && a.list.is_none());
+    assert!(a.of(PaneId::Detail).is_some() && a.of(PaneId::List).is_none());
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('F'));
     let a = h.app.areas();
-    assert_eq!(h.app.focus, Focus::Facets);
-    assert!(a.facets.is_some() && a.list.is_none());
+    assert_eq!(h.app.focus, PaneId::Facets);
+    assert!(a.of(PaneId::Facets).is_some() && a.of(PaneId::List).is_none());
     h.key(KeyCode::Char('F'));
-    assert_eq!(h.app.focus, Focus::List);
+    assert_eq!(h.app.focus, PaneId::List);
     // Every size down to nothing draws without panicking.
     for (w, hh) in [(40, 12), (20, 5), (1, 1), (300, 100), (0, 0), (3, 40)] {
         h.act(Action::Resize(w, hh));
@@ -330,12 +348,12 @@ fn pivot_through_200_000_nested_arrays() {
     h.key(KeyCode::Char('/')).keys("name:Deep").key(KeyCode::Enter);
     assert_eq!(h.app.len(), 1);
     h.key(KeyCode::Enter).key(KeyCode::Char('e')).key(KeyCode::Char('G'));
-    let d = h.app.detail.as_ref().unwrap();
+    let d = h.app.panes.detail.shown.as_ref().unwrap();
     let leaf = d.tree.visible()[d.scroll.cursor];
     assert_eq!(d.tree.rows[leaf].depth, 200_002, "the leaf keeps its real depth");
     assert!(d.tree.path(leaf).ends_with("[0][0].b"));
     h.key(KeyCode::Char('f'));
-    assert_eq!(h.app.query, "name:Deep a.b:x");
+    assert_eq!(h.app.query(), "name:Deep a.b:x");
     assert_eq!(h.app.len(), 1, "the pivot finds the event through every level");
     let screen = h.screen();
     let leaf_line =
@@ -351,8 +369,8 @@ fn a_paste_is_one_edit_and_the_prompt_is_bounded() {
     h.act(Action::InsertText("name:Get* ".repeat(4000)));
     assert_eq!(h.searches, searches_before + 1, "one search for the whole paste");
     let p = h.app.prompt.as_ref().unwrap();
-    assert_eq!(p.text.len(), trailscope::tui::app::MAX_QUERY_BYTES);
+    assert_eq!(p.text.len(), trailscope::tui::prompt::MAX_QUERY_BYTES);
     assert_eq!(p.cursor, p.text.len());
     h.key(KeyCode::Char('x'));
-    assert_eq!(h.app.prompt.as_ref().unwrap().text.len(), trailscope::tui::app::MAX_QUERY_BYTES, "full");
+    assert_eq!(h.app.prompt.as_ref().unwrap().text.len(), trailscope::tui::prompt::MAX_QUERY_BYTES, "full");
 }

@@ -3,17 +3,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use std::sync::RwLock;
+use trailscope::engine::Dataset;
 use trailscope::json::scan::canon_value;
-use trailscope::loader::{Progress, load_bytes};
-use trailscope::store::Store;
 use trailscope::store::blobs::ChunkCache;
 
 fuzz_target!(|data: &[u8]| {
-    let store = RwLock::new(Store::new());
-    let progress = Progress::default();
-    load_bytes(vec![("fuzz.json".into(), data.to_vec())], &store, &progress);
-    let s = store.read().unwrap();
+    let data = Dataset::from_bytes(vec![("fuzz.json".into(), data.to_vec())]);
+    let s = data.read();
     let mut cache = ChunkCache::new(2);
     for &id in s.order().iter() {
         let rec = s.record(id, &mut cache).to_vec();
@@ -23,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(end, rec.len());
         assert_eq!(again, rec, "canonical form is stable");
     }
-    for p in progress.problems() {
+    for p in data.progress.problems() {
         assert!(!p.message.is_empty());
     }
 });

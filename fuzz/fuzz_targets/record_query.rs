@@ -5,10 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use std::sync::RwLock;
-use trailscope::loader::{Progress, load_bytes};
+use trailscope::engine::Dataset;
 use trailscope::query::{Cancel, parse, run};
-use trailscope::store::Store;
 use trailscope::store::blobs::ChunkCache;
 use trailscope::tui::tree::Tree;
 
@@ -16,8 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let split = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
     let Ok(text) = std::str::from_utf8(&data[..split]) else { return };
     let record = data.get(split + 1..).unwrap_or_default();
-    let store = RwLock::new(Store::new());
-    load_bytes(vec![("r.json".into(), record.to_vec())], &store, &Progress::default());
+    let store = Dataset::from_bytes(vec![("r.json".into(), record.to_vec())]).store;
     match parse(text) {
         Ok(q) => {
             let found = run(&store, &q, &Cancel::new()).expect("not cancelled");
@@ -34,8 +31,11 @@ fuzz_target!(|data: &[u8]| {
             let path = tree.path(last);
             let value = tree.value_text(last);
             // The pivot's query: it parses back (or is refused) and runs.
-            if let Ok(q) = parse(&trailscope::tui::app::term(&path, &value, false)) {
-                let _ = run(&store, &q, &Cancel::new());
+            // The pivot's term: it prints to text that parses back and runs.
+            if let Some(target) = trailscope::query::Target::named(&path) {
+                let q = trailscope::query::Query { terms: vec![trailscope::query::Term::matching(target, &value, false)] };
+                let back = parse(&q.to_string()).expect("a printed query parses");
+                let _ = run(&store, &back, &Cancel::new());
             }
         }
     }

@@ -2,20 +2,19 @@
 //! opens events, measured on the user's own data with the same code paths
 //! the explorer uses.
 
-use super::BenchArgs;
-use crate::loader::{self, LoadOptions, Progress};
+use super::args::{BenchArgs, EXIT_NOTHING_READ, EXIT_OK, EXIT_USAGE};
+use crate::engine::{Dataset, Request, SearchService};
+use crate::loader::LoadOptions;
 use crate::model::fields::panel_fields;
-use crate::query::Cancel;
 use crate::query::facets::count;
+use crate::store::EventId;
 use crate::store::blobs::ChunkCache;
-use crate::store::{EventId, Store};
-use crate::tui::app::App;
-use crate::tui::search::{self, PANEL_VALUES, Request};
+use crate::tui::app::{App, Config, HISTOGRAM_BINS, PANEL_VALUES};
 use crate::tui::tree::Tree;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, RwLock, mpsc};
 use std::time::{Duration, Instant};
 
 /// Realistic investigation queries, typed one keystroke at a time.
@@ -87,7 +86,8 @@ impl Samples {
     }
 }
 
-pub fn main(args: &BenchArgs) -> u8 {
+/// The queries to replay: the file's, the given ones, or the built-in set.
+fn queries(args: &BenchArgs) -> Result<Vec<String>, u8> {
     let queries: Vec<String> = match &args.queries {
         Some(file) => match std::fs::read_to_string(file) {
             Ok(text) => {
@@ -95,7 +95,7 @@ pub fn main(args: &BenchArgs) -> u8 {
             }
             Err(e) => {
                 eprintln!("trailscope: cannot read {}: {e}", file.display());
-                return super::EXIT_USAGE;
+                return Err(EXIT_USAGE);
             }
         },
         None if !args.query.is_empty() => args.query.clone(),
@@ -104,89 +104,80 @@ pub fn main(args: &BenchArgs) -> u8 {
     for q in &queries {
         if let Err(e) = crate::query::parse(q) {
             eprintln!("trailscope: malformed query in the set:\n{}", e.pointed(q));
-            return super::EXIT_USAGE;
+            return Err(EXIT_USAGE);
         }
     }
+    Ok(queries)
+}
 
-    // Load, drawing the explorer's first frame as soon as loading has started.
-    let store = Arc::new(RwLock::new(Store::new()));
-    let progress = Arc::new(Progress::default());
+/// Loads `paths`, drawing the explorer's first frame as soon as loading has
+/// started; returns the dataset, the first frame's time and the load time.
+fn load(paths: &[std::path::PathBuf]) -> (Dataset, Duration, Duration) {
     let started = Instant::now();
-    let handle = loader::spawn(
-        args.paths.clone(),
-        Arc::clone(&store),
-        Arc::clone(&progress),
-        LoadOptions { threads: 0, publish_every: None },
-    );
+    let data = Dataset::open(paths, LoadOptions { threads: 0, publish_every: None });
     let first_frame = {
-        let mut app = App::new(Arc::clone(&store), Arc::clone(&progress), "");
+        let mut app = App::new(data.clone(), Config::default());
         app.update(crate::tui::action::Action::Resize(160, 48));
         let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).expect("test backend");
         let theme = crate::tui::theme::Theme::new(true);
         let _ = term.draw(|f| crate::tui::view::draw(f, &app, &theme));
         started.elapsed()
     };
-    let _ = handle.join();
-    let load = started.elapsed();
-    let rss = peak_rss();
-    let s = store.read().unwrap_or_else(|e| e.into_inner());
-    let events = s.len();
-    if events == 0 {
-        eprintln!("trailscope: no events loaded; nothing to measure");
-        return super::EXIT_NOTHING_READ;
-    }
-    let json_bytes = progress.json_bytes.load(Relaxed);
-    let (cols, dicts, records) = s.memory();
-    let store_bytes = cols + dicts + records;
-    drop(s);
+    data.wait();
+    (data, first_frame, started.elapsed())
+}
 
-    // Searches: every keystroke through the explorer's worker, cancel path included.
-    let (req_tx, req_rx) = mpsc::channel();
-    let (res_tx, res_rx) = mpsc::channel();
-    let worker_store = Arc::clone(&store);
-    let worker = std::thread::spawn(move || search::worker(worker_store, req_rx, res_tx));
+/// Every keystroke of every query through a search service, as the
+/// explorer sends them (facets and histogram included), timed by kind.
+fn keystrokes(data: &Dataset, queries: &[String]) -> (BTreeMap<&'static str, Samples>, Vec<Value>) {
+    let (mut service, results) = SearchService::with_channel(Arc::clone(&data.store));
     let mut by_kind: BTreeMap<&'static str, Samples> = BTreeMap::new();
-    let mut keystrokes = Vec::new();
+    let mut log = Vec::new();
     let mut id = 0;
-    let mut cancel = Cancel::new();
-    for q in &queries {
-        let chars: Vec<(usize, char)> = q.char_indices().collect();
-        for (i, c) in &chars {
+    for q in queries {
+        for (i, c) in q.char_indices() {
             let prefix = &q[..i + c.len_utf8()];
             // What the prompt would not run (an unclosed quote) is not timed.
-            let Ok(parsed) = crate::query::parse(prefix) else { continue };
+            let Ok(query) = crate::query::parse(prefix) else { continue };
             // A half-typed `name:Del` is a field filter, a half-typed `na` a fuzzy word.
             let kind = classify(prefix);
             id += 1;
-            cancel.cancel();
-            cancel = Cancel::new();
             let t = Instant::now();
-            let _ = req_tx.send((Request { id, query: parsed }, cancel.clone()));
-            let Ok(result) = res_rx.recv() else { break };
+            service.submit(Request {
+                id,
+                query,
+                facets: panel_fields().to_vec(),
+                facet_values: PANEL_VALUES,
+                histogram_bins: HISTOGRAM_BINS,
+            });
+            let Some(result) = results.iter().find(|r| r.id == id && r.complete) else { break };
             let took = t.elapsed();
             by_kind.entry(kind).or_default().add(took);
-            keystrokes.push(json!({"query": q, "typed": prefix, "kind": kind, "ms": took.as_secs_f64() * 1000.0, "matches": result.ids.len()}));
+            log.push(json!({"query": q, "typed": prefix, "kind": kind, "ms": took.as_secs_f64() * 1000.0, "matches": result.ids.len()}));
         }
     }
-    drop(req_tx);
-    let _ = worker.join();
+    (by_kind, log)
+}
 
-    // Facet recounts after a filter change, on result sets of several sizes.
+/// Facet recounts after a filter change, on result sets of several sizes.
+fn facet_recounts(data: &Dataset) -> Samples {
     let mut facets = Samples::default();
     for q in ["", "source:s3", "error:*", "name:Decrypt", "readonly:false"] {
-        let ids = crate::query::run(&store, &crate::query::parse(q).expect("valid"), &Cancel::new())
-            .map(|m| m.ids)
-            .unwrap_or_default();
-        let s = store.read().unwrap_or_else(|e| e.into_inner());
+        let ids = data.matching(&crate::query::parse(q).expect("valid"));
+        let s = data.read();
         for _ in 0..3 {
             let t = Instant::now();
             let _ = count(&s, &ids, panel_fields(), Some(PANEL_VALUES));
             facets.add(t.elapsed());
         }
     }
+    facets
+}
 
-    // Detail trees: the largest event and a spread of others, from cold chunks.
-    let s = store.read().unwrap_or_else(|e| e.into_inner());
+/// Detail trees: the largest event and a spread of others, from cold chunks.
+fn detail_trees(data: &Dataset) -> Value {
+    let s = data.read();
+    let events = s.len();
     let largest = (0..events as EventId).max_by_key(|&i| s.loc(i).len).unwrap_or(0);
     let open = |id: EventId| {
         let t = Instant::now();
@@ -195,20 +186,35 @@ pub fn main(args: &BenchArgs) -> u8 {
         (t.elapsed(), tree.rows.len())
     };
     let (largest_time, largest_rows) = open(largest);
-    let mut detail = Samples::default();
-    let step = (events / 200).max(1);
-    for id in (0..events).step_by(step) {
-        detail.add(open(id as EventId).0);
+    let mut sample = Samples::default();
+    for id in (0..events).step_by((events / 200).max(1)) {
+        sample.add(open(id as EventId).0);
     }
-    let largest_bytes = s.loc(largest).len;
+    json!({"largest_event_bytes": s.loc(largest).len, "largest_rows": largest_rows, "largest_ms": largest_time.as_secs_f64() * 1000.0, "sample": sample.json()})
+}
 
-    let mut search_json = serde_json::Map::new();
-    for (k, v) in &by_kind {
-        search_json.insert(k.to_string(), v.json());
+pub fn main(args: &BenchArgs) -> u8 {
+    let queries = match queries(args) {
+        Ok(q) => q,
+        Err(code) => return code,
+    };
+    let (data, first_frame, load) = load(&args.paths);
+    let rss = peak_rss();
+    let (events, (cols, dicts, records)) = {
+        let s = data.read();
+        (s.len(), s.memory())
+    };
+    if events == 0 {
+        eprintln!("trailscope: no events loaded; nothing to measure");
+        return EXIT_NOTHING_READ;
     }
+    let json_bytes = data.progress.json_bytes.load(Relaxed);
+    let store_bytes = cols + dicts + records;
+    let (by_kind, keystrokes) = keystrokes(&data, &queries);
+    let search: serde_json::Map<String, Value> = by_kind.iter().map(|(k, v)| (k.to_string(), v.json())).collect();
     let report = json!({
         "events": events,
-        "files": progress.files_read(),
+        "files": data.progress.files_read(),
         "json_bytes": json_bytes,
         "threads": rayon::current_num_threads(),
         "load": {
@@ -221,9 +227,9 @@ pub fn main(args: &BenchArgs) -> u8 {
             "store_bytes": {"columns": cols, "dictionaries": dicts, "records": records},
         },
         "first_frame_ms": first_frame.as_secs_f64() * 1000.0,
-        "search": search_json,
-        "facets": facets.json(),
-        "detail": {"largest_event_bytes": largest_bytes, "largest_rows": largest_rows, "largest_ms": largest_time.as_secs_f64() * 1000.0, "sample": detail.json()},
+        "search": search,
+        "facets": facet_recounts(&data).json(),
+        "detail": detail_trees(&data),
         "keystrokes": keystrokes,
     });
     if args.json {
@@ -231,7 +237,7 @@ pub fn main(args: &BenchArgs) -> u8 {
     } else {
         print!("{}", text_report(&report));
     }
-    super::EXIT_OK
+    EXIT_OK
 }
 
 fn text_report(r: &Value) -> String {

@@ -1,52 +1,49 @@
 //! Loading for the non-interactive commands: a progress line on a terminal,
 //! problems printed as warnings, and the exit status.
 
-use super::{EXIT_NOTHING_READ, EXIT_OK};
-use crate::loader::{self, LoadOptions, Progress};
+use super::args::{self, EXIT_NOTHING_READ, EXIT_OK};
+use crate::engine::Dataset;
+use crate::loader::{LoadOptions, Progress};
 use crate::sanitize::visible;
-use crate::store::{EventId, Store};
+use crate::store::EventId;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// Warnings printed one by one before they are summed up.
 const WARNINGS_SHOWN: usize = 20;
 
 pub struct Loaded {
-    pub store: Arc<RwLock<Store>>,
-    pub progress: Arc<Progress>,
+    pub data: Dataset,
     pub elapsed: Duration,
 }
 
 impl Loaded {
     /// 0 when some input was read, 1 when nothing could be.
     pub fn exit_status(&self) -> u8 {
-        if self.progress.files_ok.load(Relaxed) > 0 { EXIT_OK } else { EXIT_NOTHING_READ }
+        if self.data.progress.files_ok.load(Relaxed) > 0 { EXIT_OK } else { EXIT_NOTHING_READ }
     }
 }
 
 /// What `stats` and `query` share: parse `-q` (2 on a malformed query), load
 /// `paths`, and find the matching events in time order.
 pub fn matching(query: Option<&str>, paths: &[PathBuf]) -> Result<(Loaded, Vec<EventId>), u8> {
-    let query = super::parse_query(query)?;
+    let query = args::parse_query(query)?;
     let loaded = load(paths);
-    let ids = crate::query::run(&loaded.store, &query, &crate::query::Cancel::new()).map(|m| m.ids).unwrap_or_default();
+    let ids = loaded.data.matching(&query);
     Ok((loaded, ids))
 }
 
 /// Loads `paths`, showing progress on standard error when it is a terminal,
 /// then prints the problems found as warnings.
 pub fn load(paths: &[PathBuf]) -> Loaded {
-    let store = Arc::new(RwLock::new(Store::new()));
-    let progress = Arc::new(Progress::default());
     let started = Instant::now();
-    let opts = LoadOptions { threads: 0, publish_every: None };
-    let handle = loader::spawn(paths.to_vec(), Arc::clone(&store), Arc::clone(&progress), opts);
+    let data = Dataset::open(paths, LoadOptions { threads: 0, publish_every: None });
+    let progress = &data.progress;
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;
-    while !handle.is_finished() {
+    while !data.is_loaded() {
         std::thread::sleep(Duration::from_millis(50));
         if tty && started.elapsed() > Duration::from_millis(300) {
             let p = &progress;
@@ -63,12 +60,12 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     if shown {
         eprint!("\r\x1b[K");
     }
-    if handle.join().is_err() {
+    if !data.wait() {
         eprintln!("trailscope: the loader stopped unexpectedly; showing what was loaded");
     }
     let elapsed = started.elapsed();
-    warn_problems(&progress);
-    Loaded { store, progress, elapsed }
+    warn_problems(&data.progress);
+    Loaded { data, elapsed }
 }
 
 fn warn_problems(progress: &Progress) {

@@ -1,7 +1,7 @@
 //! `trailscope query`: the matching events in time order.
 
+use super::args::{Format, QueryArgs};
 use super::load::matching;
-use super::{Format, QueryArgs};
 use crate::model::fields::{Field, list_fields};
 use crate::model::time::format_utc;
 use crate::query::labels::Labels;
@@ -17,7 +17,7 @@ pub fn main(args: &QueryArgs) -> u8 {
         Err(code) => return code,
     };
     let ids = &ids[..args.limit.unwrap_or(usize::MAX).min(ids.len())];
-    let store = loaded.store.read().unwrap_or_else(|e| e.into_inner());
+    let store = loaded.data.read();
     let mut out = BufWriter::new(std::io::stdout().lock());
     let written = match args.format {
         Format::Jsonl => {

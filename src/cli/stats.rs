@@ -1,7 +1,7 @@
 //! `trailscope stats`: what was loaded and how the matching events divide
 //! among the values of each facet.
 
-use super::StatsArgs;
+use super::args::StatsArgs;
 use super::load::matching;
 use crate::format::thousands;
 use crate::loader::Progress;
@@ -22,14 +22,14 @@ pub fn main(args: &StatsArgs) -> u8 {
         Ok(found) => found,
         Err(code) => return code,
     };
-    let store = loaded.store.read().unwrap_or_else(|e| e.into_inner());
+    let store = loaded.data.read();
     let limit = if args.json { None } else { Some(TOP) };
     let counts = count(&store, &matches, stats_fields(), limit);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let written = if args.json {
-        write_json(&mut out, &store, &loaded.progress, &matches, &counts)
+        write_json(&mut out, &store, &loaded.data.progress, &matches, &counts)
     } else {
-        out.write_all(report_text(&store, &loaded.progress, &matches, &counts, args.query.is_some()).as_bytes())
+        out.write_all(report_text(&store, &loaded.data.progress, &matches, &counts, args.query.is_some()).as_bytes())
     };
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = written.and_then(|_| out.flush());

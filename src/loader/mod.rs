@@ -14,7 +14,7 @@ pub use problem::{Place, Problem};
 use sink::FileSink;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 pub use walk::Input;
@@ -176,16 +176,6 @@ pub fn load_bytes(inputs: Vec<(String, Vec<u8>)>, store: &RwLock<Store>, progres
     store.write().unwrap_or_else(|e| e.into_inner()).publish();
     progress.walking_done.store(true, Relaxed);
     progress.done.store(true, Relaxed);
-}
-
-/// Starts [`load`] on its own thread.
-pub fn spawn(
-    paths: Vec<PathBuf>,
-    store: Arc<RwLock<Store>>,
-    progress: Arc<Progress>,
-    opts: LoadOptions,
-) -> thread::JoinHandle<()> {
-    thread::spawn(move || load(&paths, &store, &progress, &opts))
 }
 
 fn flush(builder: &mut BatchBuilder, store: &RwLock<Store>) {

@@ -301,6 +301,23 @@ fn read(store: &RwLock<Store>) -> std::sync::RwLockReadGuard<'_, Store> {
 
 /// Runs `q` over the published events.
 pub fn run(store: &RwLock<Store>, q: &Query, cancel: &Cancel) -> Result<Matches, Cancelled> {
+    run_partial(store, q, cancel, &mut |_| {})
+}
+
+/// Record terms run over the candidates in time-ordered segments of at least
+/// this many, so that a slow search can show what it found so far.
+const SEGMENT: usize = 64 * 1024;
+/// ... and in at most this many segments.
+const SEGMENTS: usize = 8;
+
+/// [`run`], calling `partial` with the matches found so far (oldest first)
+/// after each segment of a search that reads records, before the end.
+pub fn run_partial(
+    store: &RwLock<Store>,
+    q: &Query,
+    cancel: &Cancel,
+    partial: &mut dyn FnMut(&Matches),
+) -> Result<Matches, Cancelled> {
     let (order, compiled) = {
         let s = read(store);
         (s.order(), compile(&s, q, cancel)?)
@@ -329,7 +346,16 @@ pub fn run(store: &RwLock<Store>, q: &Query, cancel: &Cancel) -> Result<Matches,
         .collect::<Result<_, _>>()?;
     let mut ids: Vec<EventId> = candidates.concat();
     if !compiled.slow.is_empty() {
-        ids = run_slow(store, ids, &compiled.slow, cancel)?;
+        let segment = SEGMENT.max(ids.len().div_ceil(SEGMENTS));
+        let mut kept = Vec::new();
+        let segments = ids.len().div_ceil(segment);
+        for (i, part) in ids.chunks(segment).enumerate() {
+            kept.extend(run_slow(store, part.to_vec(), &compiled.slow, cancel)?);
+            if i + 1 < segments {
+                partial(&Matches { ids: kept.clone(), searched: order.len() });
+            }
+        }
+        ids = kept;
     }
     Ok(Matches { ids, searched: order.len() })
 }

@@ -4,10 +4,8 @@
 
 use super::meter;
 use super::{Cancel, parse, run};
-use crate::loader::{Progress, load_bytes};
-use crate::store::Store;
+use crate::engine::Dataset;
 use proptest::prelude::*;
-use std::sync::RwLock;
 
 /// A value built to hurt: deep or wide arrays and objects, long strings,
 /// scalars where a path expects a container, and a findable leaf.
@@ -99,9 +97,8 @@ proptest! {
             ))
             .collect();
         let bytes: usize = records.iter().map(String::len).sum();
-        let store = RwLock::new(Store::new());
         let inputs = records.iter().enumerate().map(|(i, r)| (format!("{i}.json"), r.clone().into_bytes())).collect();
-        load_bytes(inputs, &store, &Progress::default());
+        let store = Dataset::from_bytes(inputs).store;
         let text = terms.join(" ");
         let q = parse(&text).expect("terms are well formed");
         // One thread, so the meter (per thread) sees all the work.
@@ -127,8 +124,7 @@ fn a_path_through_200_000_nested_arrays_is_one_pass() {
         "[".repeat(n),
         "]".repeat(n)
     );
-    let store = RwLock::new(Store::new());
-    load_bytes(vec![("deep.json".into(), rec.clone().into_bytes())], &store, &Progress::default());
+    let store = Dataset::from_bytes(vec![("deep.json".into(), rec.clone().into_bytes())]).store;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     for (q, hits) in [("a.b:x", 1), ("a.b:y", 0), ("a[0][0].b:x", 1), ("a[1].b:x", 0), ("-a.b:x", 0), ("a:*", 1)] {
         let (found, work) = pool.install(|| {
@@ -147,8 +143,7 @@ fn huge_strings_and_huge_patterns_stay_linear() {
     let rec = format!(
         r#"{{"eventTime":"2024-01-01T00:00:00Z","eventName":"{big}","userAgent":"{big}","p":{{"v":"{big}"}}}}"#
     );
-    let store = RwLock::new(Store::new());
-    load_bytes(vec![("big.json".into(), rec.clone().into_bytes())], &store, &Progress::default());
+    let store = Dataset::from_bytes(vec![("big.json".into(), rec.clone().into_bytes())]).store;
     let long_pattern = format!("*{}*b*", "ab".repeat(2000));
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     for q in [

@@ -1,6 +1,8 @@
-//! Everything that can happen to the explorer's state.
+//! Everything that can happen to the explorer's state (actions), what panes
+//! ask of the explorer (commands), and what the runtime must do (effects).
 
-use super::search::SearchResult;
+use crate::engine::{Request, SearchResult};
+use crate::query::Term;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -68,11 +70,36 @@ pub enum Action {
     Copied(String),
 }
 
+/// Which pane (see [`super::panes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaneId {
+    Facets,
+    List,
+    Detail,
+}
+
+/// What a pane or an overlay asks of the explorer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Add a term to the query (a pivot, a facet) and search.
+    AddTerm(Term),
+    /// Move the focus to a pane.
+    Focus(PaneId),
+    /// Put `payload` on the clipboard; `what` names it.
+    Copy {
+        payload: String,
+        what: String,
+    },
+    /// Say something on the status line.
+    Status(String),
+    CloseOverlay,
+}
+
 /// What the runtime must do after an update.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Run this search (replacing any still running).
-    Search(super::search::Request),
+    Search(Request),
     /// Put `payload` on the clipboard; `what` names it for the status line.
     Copy {
         payload: String,

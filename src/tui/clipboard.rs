@@ -3,13 +3,25 @@
 //! and through tmux (with `set -g set-clipboard on`) to the person's own
 //! clipboard. The payload is the only place raw data text may go.
 
-use crate::cli::ClipboardMode;
 use crate::format::human_bytes;
 use std::io::Write;
 
 /// Terminals commonly refuse OSC 52 payloads past about this many bytes
 /// (xterm and several others cap the sequence near 100 KB).
 pub const OSC52_COMMON_LIMIT: usize = 100_000;
+
+/// How `y` copies.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClipboardMode {
+    /// The system clipboard when a display is available, else OSC 52
+    Auto,
+    /// Write an OSC 52 sequence to the terminal (works over SSH and in tmux)
+    Osc52,
+    /// The system clipboard (X11 or Wayland)
+    System,
+    /// Never copy
+    Off,
+}
 
 pub enum Clip {
     System(Box<arboard::Clipboard>),

@@ -1,23 +1,40 @@
-//! The key table: input handling and the help screen both read it, so the
-//! help cannot drift from what the keys do.
+//! The key table: input handling, the help screen and the footer's hints all
+//! read it, so none of them can drift from what the keys do.
 
 use super::action::Action;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a binding applies. Each pane and overlay has its own scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Searched before every other scope, whatever has the focus.
     Always,
+    /// Searched after the focused pane's scope.
     Global,
     List,
     Detail,
     Facets,
     Prompt,
+    /// Searched after the open overlay's own scope.
     Overlay,
+    Help,
+    Problems,
 }
 
 impl Scope {
+    /// Every scope, in the order the help lists them.
+    pub const ALL: [Scope; 9] = [
+        Scope::Always,
+        Scope::Global,
+        Scope::List,
+        Scope::Detail,
+        Scope::Facets,
+        Scope::Prompt,
+        Scope::Overlay,
+        Scope::Help,
+        Scope::Problems,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             Scope::Always => "Always",
@@ -26,12 +43,15 @@ impl Scope {
             Scope::Detail => "Detail tree",
             Scope::Facets => "Facets",
             Scope::Prompt => "Query prompt",
-            Scope::Overlay => "Help and problems",
+            Scope::Overlay => "Any overlay",
+            Scope::Help => "Help",
+            Scope::Problems => "Problems",
         }
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+/// A key with the modifiers it needs. Shift is part of the character (`G`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
     pub code: KeyCode,
     pub ctrl: bool,
@@ -52,11 +72,16 @@ pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
     pub help: &'static str,
+    /// A word or two for the footer, when the binding is worth showing there.
+    pub hint: Option<&'static str>,
 }
 
 macro_rules! bind {
     ($scope:ident, [$($key:expr),+], $action:expr, $help:literal) => {
-        Binding { scope: Scope::$scope, keys: const { &[$($key),+] }, action: $action, help: $help }
+        Binding { scope: Scope::$scope, keys: const { &[$($key),+] }, action: $action, help: $help, hint: None }
+    };
+    ($scope:ident, [$($key:expr),+], $action:expr, $help:literal, $hint:literal) => {
+        Binding { scope: Scope::$scope, keys: const { &[$($key),+] }, action: $action, help: $help, hint: Some($hint) }
     };
 }
 
@@ -67,8 +92,8 @@ pub fn bindings() -> &'static [Binding] {
     TABLE.get_or_init(|| {
         vec![
             bind!(Always, [ctrl('c')], Action::Quit, "quit, from anywhere"),
-            bind!(Prompt, [code(Enter)], Action::Submit, "keep the query, back to the list"),
-            bind!(Prompt, [code(Esc)], Action::Cancel, "cancel the edit"),
+            bind!(Prompt, [code(Enter)], Action::Submit, "keep the query, back to the list", "keep"),
+            bind!(Prompt, [code(Esc)], Action::Cancel, "cancel the edit", "cancel"),
             bind!(Prompt, [code(Backspace)], Action::DeleteBack, "delete before the cursor"),
             bind!(Prompt, [code(Delete)], Action::DeleteForward, "delete at the cursor"),
             bind!(Prompt, [code(Left)], Action::CursorLeft, "move the cursor"),
@@ -76,14 +101,17 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Prompt, [code(Home), ctrl('a')], Action::CursorHome, "start of the line"),
             bind!(Prompt, [code(End), ctrl('e')], Action::CursorEnd, "end of the line"),
             bind!(Prompt, [ctrl('w')], Action::DeleteWord, "delete the word before the cursor"),
-            bind!(Prompt, [ctrl('u')], Action::ClearLine, "clear the line"),
-            bind!(Overlay, [code(Esc), k('q'), k('?'), k('!')], Action::Back, "close"),
-            bind!(Overlay, [code(Down), k('j')], Action::Down, "scroll"),
+            bind!(Prompt, [ctrl('u')], Action::ClearLine, "clear the line", "clear"),
+            bind!(Overlay, [code(Esc), k('q')], Action::Back, "close", "close"),
+            bind!(Overlay, [code(Down), k('j')], Action::Down, "scroll", "scroll"),
             bind!(Overlay, [code(Up), k('k')], Action::Up, "scroll"),
             bind!(Overlay, [code(PageDown), k(' ')], Action::PageDown, "page down"),
             bind!(Overlay, [code(PageUp)], Action::PageUp, "page up"),
-            bind!(Global, [k('q')], Action::Quit, "quit"),
-            bind!(Global, [k('/')], Action::Search, "search (the query language, live as you type)"),
+            bind!(Overlay, [k('g'), code(Home)], Action::Top, "first"),
+            bind!(Overlay, [k('G'), code(End)], Action::Bottom, "last"),
+            bind!(Help, [k('?')], Action::Back, "close the help"),
+            bind!(Problems, [k('!')], Action::Back, "close the problems"),
+            bind!(Global, [k('/')], Action::Search, "search (the query language, live as you type)", "search"),
             bind!(Global, [code(Down), k('j')], Action::Down, "move down"),
             bind!(Global, [code(Up), k('k')], Action::Up, "move up"),
             bind!(Global, [code(PageDown), ctrl('d')], Action::PageDown, "page down"),
@@ -92,35 +120,44 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Global, [k('G'), code(End)], Action::Bottom, "last"),
             bind!(Global, [code(Tab)], Action::FocusNext, "next pane"),
             bind!(Global, [code(BackTab)], Action::FocusPrev, "previous pane"),
-            bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON"),
-            bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time"),
-            bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first"),
-            bind!(Global, [k('F')], Action::ToggleFacets, "show / hide facets"),
+            bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON", "copy"),
+            bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time", "UTC/local"),
+            bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first", "order"),
+            bind!(Global, [k('F')], Action::ToggleFacets, "show / hide facets", "facets"),
             bind!(Global, [k('!')], Action::Problems, "problems found while loading"),
-            bind!(Global, [k('?')], Action::Help, "this help"),
-            bind!(List, [code(Enter), k('l'), code(Right)], Action::OpenDetail, "open the event's detail"),
-            bind!(Detail, [code(Esc)], Action::Back, "back to the list"),
+            bind!(Global, [k('?')], Action::Help, "this help", "help"),
+            bind!(Global, [k('q')], Action::Quit, "quit", "quit"),
+            bind!(List, [code(Enter), k('l'), code(Right)], Action::OpenDetail, "open the event's detail", "detail"),
+            bind!(Detail, [code(Esc)], Action::Back, "back to the list", "back"),
             bind!(Detail, [code(Left), k('h')], Action::Collapse, "collapse (or go to the parent)"),
             bind!(Detail, [code(Right), k('l')], Action::Expand, "expand"),
-            bind!(Detail, [k(' '), code(Enter)], Action::ToggleNode, "collapse / expand"),
+            bind!(Detail, [k(' '), code(Enter)], Action::ToggleNode, "collapse / expand", "fold"),
             bind!(Detail, [k('e')], Action::ExpandAll, "expand all"),
             bind!(Detail, [k('c')], Action::CollapseAll, "collapse all"),
-            bind!(Detail, [k('f')], Action::Pivot, "pivot: every event with this value"),
-            bind!(Detail, [k('Y')], Action::CopyValue, "copy this value"),
-            bind!(Detail, [k('p')], Action::CopyPath, "copy this path"),
-            bind!(Facets, [code(Enter)], Action::Include, "add field:value to the query"),
-            bind!(Facets, [k('x')], Action::Exclude, "add -field:value to the query"),
-            bind!(Facets, [code(Esc)], Action::Back, "back to the list"),
+            bind!(Detail, [k('f')], Action::Pivot, "pivot: every event with this value", "pivot"),
+            bind!(Detail, [k('Y')], Action::CopyValue, "copy this value", "value"),
+            bind!(Detail, [k('p')], Action::CopyPath, "copy this path", "path"),
+            bind!(Facets, [code(Enter)], Action::Include, "add field:value to the query", "add field:value"),
+            bind!(Facets, [k('x')], Action::Exclude, "add -field:value to the query", "exclude"),
+            bind!(Facets, [code(Esc)], Action::Back, "back to the list", "back"),
         ]
     })
 }
 
 fn matches(key: &Key, ev: &KeyEvent) -> bool {
-    // Shift is not compared: shifted letters arrive as upper case, with or without SHIFT set.
-    key.code == ev.code && key.ctrl == ev.modifiers.contains(KeyModifiers::CONTROL)
+    // Shift is not compared for characters (they arrive upper case, with or
+    // without SHIFT set) nor for BackTab (Shift-Tab itself); every other
+    // modifier must be exactly as bound, so Alt-q is not q.
+    let shift_free =
+        matches!(ev.code, KeyCode::Char(_) | KeyCode::BackTab) || !ev.modifiers.contains(KeyModifiers::SHIFT);
+    key.code == ev.code
+        && key.ctrl == ev.modifiers.contains(KeyModifiers::CONTROL)
+        && !ev.modifiers.intersects(KeyModifiers::ALT | KeyModifiers::SUPER | KeyModifiers::META | KeyModifiers::HYPER)
+        && shift_free
 }
 
-/// The action of a key in the given scopes (searched in order), if any.
+/// The action of a key in the given scopes (searched in order, after
+/// [`Scope::Always`]), if any.
 pub fn lookup(ev: &KeyEvent, scopes: &[Scope]) -> Option<Action> {
     for scope in std::iter::once(&Scope::Always).chain(scopes) {
         for b in bindings().iter().filter(|b| b.scope == *scope) {
@@ -131,14 +168,14 @@ pub fn lookup(ev: &KeyEvent, scopes: &[Scope]) -> Option<Action> {
     }
     if scopes.first() == Some(&Scope::Prompt)
         && let KeyCode::Char(c) = ev.code
-        && !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        && !ev.modifiers.intersects(!KeyModifiers::SHIFT)
     {
         return Some(Action::Insert(c));
     }
     None
 }
 
-/// How a key is written in the help.
+/// How a key is written in the help and the footer.
 pub fn key_name(key: &Key) -> String {
     let base = match key.code {
         KeyCode::Char(' ') => "Space".to_string(),
@@ -162,22 +199,31 @@ pub fn key_name(key: &Key) -> String {
     if key.ctrl { format!("Ctrl-{base}") } else { base }
 }
 
+/// The footer's hints for `scopes` (most specific first): (key, word) of
+/// each binding that has a hint, a key shown once.
+pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for scope in scopes {
+        for b in bindings().iter().filter(|b| b.scope == *scope) {
+            let (Some(hint), Some(key)) = (b.hint, b.keys.first()) else { continue };
+            let name = key_name(key);
+            if !out.iter().any(|(k, _)| *k == name) {
+                out.push((name, hint));
+            }
+        }
+    }
+    out
+}
+
 /// The lines under the key table in the help: a reminder of the query language.
 pub const HELP_FOOTER: [&str; 2] = [
     "Query language: name:Delete*  -error:*  actor:Admin/*  ip:203.0.113.9",
     "  requestParameters.bucketName:logs-*  after:2024-03-02  \"quoted text\"  fuzzy",
 ];
 
-/// Lines of the help screen: per scope a title, its keys and a blank line, then the footer.
-pub fn help_lines() -> usize {
-    help().iter().map(|(_, rows)| rows.len() + 2).sum::<usize>() + HELP_FOOTER.len()
-}
-
 /// The help text, by scope: (scope title, [(keys, what they do)]).
 pub fn help() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
-    let order =
-        [Scope::Always, Scope::Global, Scope::List, Scope::Detail, Scope::Facets, Scope::Prompt, Scope::Overlay];
-    order
+    Scope::ALL
         .iter()
         .map(|&s| {
             let rows = bindings()
@@ -188,6 +234,11 @@ pub fn help() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
             (s.title(), rows)
         })
         .collect()
+}
+
+/// Lines of the help screen: per scope a title, its keys and a blank line, then the footer.
+pub fn help_lines() -> usize {
+    help().iter().map(|(_, rows)| rows.len() + 2).sum::<usize>() + HELP_FOOTER.len()
 }
 
 #[cfg(test)]
@@ -212,17 +263,54 @@ mod tests {
         let big_g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(lookup(&big_g, &[Scope::List, Scope::Global]), Some(Action::Bottom));
         assert_eq!(lookup(&key(KeyCode::Char('x'), KeyModifiers::NONE), &[Scope::List, Scope::Global]), None);
+        let bang = key(KeyCode::Char('!'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(&bang, &[Scope::Problems, Scope::Overlay]), Some(Action::Back));
+        assert_eq!(lookup(&bang, &[Scope::Help, Scope::Overlay]), None, "! does not close the help");
     }
 
     #[test]
-    fn help_lists_every_binding() {
+    fn modified_keys_are_not_taken_as_plain_ones() {
+        for m in
+            [KeyModifiers::ALT, KeyModifiers::CONTROL, KeyModifiers::SUPER, KeyModifiers::ALT | KeyModifiers::SHIFT]
+        {
+            let q = key(KeyCode::Char('q'), m);
+            assert_eq!(lookup(&q, &[Scope::List, Scope::Global]), None, "{m:?}-q");
+            assert_eq!(lookup(&q, &[Scope::Prompt]), None, "{m:?}-q types nothing");
+        }
+        assert_eq!(lookup(&key(KeyCode::Down, KeyModifiers::SHIFT), &[Scope::List, Scope::Global]), None);
+        assert_eq!(
+            lookup(&key(KeyCode::BackTab, KeyModifiers::SHIFT), &[Scope::List, Scope::Global]),
+            Some(Action::FocusPrev)
+        );
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_scope() {
+        for scope in Scope::ALL {
+            let mut seen: Vec<Key> = Vec::new();
+            for b in bindings().iter().filter(|b| b.scope == scope) {
+                for k in b.keys {
+                    assert!(!seen.contains(k), "{} is bound twice in {scope:?}", key_name(k));
+                    seen.push(*k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn help_and_hints_come_from_the_table() {
         let h = help();
         let n: usize = h.iter().map(|(_, rows)| rows.len()).sum();
         assert_eq!(n, bindings().len());
         assert!(h.iter().any(|(_, rows)| rows.iter().any(|(k, what)| k == "q" && *what == "quit")));
         let cc = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        for scopes in [&[Scope::Prompt][..], &[Scope::Overlay], &[Scope::Detail, Scope::Global]] {
+        for scopes in [&[Scope::Prompt][..], &[Scope::Help, Scope::Overlay], &[Scope::Detail, Scope::Global]] {
             assert_eq!(lookup(&cc, scopes), Some(Action::Quit), "Ctrl-C quits in {scopes:?}");
         }
+        let list = hints(&[Scope::List, Scope::Global]);
+        assert_eq!(list.first(), Some(&("Enter".to_string(), "detail")));
+        assert!(list.contains(&("/".to_string(), "search")) && list.contains(&("q".to_string(), "quit")));
+        let detail = hints(&[Scope::Detail, Scope::Global]);
+        assert!(detail.contains(&("f".to_string(), "pivot")));
     }
 }

@@ -1,54 +1,50 @@
 //! The interactive explorer. The runtime here owns the terminal and the
-//! threads (loader, input, search worker); everything else is the state in
-//! [`app`], changed by actions and drawn by [`view`].
+//! threads (input, search); everything else is the state in [`app`],
+//! changed by actions and drawn by [`view`]. It receives a dataset being
+//! loaded and a resolved [`app::Config`]; it knows nothing of the command
+//! line.
 
 pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod keymap;
 pub mod layout;
-pub mod search;
+pub mod overlays;
+pub mod panes;
+pub mod prompt;
+pub mod scroll;
+pub mod text;
 pub mod theme;
 pub mod timefmt;
 pub mod tree;
 pub mod view;
 
-use crate::cli::{EXIT_NOTHING_READ, EXIT_OK, EXIT_USAGE, ExploreArgs};
-use crate::loader::{self, LoadOptions, Progress};
-use crate::query::Cancel;
-use crate::store::Store;
+use crate::engine::{Dataset, SearchResult, SearchService};
 use action::{Action, Effect};
-use app::{App, TimeMode};
+use app::{App, Config};
 use clipboard::Clip;
 use crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
 use crossterm::{execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout};
-use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc;
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-
-/// Where the bundled sample lives (the explorer opens it without a PATH).
-pub fn sample_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets").join("sample")
-}
 
 /// While loading, results are refreshed at most this often.
 const REFRESH: Duration = Duration::from_millis(300);
 
 enum Msg {
     Input(Event),
-    Results(search::SearchResult),
+    Results(SearchResult),
 }
 
 /// Maps a terminal event to actions, given the state (for key scopes).
 pub fn actions_for(ev: &Event, app: &App) -> Vec<Action> {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => keymap::lookup(k, &app.scopes()).into_iter().collect(),
-        Event::Mouse(m) if app.mouse => match m.kind {
+        Event::Mouse(m) if app.config.mouse => match m.kind {
             MouseEventKind::ScrollDown => vec![Action::ScrollAt { x: m.column, y: m.row, down: true }],
             MouseEventKind::ScrollUp => vec![Action::ScrollAt { x: m.column, y: m.row, down: false }],
             MouseEventKind::Down(MouseButton::Left) => vec![Action::ClickAt { x: m.column, y: m.row }],
@@ -95,49 +91,20 @@ fn init_terminal(mouse: bool) -> io::Result<Terminal<CrosstermBackend<Stdout>>> 
     Terminal::new(CrosstermBackend::new(out))
 }
 
-pub fn main(args: &ExploreArgs) -> u8 {
-    let query = args.query.clone().unwrap_or_default();
-    if let Err(e) = crate::query::parse(&query) {
-        eprintln!("trailscope: malformed query:\n{}", e.pointed(&query));
-        return EXIT_USAGE;
-    }
-    let paths = if args.paths.is_empty() {
-        let sample = sample_path();
-        if !sample.exists() {
-            eprintln!(
-                "trailscope: no PATH given and the bundled sample is not at {}; name the logs to open",
-                sample.display()
-            );
-            return EXIT_NOTHING_READ;
-        }
-        vec![sample]
-    } else {
-        args.paths.clone()
-    };
-    match run(args, paths, &query) {
-        Ok(code) => code,
-        Err(e) => {
-            restore_terminal();
-            eprintln!("trailscope: terminal error: {e}");
-            EXIT_NOTHING_READ
-        }
-    }
+/// Runs the explorer over `data` (loading or loaded) until the person quits.
+/// The terminal is restored on every way out, panics included.
+pub fn run(data: Dataset, config: Config) -> io::Result<()> {
+    let result = run_in_terminal(data, config);
+    restore_terminal();
+    result
 }
 
-fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
-    let store = Arc::new(RwLock::new(Store::new()));
-    let progress = Arc::new(Progress::default());
-    loader::spawn(paths, Arc::clone(&store), Arc::clone(&progress), LoadOptions::default());
-
+fn run_in_terminal(data: Dataset, config: Config) -> io::Result<()> {
     let theme = theme::Theme::from_env();
-    let mut app = App::new(Arc::clone(&store), Arc::clone(&progress), query);
-    app.mouse = !args.no_mouse;
-    app.clipboard = args.clipboard;
-    if args.local {
-        app.time = TimeMode::Local;
-    }
-    let mut clip = Clip::choose(args.clipboard);
-    let mut terminal = init_terminal(app.mouse)?;
+    let progress = std::sync::Arc::clone(&data.progress);
+    let mut clip = Clip::choose(config.clipboard);
+    let mut app = App::new(data, config);
+    let mut terminal = init_terminal(app.config.mouse)?;
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     terminal.draw(|f| view::draw(f, &app, &theme))?;
@@ -160,30 +127,17 @@ fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
             }
         }
     });
-    let (req_tx, req_rx) = mpsc::channel();
-    let (res_tx, res_rx) = mpsc::channel();
-    let worker_store = Arc::clone(&store);
-    std::thread::spawn(move || search::worker(worker_store, req_rx, res_tx));
-    std::thread::spawn(move || {
-        while let Ok(r) = res_rx.recv() {
-            if tx.send(Msg::Results(r)).is_err() {
-                break;
-            }
-        }
+    let mut searches = SearchService::start(std::sync::Arc::clone(&app.data.store), move |r| {
+        let _ = tx.send(Msg::Results(r));
     });
 
-    let mut cancel = Cancel::new();
     let mut pending: Vec<Effect> = app.search();
     let mut seen_generation = 0;
     let mut last_refresh = Instant::now();
     loop {
         for effect in pending.drain(..) {
             match effect {
-                Effect::Search(req) => {
-                    cancel.cancel();
-                    cancel = Cancel::new();
-                    let _ = req_tx.send((req, cancel.clone()));
-                }
+                Effect::Search(req) => searches.submit(req),
                 Effect::Copy { payload, what } => {
                     let msg = clip.copy(&payload, &what, terminal.backend_mut());
                     app.update(Action::Copied(msg));
@@ -192,7 +146,7 @@ fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
             }
         }
         if app.quit {
-            break;
+            return Ok(());
         }
         terminal.draw(|f| view::draw(f, &app, &theme))?;
         let mut msgs = Vec::new();
@@ -206,9 +160,6 @@ fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
                 Msg::Results(r) => vec![Action::SearchDone(Box::new(r))],
             };
             for a in actions {
-                if matches!(a, Action::Search | Action::Up | Action::Down) {
-                    app.status = None;
-                }
                 pending.extend(app.update(a));
             }
         }
@@ -220,6 +171,4 @@ fn run(args: &ExploreArgs, paths: Vec<PathBuf>, query: &str) -> io::Result<u8> {
             pending.extend(app.search());
         }
     }
-    restore_terminal();
-    Ok(EXIT_OK)
 }

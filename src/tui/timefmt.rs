@@ -1,8 +1,22 @@
 //! Times as the explorer shows them: UTC by default, local on request.
 
-use super::app::TimeMode;
 use crate::model::time::{Micros, format_utc};
 use chrono::{DateTime, Local};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeMode {
+    Utc,
+    Local,
+}
+
+impl TimeMode {
+    pub fn toggled(self) -> TimeMode {
+        match self {
+            TimeMode::Utc => TimeMode::Local,
+            TimeMode::Local => TimeMode::Utc,
+        }
+    }
+}
 
 /// `2024-05-14 08:01:35`, in UTC or local time.
 pub fn show(t: Micros, mode: TimeMode) -> String {

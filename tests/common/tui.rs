@@ -8,12 +8,13 @@ use ratatui::backend::TestBackend;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
+use trailscope::engine::Dataset;
+use trailscope::engine::search::execute;
 use trailscope::loader::{self, LoadOptions, Progress};
 use trailscope::query::Cancel;
 use trailscope::store::Store;
 use trailscope::tui::action::{Action, Effect};
-use trailscope::tui::app::App;
-use trailscope::tui::search::execute;
+use trailscope::tui::app::{App, Config};
 use trailscope::tui::theme::Theme;
 use trailscope::tui::{actions_for, view};
 
@@ -28,10 +29,9 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(paths: &[PathBuf], size: (u16, u16), query: &str) -> Harness {
-        let store = Arc::new(RwLock::new(Store::new()));
-        let progress = Arc::new(Progress::default());
-        loader::load(paths, &store, &progress, &LoadOptions { threads: 2, publish_every: None });
-        let mut app = App::new(Arc::clone(&store), progress, query);
+        let data = Dataset::load(paths, LoadOptions { threads: 2, publish_every: None });
+        let store = Arc::clone(&data.store);
+        let mut app = App::new(data, Config { query: query.to_string(), ..Config::default() });
         app.update(Action::Resize(size.0, size.1));
         let first = app.search();
         let mut h = Harness { app, store, copies: vec![], searches: 0 };
@@ -48,11 +48,14 @@ impl Harness {
             match e {
                 Effect::Search(req) => {
                     self.searches += 1;
-                    let mut r = execute(&self.store, &req, &Cancel::new()).expect("search runs");
-                    // Timings vary from run to run; screens must not.
-                    r.elapsed = Duration::ZERO;
-                    let more = self.app.update(Action::SearchDone(Box::new(r)));
-                    self.run(more);
+                    let mut results = Vec::new();
+                    execute(&self.store, &req, &Cancel::new(), &mut |r| results.push(r));
+                    for mut r in results {
+                        // Timings vary from run to run; screens must not.
+                        r.elapsed = Duration::ZERO;
+                        let more = self.app.update(Action::SearchDone(Box::new(r)));
+                        self.run(more);
+                    }
                 }
                 Effect::Copy { payload, what } => {
                     self.copies.push((payload, what.clone()));

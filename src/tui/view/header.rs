@@ -1,22 +1,25 @@
 //! The header (counts, loading, time zone), the query line and the footer.
 
-use super::super::app::{App, Focus};
-use super::super::theme::Theme;
-use super::super::timefmt;
 use crate::format::thousands;
 use crate::sanitize::visible;
+use crate::store::Store;
+use crate::tui::app::App;
+use crate::tui::keymap;
+use crate::tui::layout::body_rows;
+use crate::tui::theme::Theme;
+use crate::tui::timefmt;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::sync::atomic::Ordering::Relaxed;
 
-pub fn header(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
-    let p = &app.progress;
+pub fn header(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
+    let p = &app.data.progress;
     let problems = p.problem_count.load(Relaxed);
     let files = if p.is_done() { p.files_read() } else { p.files_done.load(Relaxed) };
     let mut parts = vec![
-        format!(" trailscope  {} of {} events", thousands(app.len() as u64), thousands(app.results.searched as u64)),
+        format!(" trailscope  {} of {} events", thousands(app.len() as u64), thousands(app.results().searched as u64)),
         format!("{} files", thousands(files)),
     ];
     if !p.is_done() {
@@ -41,11 +44,11 @@ pub fn header(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     if problems > 0 {
         spans.push(Span::styled(format!(" · {} problems (!)", thousands(problems)), theme.header.patch(theme.warn)));
     }
-    let dup = app.store.read().map(|s| s.duplicates()).unwrap_or(0);
+    let dup = store.duplicates();
     if dup > 0 {
         spans.push(Span::styled(format!(" · {} duplicates dropped", thousands(dup)), theme.header));
     }
-    let right = format!(" {} · ? help ", timefmt::zone(app.time));
+    let right = format!(" {} · ? help ", timefmt::zone(app.config.time));
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let pad = (r.width as usize).saturating_sub(used + right.chars().count());
     spans.push(Span::styled(" ".repeat(pad), theme.header));
@@ -59,7 +62,7 @@ pub fn query_line(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     }
     let (text, editing) = match &app.prompt {
         Some(p) => (p.text.as_str(), true),
-        None => (app.query.as_str(), false),
+        None => (app.query(), false),
     };
     let mut spans = vec![Span::styled("/ ", if editing { theme.title_focused } else { theme.dim })];
     if text.is_empty() && !editing {
@@ -69,10 +72,10 @@ pub fn query_line(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     }
     if let Some(e) = app.prompt.as_ref().and_then(|p| p.error.as_ref()) {
         spans.push(Span::styled(format!("   ✗ {}", visible(&e.message)), theme.error));
-    } else if app.pending.is_some() {
+    } else if app.search.pending.is_some() {
         spans.push(Span::styled("   searching…", theme.dim));
-    } else if !app.query.is_empty() || editing {
-        spans.push(Span::styled(format!("   {} ms", app.results.elapsed.as_millis()), theme.dim));
+    } else if !app.query().is_empty() || editing {
+        spans.push(Span::styled(format!("   {} ms", app.results().elapsed.as_millis()), theme.dim));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
     if let Some(p) = &app.prompt {
@@ -81,75 +84,29 @@ pub fn query_line(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     }
 }
 
-pub fn footer(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
+pub fn footer(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
     if r.height == 0 {
         return;
     }
     let line = if let Some(msg) = &app.status {
         Line::from(Span::styled(visible(msg).into_owned(), theme.title_focused))
-    } else if app.prompt.is_some() {
-        hints(
-            theme,
-            &[
-                ("Enter", "keep"),
-                ("Esc", "cancel"),
-                ("Ctrl-u", "clear"),
-                ("", "name:Delete*  -error:*  \"text\"  after:2024-03-02  alice"),
-            ],
-        )
     } else {
-        match app.focus {
-            Focus::Detail => {
-                // The path of the node first: on a narrow screen it matters more than the hints.
-                let path = app
-                    .detail
-                    .as_ref()
-                    .and_then(|d| d.tree.visible().get(d.scroll.cursor).map(|&row| d.tree.path(row)));
-                let mut spans = vec![Span::styled(format!(" {} ", visible(&path.unwrap_or_default())), theme.title)];
-                spans.extend(
-                    hints(
-                        theme,
-                        &[
-                            ("←→", "fold"),
-                            ("f", "pivot"),
-                            ("Y", "value"),
-                            ("p", "path"),
-                            ("y", "event"),
-                            ("Esc", "back"),
-                        ],
-                    )
-                    .spans,
-                );
-                Line::from(spans)
+        let mut spans = Vec::new();
+        if app.prompt.is_none() && app.overlay.is_none() {
+            let pane = app.panes.get(app.focus);
+            let cx = app.cx(store, app.focus, body_rows(app.areas().of(app.focus)));
+            if let Some(prefix) = pane.footer(&cx) {
+                spans.push(Span::styled(format!(" {} ", visible(&prefix)), theme.title));
             }
-            Focus::Facets => {
-                hints(theme, &[("Enter", "add field:value"), ("x", "exclude"), ("Tab", "next pane"), ("Esc", "back")])
-            }
-            Focus::List => hints(
-                theme,
-                &[
-                    ("/", "search"),
-                    ("Enter", "detail"),
-                    ("F", "facets"),
-                    ("y", "copy"),
-                    ("o", "order"),
-                    ("t", "UTC/local"),
-                    ("?", "help"),
-                    ("q", "quit"),
-                ],
-            ),
         }
+        for (key, what) in keymap::hints(&app.scopes()) {
+            spans.push(Span::styled(format!(" {key}"), theme.key));
+            spans.push(Span::styled(format!(" {what} "), theme.dim));
+        }
+        if app.prompt.is_some() {
+            spans.push(Span::styled(format!(" {}", crate::tui::prompt::TIP), theme.dim));
+        }
+        Line::from(spans)
     };
     f.render_widget(Paragraph::new(line), r);
-}
-
-fn hints(theme: &Theme, pairs: &[(&str, &str)]) -> Line<'static> {
-    let mut spans = Vec::new();
-    for (k, what) in pairs {
-        if !k.is_empty() {
-            spans.push(Span::styled(format!(" {k}"), theme.key));
-        }
-        spans.push(Span::styled(format!(" {what} "), theme.dim));
-    }
-    Line::from(spans)
 }

@@ -1,10 +1,10 @@
 //! Matching events over time, rescaled to the matching range, so that
 //! bursts stand out.
 
-use super::super::app::App;
-use super::super::search::Histogram;
-use super::super::theme::Theme;
-use super::super::timefmt;
+use crate::engine::Histogram;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use crate::tui::timefmt;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -48,7 +48,7 @@ fn span_text(micros: i64) -> String {
 }
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
-    let h = &app.results.histogram;
+    let h = &app.results().histogram;
     let width = r.width as usize;
     let bar_rows = if r.height >= 3 { 2 } else { r.height as usize };
     let cols = columns(h, width);
@@ -58,7 +58,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
         let axis = if h.bins.is_empty() {
             String::new()
         } else {
-            let (a, b) = (timefmt::show(h.start, app.time), timefmt::show(h.end, app.time));
+            let (a, b) = (timefmt::show(h.start, app.config.time), timefmt::show(h.end, app.config.time));
             let peak = cols.iter().max().copied().unwrap_or(0);
             let mid = format!(" {} · peak {} per column ", span_text(h.end - h.start), peak);
             let fill = width.saturating_sub(a.len() + b.len() + mid.chars().count());

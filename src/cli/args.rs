@@ -1,0 +1,168 @@
+//! The command line's arguments (clap), exit statuses, and `-q` parsing,
+//! shared by every command.
+
+pub use crate::tui::clipboard::ClipboardMode;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  trailscope ./AWSLogs                        explore a synced trail bucket
+  trailscope -q 'error:* -error:ThrottlingException' logs/
+  trailscope stats --json trail.json.gz       counts per service, event, actor...
+  trailscope query -q 'name:Delete* after:2024-03-02' --format jsonl AWSLogs/ > deletes.jsonl
+  zcat export.jsonl.gz | trailscope stats -   read standard input
+
+Inputs: CloudTrail log files {\"Records\":[...]}, JSON arrays of events, single
+events and newline-delimited events, each plain or gzip (by content, not name).
+Folders are walked; in them .json, .jsonl, .ndjson (optionally .gz) and .gz
+files are read. CloudTrail digest files are skipped.
+
+Query language (all terms must hold):
+  name:GetObject          field match, case-insensitive, whole value
+  name:Delete*            * matches any run of characters; field:* = present
+  -error:Throttling*      a leading - negates any term
+  source:s3 region:us-east-1 actor:Admin/alice type:AssumedRole ip:203.0.113.9
+  account:123456789012 error:* key:AKIA... agent:*terraform* id:EVENT-ID
+  request:REQUEST-ID readonly:false eventtype:AwsConsoleSignIn category:Data
+  requestParameters.bucketName:logs-*   any dotted path into the record
+  after:2024-03-02 before:2024-03-02T12:30   time range (UTC unless an offset is given)
+  \"i-0abc123\"             the event's JSON contains this text
+  alice                   fuzzy match on time, service, name, actor, IP, region, error";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "trailscope",
+    version,
+    about = "Explore AWS CloudTrail logs in the terminal: search, facets, JSON trees, pivots.",
+    long_about = "trailscope loads CloudTrail logs (a synced trail bucket, a zip's contents, a CloudTrail Lake or Athena export) into memory and opens an interactive explorer. With no PATH it opens the bundled sample trail.",
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub explore: ExploreArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExploreArgs {
+    /// Start with this search (see the query language below)
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
+    /// Show times in the local time zone (UTC is the default)
+    #[arg(long)]
+    pub local: bool,
+    /// Do not capture the mouse (keeps the terminal's own selection)
+    #[arg(long)]
+    pub no_mouse: bool,
+    /// How `y` copies: the system clipboard, OSC 52 through the terminal, or not at all
+    #[arg(long, value_enum, default_value_t = ClipboardMode::Auto)]
+    pub clipboard: ClipboardMode,
+    /// Files or folders to load; `-` reads standard input. None: the bundled sample
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Counts: events, time range, files, problems, duplicates, values per facet
+    #[command(
+        after_help = "Examples:\n  trailscope stats AWSLogs/\n  trailscope stats -q 'type:Root' --json AWSLogs/ | jq .facets.eventName"
+    )]
+    Stats(StatsArgs),
+    /// Print the matching events in time order, as a table or as JSON lines
+    #[command(
+        after_help = "Examples:\n  trailscope query -q 'actor:Admin/alice' AWSLogs/\n  trailscope query -q '\"i-0abc123\"' --format jsonl --limit 10 AWSLogs/\n\nSee `trailscope --help` for the query language."
+    )]
+    Query(QueryArgs),
+    /// Measure loading, searching, facet counts and detail trees on your data
+    #[command(
+        after_help = "Examples:\n  trailscope bench AWSLogs/\n  trailscope bench --json --queries my-queries.txt AWSLogs/ > figures.json\n\nThe query file has one query per line (# starts a comment); each is typed one keystroke at a time\nthrough the explorer's own search worker, and every keystroke is timed."
+    )]
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Queries to replay, one per line (default: a built-in investigation set)
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+    /// A query to replay instead of the built-in set (repeatable)
+    #[arg(short, long = "query", value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Vec<String>,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// Count only the events matching this query
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
+    /// Print one JSON object instead of a summary
+    #[arg(long)]
+    pub json: bool,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns: time, service, event, actor, source IP, region, error
+    Table,
+    /// Each full original record on its own line
+    Jsonl,
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// Print only the events matching this query
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print at most N events (the oldest first)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Exit status: some input was read.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: nothing could be read.
+pub const EXIT_NOTHING_READ: u8 = 1;
+/// Exit status: bad usage or a malformed query.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Parses `-q`, printing a pointed message on error.
+pub fn parse_query(text: Option<&str>) -> Result<crate::query::Query, u8> {
+    let text = text.unwrap_or("");
+    crate::query::parse(text).map_err(|e| {
+        eprintln!("trailscope: malformed query:\n{}", e.pointed(text));
+        EXIT_USAGE
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_explorer_takes_a_query_that_starts_with_a_dash() {
+        for args in [&["trailscope", "-q", "-error:*", "logs"][..], &["trailscope", "--query=-error:*", "logs"]] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(cli.command.is_none());
+            assert_eq!(cli.explore.query.as_deref(), Some("-error:*"));
+            assert_eq!(cli.explore.paths, vec![PathBuf::from("logs")]);
+        }
+    }
+}

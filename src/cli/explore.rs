@@ -1,0 +1,48 @@
+//! The explorer, from the command line: resolve the arguments (the bundled
+//! sample when no path is named), start loading, and hand both to the
+//! explorer.
+
+use super::args::{self, EXIT_NOTHING_READ, EXIT_OK, ExploreArgs};
+use crate::engine::Dataset;
+use crate::loader::LoadOptions;
+use crate::tui::app::Config;
+use crate::tui::timefmt::TimeMode;
+use std::path::PathBuf;
+
+/// Where the bundled sample lives (the explorer opens it without a PATH).
+pub fn sample_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets").join("sample")
+}
+
+pub fn main(args: &ExploreArgs) -> u8 {
+    let query = args.query.clone().unwrap_or_default();
+    if let Err(code) = args::parse_query(Some(&query)) {
+        return code;
+    }
+    let paths = if args.paths.is_empty() {
+        let sample = sample_path();
+        if !sample.exists() {
+            eprintln!(
+                "trailscope: no PATH given and the bundled sample is not at {}; name the logs to open",
+                sample.display()
+            );
+            return EXIT_NOTHING_READ;
+        }
+        vec![sample]
+    } else {
+        args.paths.clone()
+    };
+    let config = Config {
+        query,
+        time: if args.local { TimeMode::Local } else { TimeMode::Utc },
+        mouse: !args.no_mouse,
+        clipboard: args.clipboard,
+    };
+    match crate::tui::run(Dataset::open(&paths, LoadOptions::default()), config) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("trailscope: terminal error: {e}");
+            EXIT_NOTHING_READ
+        }
+    }
+}

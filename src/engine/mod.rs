@@ -1,0 +1,11 @@
+//! The engine facade: a [`Dataset`] is the events loaded from what the user
+//! named (store, progress, the loader at work), and a [`SearchService`] runs
+//! queries over it off the caller's thread. The explorer, every command,
+//! `bench` and the tests go through here; nothing above creates a store or
+//! spawns the loader itself.
+
+pub mod dataset;
+pub mod search;
+
+pub use dataset::Dataset;
+pub use search::{Histogram, Request, SearchResult, SearchService};

@@ -1,0 +1,220 @@
+//! Searches off the caller's thread: a request in, the matching events with
+//! their facet counts and time histogram out. The newest request wins: a
+//! newer one cancels the one running, and older results never arrive after
+//! a newer request was made. A search that reads records reports partial
+//! results as it goes, so a list can fill while it runs.
+
+use crate::model::fields::Field;
+use crate::model::time::Micros;
+use crate::query::facets::{FacetCounts, count};
+use crate::query::{Cancel, Matches, Query, eval};
+use crate::store::{EventId, Store};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub id: u64,
+    pub query: Query,
+    /// Fields whose values are counted over the matches...
+    pub facets: Vec<Field>,
+    /// ...keeping this many values of each.
+    pub facet_values: usize,
+    /// Bins of the time histogram (0: none).
+    pub histogram_bins: usize,
+}
+
+impl Request {
+    /// A request for the matches alone.
+    pub fn plain(id: u64, query: Query) -> Request {
+        Request { id, query, facets: vec![], facet_values: 0, histogram_bins: 0 }
+    }
+}
+
+/// Matching events over time: `bins` equal slices of `start..=end`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    pub start: Micros,
+    pub end: Micros,
+    pub bins: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchResult {
+    pub id: u64,
+    pub ids: Arc<Vec<EventId>>,
+    pub facets: Vec<FacetCounts>,
+    pub histogram: Histogram,
+    /// Published events searched.
+    pub searched: usize,
+    pub elapsed: Duration,
+    /// False for a partial result: the search goes on.
+    pub complete: bool,
+}
+
+impl PartialEq for SearchResult {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.ids == other.ids && self.complete == other.complete
+    }
+}
+
+pub fn histogram(store: &Store, ids: &[EventId], bins: usize) -> Histogram {
+    let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
+        return Histogram::default();
+    };
+    if bins == 0 {
+        return Histogram::default();
+    }
+    let (start, end) = (store.time(first), store.time(last));
+    let span = (end - start).max(1) as i128;
+    let mut out = vec![0u32; bins];
+    for &id in ids {
+        let b = ((store.time(id) - start) as i128 * bins as i128 / (span + 1)) as usize;
+        out[b.min(bins - 1)] += 1;
+    }
+    Histogram { start, end, bins: out }
+}
+
+fn result(store: &RwLock<Store>, req: &Request, m: &Matches, started: Instant, complete: bool) -> SearchResult {
+    let s = store.read().unwrap_or_else(|e| e.into_inner());
+    SearchResult {
+        id: req.id,
+        facets: count(&s, &m.ids, &req.facets, Some(req.facet_values)),
+        histogram: histogram(&s, &m.ids, req.histogram_bins),
+        ids: Arc::new(m.ids.clone()),
+        searched: m.searched,
+        elapsed: started.elapsed(),
+        complete,
+    }
+}
+
+/// Runs one request to the end (or until cancelled), giving partial results
+/// to `notify` on the way and the complete one last.
+pub fn execute(store: &RwLock<Store>, req: &Request, cancel: &Cancel, notify: &mut dyn FnMut(SearchResult)) {
+    let started = Instant::now();
+    let mut partial = |m: &Matches| {
+        if !cancel.is_cancelled() {
+            notify(result(store, req, m, started, false));
+        }
+    };
+    let Ok(m) = eval::run_partial(store, &req.query, cancel, &mut partial) else { return };
+    if !cancel.is_cancelled() {
+        notify(result(store, req, &m, started, true));
+    }
+}
+
+/// Requests submitted and finished, to wait until the service is idle.
+#[derive(Default)]
+struct Idle {
+    newest: Mutex<(u64, u64)>,
+    changed: Condvar,
+}
+
+/// A worker thread running the newest request.
+pub struct SearchService {
+    requests: Sender<(Request, Cancel)>,
+    running: Cancel,
+    idle: Arc<Idle>,
+}
+
+impl SearchService {
+    /// Starts the worker over `store`; `notify` receives every result it
+    /// produces (on the worker's thread).
+    pub fn start(store: Arc<RwLock<Store>>, notify: impl FnMut(SearchResult) + Send + 'static) -> SearchService {
+        let (tx, rx) = channel::<(Request, Cancel)>();
+        let idle = Arc::new(Idle::default());
+        let worker_idle = Arc::clone(&idle);
+        std::thread::spawn(move || worker(&store, rx, notify, &worker_idle));
+        SearchService { requests: tx, running: Cancel::new(), idle }
+    }
+
+    /// A service whose results arrive on the returned channel.
+    pub fn with_channel(store: Arc<RwLock<Store>>) -> (SearchService, Receiver<SearchResult>) {
+        let (tx, rx) = channel();
+        let service = SearchService::start(store, move |r| {
+            let _ = tx.send(r);
+        });
+        (service, rx)
+    }
+
+    /// Runs `req`, cancelling the request running (its results are dropped).
+    pub fn submit(&mut self, req: Request) {
+        self.running.cancel();
+        self.running = Cancel::new();
+        self.idle.newest.lock().unwrap_or_else(|e| e.into_inner()).0 = req.id;
+        let _ = self.requests.send((req, self.running.clone()));
+    }
+
+    /// Blocks until the newest request submitted has finished.
+    pub fn wait_idle(&self) {
+        let mut ids = self.idle.newest.lock().unwrap_or_else(|e| e.into_inner());
+        while ids.1 < ids.0 {
+            ids = self.idle.changed.wait(ids).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+fn worker(
+    store: &RwLock<Store>,
+    requests: Receiver<(Request, Cancel)>,
+    mut notify: impl FnMut(SearchResult),
+    idle: &Idle,
+) {
+    while let Ok(mut job) = requests.recv() {
+        // Only the newest request matters.
+        while let Ok(newer) = requests.try_recv() {
+            job = newer;
+        }
+        let (req, cancel) = job;
+        execute(store, &req, &cancel, &mut notify);
+        let mut ids = idle.newest.lock().unwrap_or_else(|e| e.into_inner());
+        ids.1 = ids.1.max(req.id);
+        idle.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::parse;
+
+    fn store_of(n: usize) -> Arc<RwLock<Store>> {
+        let lines: String = (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"eventTime\":\"2024-01-01T00:00:{:02}Z\",\"eventID\":\"{i}\",\"eventName\":\"E{}\"}}\n",
+                    i % 60,
+                    i % 3
+                )
+            })
+            .collect();
+        crate::engine::Dataset::from_bytes(vec![("t.jsonl".into(), lines.into_bytes())]).store
+    }
+
+    #[test]
+    fn the_newest_request_wins_and_idle_waits_for_it() {
+        let (mut svc, rx) = SearchService::with_channel(store_of(300));
+        for (i, q) in ["name:E0", "name:E1", "name:E2"].iter().enumerate() {
+            svc.submit(Request { histogram_bins: 16, ..Request::plain(i as u64 + 1, parse(q).unwrap()) });
+        }
+        svc.wait_idle();
+        let got: Vec<SearchResult> = rx.try_iter().collect();
+        let last = got.last().expect("a result");
+        assert_eq!((last.id, last.ids.len(), last.complete), (3, 100, true));
+        assert_eq!(last.histogram.bins.iter().sum::<u32>(), 100);
+        assert!(got.windows(2).all(|w| w[0].id <= w[1].id), "never an older result after a newer one");
+    }
+
+    #[test]
+    fn a_slow_search_reports_partial_results_in_time_order() {
+        let store = store_of(200_000);
+        let mut seen = Vec::new();
+        let req = Request::plain(1, parse("\"E1\"").unwrap());
+        execute(&store, &req, &Cancel::new(), &mut |r| seen.push((r.ids.len(), r.complete)));
+        let (last, partials) = seen.split_last().unwrap();
+        assert_eq!(*last, (66_667, true));
+        assert!(!partials.is_empty() && partials.iter().all(|p| !p.1));
+        assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "partials grow: {seen:?}");
+    }
+}

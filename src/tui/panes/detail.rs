@@ -1,0 +1,298 @@
+//! The detail pane: the selected event as a collapsible JSON tree (see
+//! [`crate::tui::tree`]), with pivots and copies from any node.
+
+use super::pane::{Cx, Pane, Slot, title_line};
+use crate::json::canon;
+use crate::query::glob::Glob;
+use crate::query::{Target, Term, TermKind};
+use crate::sanitize::visible;
+use crate::store::blobs::ChunkCache;
+use crate::store::{EventId, Store};
+use crate::tui::action::PaneId;
+use crate::tui::action::{Action, Command};
+use crate::tui::keymap::Scope;
+use crate::tui::scroll::Scroll;
+use crate::tui::text::cell;
+use crate::tui::theme::Theme;
+use crate::tui::tree::{Kind, Tree};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// Values longer than this pivot on their first bytes followed by `*`.
+pub const MAX_PIVOT_BYTES: usize = 1024;
+
+/// The event shown and its tree.
+pub struct Detail {
+    pub event: EventId,
+    pub tree: Tree,
+    pub scroll: Scroll,
+}
+
+pub struct DetailPane {
+    pub shown: Option<Detail>,
+    cache: ChunkCache,
+}
+
+impl DetailPane {
+    pub fn new() -> Self {
+        DetailPane { shown: None, cache: ChunkCache::new(8) }
+    }
+
+    /// Shows `event` (building its tree when it changes); nothing for None.
+    pub fn show(&mut self, event: Option<EventId>, store: &Store) {
+        if self.shown.as_ref().map(|d| d.event) == event {
+            return;
+        }
+        self.shown = event.map(|event| {
+            let json = store.record(event, &mut self.cache).to_vec();
+            Detail { event, tree: Tree::new(json), scroll: Scroll::default() }
+        });
+    }
+
+    /// The selected node's row in the tree.
+    fn row(&self) -> Option<(&Detail, usize)> {
+        let d = self.shown.as_ref()?;
+        d.tree.visible().get(d.scroll.cursor).map(|&row| (d, row))
+    }
+
+    /// The whole event, pretty-printed.
+    pub fn pretty(&self, event: EventId) -> Option<String> {
+        self.shown.as_ref().filter(|d| d.event == event).map(|d| d.tree.pretty())
+    }
+
+    fn tree_action(&mut self, action: &Action) {
+        let Some(d) = &mut self.shown else { return };
+        let Some(&row) = d.tree.visible().get(d.scroll.cursor) else { return };
+        match action {
+            Action::Collapse if d.tree.is_container(row) && !d.tree.is_collapsed(row) => {
+                d.tree.set_collapsed(row, true)
+            }
+            Action::Collapse => {
+                // Already folded, or a value: go to the parent.
+                if let Some(parent) = d.tree.rows[row].parent.filter(|&p| p != 0) {
+                    d.scroll.cursor = d.tree.position_of(parent);
+                }
+                return;
+            }
+            Action::Expand => d.tree.set_collapsed(row, false),
+            Action::ToggleNode => d.tree.set_collapsed(row, !d.tree.is_collapsed(row)),
+            Action::ExpandAll => d.tree.set_all(false),
+            Action::CollapseAll => d.tree.set_all(true),
+            _ => return,
+        }
+        d.scroll.cursor = d.tree.position_of(row);
+    }
+
+    /// The term that pivots on the selected value: `path:value` (array
+    /// positions dropped, so the value anywhere in the list counts), or the
+    /// value as text when the path cannot be spelled.
+    fn pivot(&self) -> Command {
+        let Some((d, row)) = self.row() else { return Command::Status("nothing to pivot on".into()) };
+        if !matches!(d.tree.rows[row].kind, Kind::Scalar) || d.tree.raw(row) == b"null" {
+            return Command::Status("pivot needs a value: move to a string, number or boolean".into());
+        }
+        let path: String = d
+            .tree
+            .path(row)
+            .split('[')
+            .enumerate()
+            .map(|(i, part)| if i == 0 { part } else { part.split_once(']').map_or("", |(_, rest)| rest) })
+            .collect();
+        let value = d.tree.value_text(row);
+        let Some(target) = Target::named(&path).filter(|_| !path.contains('"')) else {
+            return Command::AddTerm(Term::text(&value, false));
+        };
+        if value.len() <= MAX_PIVOT_BYTES {
+            return Command::AddTerm(Term::matching(target, &value, false));
+        }
+        // Pivot on the start of a huge value: the query stays short and fast.
+        let mut cut = MAX_PIVOT_BYTES;
+        while !value.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let prefix = Glob::new(&format!("{}*", Glob::literal(&value[..cut]).text()));
+        Command::AddTerm(Term { negated: false, kind: TermKind::Match { target, value: prefix } })
+    }
+
+    fn copy(&self, action: &Action) -> Command {
+        let Some((d, row)) = self.row() else { return Command::Status("nothing to copy".into()) };
+        if *action == Action::CopyPath {
+            Command::Copy { payload: d.tree.path(row), what: "path".into() }
+        } else {
+            Command::Copy { payload: d.tree.value_text(row), what: format!("value of {}", d.tree.path(row)) }
+        }
+    }
+}
+
+impl Default for DetailPane {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The start of a value as shown in `cells` columns: strings unescaped and
+/// quoted, long ones cut (only the part shown is decoded, so a 20 MB string
+/// costs no more than a short one).
+pub fn preview(raw: &[u8], cells: usize) -> String {
+    if raw.first() != Some(&b'"') {
+        return String::from_utf8_lossy(&raw[..raw.len().min(cells * 4 + 8)]).into_owned();
+    }
+    let limit = cells * 4 + 16;
+    if raw.len() <= limit {
+        return format!("\"{}\"", canon::unescape(raw));
+    }
+    // Cut before any escape the limit would split, and on a character boundary.
+    let mut cut = limit;
+    if let Some(back) = raw[cut - 6..cut].iter().rposition(|&b| b == b'\\') {
+        cut = cut - 6 + back;
+    }
+    while cut > 1 && (raw[cut] & 0xc0) == 0x80 {
+        cut -= 1;
+    }
+    let mut head = raw[..cut].to_vec();
+    head.push(b'"');
+    format!("\"{}…", canon::unescape(&head))
+}
+
+fn summary(tree: &Tree, row: usize) -> String {
+    match tree.rows[row].kind {
+        Kind::Container { array: true, len, .. } => format!("[{len} item{}]", if len == 1 { "" } else { "s" }),
+        Kind::Container { array: false, len, .. } => format!("{{{len} key{}}}", if len == 1 { "" } else { "s" }),
+        Kind::Scalar => String::new(),
+    }
+}
+
+/// Levels shown as indentation; deeper rows show their level as a number,
+/// so a value 200,000 levels down costs a few cells, not a screen of spaces.
+const MAX_INDENT: u32 = 24;
+
+fn indent(depth: u32) -> String {
+    let level = depth.saturating_sub(1);
+    if level <= MAX_INDENT {
+        "  ".repeat(level as usize)
+    } else {
+        format!("{}⋯{level} ", "  ".repeat(MAX_INDENT as usize - 4))
+    }
+}
+
+impl Pane for DetailPane {
+    fn id(&self) -> PaneId {
+        PaneId::Detail
+    }
+
+    fn slot(&self) -> Slot {
+        Slot::Right
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Detail
+    }
+
+    fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
+        if let Some(d) = &mut self.shown
+            && let Some(s) = d.scroll.step(action, d.tree.visible().len(), cx.rows)
+        {
+            d.scroll = s;
+            return vec![];
+        }
+        match action {
+            Action::Back => vec![Command::Focus(PaneId::List)],
+            Action::Pivot => vec![self.pivot()],
+            Action::CopyValue | Action::CopyPath => vec![self.copy(action)],
+            other => {
+                self.tree_action(other);
+                vec![]
+            }
+        }
+    }
+
+    fn click(&mut self, row: usize, _cx: &Cx) -> Vec<Command> {
+        if let Some(d) = &mut self.shown {
+            let target = d.scroll.offset + row;
+            if target < d.tree.visible().len() {
+                d.scroll.cursor = target;
+            }
+        }
+        vec![]
+    }
+
+    fn settle(&mut self, cx: &Cx) {
+        if let Some(d) = &mut self.shown {
+            d.scroll = d.scroll.visible(d.tree.visible().len(), cx.rows);
+        }
+    }
+
+    fn footer(&self, _cx: &Cx) -> Option<String> {
+        // The node's path first: on a narrow screen it matters more than the hints.
+        self.row().map(|(d, row)| d.tree.path(row))
+    }
+
+    fn draw(&self, f: &mut Frame, r: Rect, cx: &Cx, theme: &Theme) {
+        let block = Block::default().borders(Borders::LEFT).border_style(theme.dim);
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        let w = inner.width as usize;
+        let Some(d) = &self.shown else {
+            f.render_widget(Paragraph::new(title_line("DETAIL", w, cx.focused, theme)), inner);
+            return;
+        };
+        let title = format!(
+            "DETAIL  {} · {}",
+            cx.store.value(d.event, crate::model::fields::Field::Name),
+            crate::tui::timefmt::show(cx.store.time(d.event), cx.time)
+        );
+        let mut lines = vec![title_line(&title, w, cx.focused, theme)];
+        let t = &d.tree;
+        let rows = (inner.height as usize).saturating_sub(1);
+        for (pos, &row) in t.visible().iter().enumerate().skip(d.scroll.offset).take(rows) {
+            let base = theme.row(pos == d.scroll.cursor, cx.focused);
+            let r = &t.rows[row];
+            let marker = match r.kind {
+                Kind::Container { .. } if t.is_collapsed(row) => "▸ ",
+                Kind::Container { .. } => "▾ ",
+                Kind::Scalar => "  ",
+            };
+            let key = t.key_text(row).map(|k| visible(&k).into_owned()).unwrap_or_default();
+            let mut spans = vec![
+                Span::styled(format!("{}{marker}", indent(r.depth)), base.patch(theme.dim)),
+                Span::styled(key, base.patch(theme.key)),
+                Span::styled(": ", base),
+            ];
+            let used: usize = spans.iter().map(|s| s.width()).sum();
+            let room = w.saturating_sub(used);
+            let value = match r.kind {
+                Kind::Scalar => visible(&preview(t.raw(row), room)).into_owned(),
+                Kind::Container { .. } => summary(t, row),
+            };
+            let style = match r.kind {
+                Kind::Container { .. } => base.patch(theme.dim),
+                Kind::Scalar if t.raw(row).first() == Some(&b'"') => base,
+                Kind::Scalar => base.patch(theme.bar),
+            };
+            spans.extend(cell(&value, room, &[], style, style));
+            lines.push(Line::from(spans));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_cut_long_strings_cheaply() {
+        assert_eq!(preview(br#""short""#, 40), "\"short\"");
+        assert_eq!(preview(b"12.50", 40), "12.50");
+        let long = format!("\"{}\"", "A".repeat(20_000_000));
+        let p = preview(long.as_bytes(), 10);
+        assert!(p.len() < 80 && p.ends_with('…'));
+        // An escape at the cut is not split.
+        let esc = format!("\"{}\\u001b{}\"", "x".repeat(50), "y".repeat(100));
+        assert!(!preview(esc.as_bytes(), 10).contains('\\'));
+        let uni = format!("\"{}\"", "é".repeat(100));
+        assert!(preview(uni.as_bytes(), 10).starts_with("\"éé"));
+    }
+}

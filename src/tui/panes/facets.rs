@@ -1,0 +1,122 @@
+//! The facets panel: the top values of each panel field (from the field
+//! table) over the current matches; a value is added to the query, or
+//! excluded, as a term of the query tree.
+
+use super::pane::{Cx, Pane, Slot, title_line};
+use crate::engine::SearchResult;
+use crate::model::fields::{Field, panel_fields};
+use crate::query::{Target, Term};
+use crate::sanitize::visible;
+use crate::tui::action::PaneId;
+use crate::tui::action::{Action, Command};
+use crate::tui::keymap::Scope;
+use crate::tui::scroll::Scroll;
+use crate::tui::text::{cell, fitted};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+#[derive(Debug, Clone, Default)]
+pub struct FacetsPane {
+    pub scroll: Scroll,
+    /// None: shown when the terminal is wide enough.
+    pub shown: Option<bool>,
+}
+
+/// A row of the panel: a field's heading (value None), or one of its values
+/// with its count.
+pub type FacetRow = (Field, Option<(u32, u32)>);
+
+/// The panel flattened: per field a heading, then its values.
+pub fn rows(results: &SearchResult) -> Vec<FacetRow> {
+    let mut rows = Vec::new();
+    for c in &results.facets {
+        if !panel_fields().contains(&c.field) || c.values.is_empty() {
+            continue;
+        }
+        rows.push((c.field, None));
+        rows.extend(c.values.iter().map(|&v| (c.field, Some(v))));
+    }
+    rows
+}
+
+impl FacetsPane {
+    fn term(&self, cx: &Cx, negated: bool) -> Vec<Command> {
+        let Some((field, Some((value, _)))) = rows(cx.results).get(self.scroll.cursor).copied() else {
+            return vec![];
+        };
+        vec![Command::AddTerm(Term::matching(Target::field(field), cx.labels.label(field, value), negated))]
+    }
+}
+
+impl Pane for FacetsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Facets
+    }
+
+    fn slot(&self) -> Slot {
+        Slot::Left
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::Facets
+    }
+
+    fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
+        if let Some(s) = self.scroll.step(action, rows(cx.results).len(), cx.rows) {
+            self.scroll = s;
+            return vec![];
+        }
+        match action {
+            Action::Include => self.term(cx, false),
+            Action::Exclude => self.term(cx, true),
+            Action::Back => vec![Command::Focus(PaneId::List)],
+            _ => vec![],
+        }
+    }
+
+    fn click(&mut self, row: usize, cx: &Cx) -> Vec<Command> {
+        let target = self.scroll.offset + row;
+        if rows(cx.results).get(target).is_some_and(|r| r.1.is_some()) {
+            self.scroll.cursor = target;
+        }
+        vec![]
+    }
+
+    fn settle(&mut self, cx: &Cx) {
+        let rows = rows(cx.results);
+        self.scroll = self.scroll.visible(rows.len(), cx.rows);
+        // The cursor rests on values, not on headings (a heading is always followed by one).
+        if rows.get(self.scroll.cursor).is_some_and(|r| r.1.is_none()) {
+            self.scroll.cursor += 1;
+        }
+    }
+
+    fn draw(&self, f: &mut Frame, r: Rect, cx: &Cx, theme: &Theme) {
+        let block = Block::default().borders(Borders::RIGHT).border_style(theme.dim);
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        let w = inner.width as usize;
+        let mut lines = vec![title_line("FACETS  Enter add · x exclude", w, cx.focused, theme)];
+        let distinct = |field| cx.results.facets.iter().find(|c| c.field == field).map_or(0, |c| c.distinct);
+        let all = rows(cx.results);
+        for (i, (field, value)) in
+            all.iter().enumerate().skip(self.scroll.offset).take((inner.height as usize).saturating_sub(1))
+        {
+            match value {
+                None => lines.push(fitted(&format!("{} ({})", field.label(), distinct(*field)), w, theme.key)),
+                Some((v, n)) => {
+                    let style = theme.row(i == self.scroll.cursor, cx.focused);
+                    let count = format!("{:>7} ", crate::format::thousands(*n as u64));
+                    let mut spans = vec![Span::styled(count.clone(), style.patch(theme.dim))];
+                    let label = visible(cx.labels.label(*field, *v));
+                    spans.extend(cell(&label, w.saturating_sub(count.len()), &[], style, style));
+                    lines.push(Line::from(spans));
+                }
+            }
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

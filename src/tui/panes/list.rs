@@ -1,0 +1,295 @@
+//! The event list: a row per matching event, in time order (or reversed).
+//! Columns come from the field table; their widths from the text of the
+//! rows on screen, so room goes where there is something to show. Only the
+//! rows on screen are built.
+
+use super::pane::{Cx, Pane, Slot};
+use crate::engine::SearchResult;
+use crate::model::fields::{Field, ListColumn, SUMMARY_FIELDS, list_fields};
+use crate::query::fuzzy::FuzzyWord;
+use crate::sanitize::visible;
+use crate::store::{EventId, Store};
+use crate::tui::action::PaneId;
+use crate::tui::action::{Action, Command};
+use crate::tui::keymap::Scope;
+use crate::tui::scroll::Scroll;
+use crate::tui::text::cell;
+use crate::tui::theme::Theme;
+use crate::tui::timefmt;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+#[derive(Debug, Clone, Default)]
+pub struct ListPane {
+    pub scroll: Scroll,
+    /// Newest first.
+    pub reversed: bool,
+}
+
+/// A column: the field it shows and its width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Col {
+    pub field: Field,
+    pub width: usize,
+}
+
+/// A column's heading.
+fn heading(f: Field) -> String {
+    f.label().to_uppercase()
+}
+
+/// The columns for `width` cells, given what each needs to show its widest
+/// text on screen (`need`: 0 when the rows on screen have none, else at
+/// least its heading). Columns of rank 0 (time, event) are always there;
+/// the others join by rank while their least width fits, and a column with
+/// nothing to show gives its room away. The event name is then shown whole
+/// if room can be made by giving up the lowest-ranked columns; what is left
+/// goes to the others by rank, each up to its need (within its most).
+pub fn columns(width: usize, need: impl Fn(Field) -> usize) -> Vec<Col> {
+    let mut specs: Vec<(Field, ListColumn)> =
+        list_fields().iter().filter_map(|&f| f.def().column.map(|c| (f, c))).collect();
+    specs.sort_by_key(|(_, c)| c.rank);
+    let want = |f: Field, c: &ListColumn| need(f).min(c.max as usize);
+    let mut chosen: Vec<(Field, ListColumn, usize)> = Vec::new();
+    let mut used = 0;
+    for (f, c) in specs {
+        let w = need(f).min(c.min as usize).max(heading(f).width().min(c.min as usize));
+        if c.rank == 0 || (need(f) > 0 && used + w < width) {
+            used += w + 1;
+            chosen.push((f, c, w));
+        }
+    }
+    let mut spare = width.saturating_sub(used);
+    loop {
+        let short: usize =
+            chosen.iter().filter(|(_, c, _)| c.rank == 0).map(|(f, c, w)| want(*f, c).saturating_sub(*w)).sum();
+        if short <= spare || chosen.last().is_none_or(|(_, c, _)| c.rank == 0) {
+            break;
+        }
+        let (_, _, w) = chosen.pop().expect("checked");
+        spare += w + 1;
+    }
+    for (f, c, w) in &mut chosen {
+        let grow = want(*f, c).saturating_sub(*w).min(spare);
+        *w += grow;
+        spare -= grow;
+    }
+    chosen.sort_by_key(|(_, c, _)| c.order);
+    let mut cols: Vec<Col> = chosen.into_iter().map(|(field, _, width)| Col { field, width }).collect();
+    // On a screen narrower than the columns that always show, they give way from the right.
+    let mut over = cols.iter().map(|c| c.width + 1).sum::<usize>().saturating_sub(width + 1);
+    for c in cols.iter_mut().rev() {
+        let cut = over.min(c.width);
+        c.width -= cut;
+        over -= cut;
+    }
+    cols.retain(|c| c.width > 0);
+    cols
+}
+
+/// Characters matched by the fuzzy words in each column of a row (char
+/// indices), found once per row: the summary the search scored, then the
+/// source address.
+fn row_marks(cx: &Cx, id: EventId, words: &[FuzzyWord]) -> Vec<(Field, Vec<usize>)> {
+    if words.is_empty() {
+        return vec![];
+    }
+    // Rebuild the summary as the search scored it, noting each field's span.
+    let mut summary = String::new();
+    let mut spans = Vec::new();
+    for &f in &SUMMARY_FIELDS {
+        if cx.store.value_id(id, f) == 0 {
+            continue;
+        }
+        if !summary.is_empty() {
+            summary.push(' ');
+        }
+        let t = cx.labels.compact_of(id, f);
+        let start = summary.chars().count();
+        spans.push((f, start, start + t.chars().count()));
+        summary.push_str(t);
+    }
+    let hits: Vec<usize> = words.iter().filter_map(|w| w.indices(&summary)).flatten().collect();
+    let mut out: Vec<(Field, Vec<usize>)> = spans
+        .iter()
+        .map(|&(f, a, b)| (f, hits.iter().filter(|&&i| i >= a && i < b).map(|i| i - a).collect()))
+        .collect();
+    let ip = cx.labels.compact_of(id, Field::Ip);
+    out.push((Field::Ip, words.iter().filter_map(|w| w.indices(ip)).flatten().collect()));
+    out
+}
+
+impl ListPane {
+    /// The event shown at list row `row` (honouring the order).
+    pub fn event_at(&self, results: &SearchResult, row: usize) -> Option<EventId> {
+        let ids = &results.ids;
+        let i = if self.reversed { ids.len().checked_sub(row + 1)? } else { row };
+        ids.get(i).copied()
+    }
+
+    pub fn selected(&self, results: &SearchResult) -> Option<EventId> {
+        self.event_at(results, self.scroll.cursor)
+    }
+
+    /// Puts the cursor on `event` (or the nearest in time) in `results`.
+    pub fn select_event(&mut self, event: Option<EventId>, store: &Store, results: &SearchResult) {
+        let Some(event) = event else { return };
+        let ids = &results.ids;
+        let key = (store.time(event), event);
+        let pos = ids.partition_point(|&i| (store.time(i), i) < key).min(ids.len().saturating_sub(1));
+        self.scroll.cursor = if self.reversed { ids.len().saturating_sub(pos + 1) } else { pos };
+    }
+
+    /// Flips the order, keeping the selected event.
+    pub fn toggle_order(&mut self, store: &Store, results: &SearchResult) {
+        let keep = self.selected(results);
+        self.reversed = !self.reversed;
+        self.select_event(keep, store, results);
+    }
+
+    /// The text of a cell, as shown.
+    fn text(cx: &Cx, id: EventId, f: Field) -> String {
+        match f {
+            Field::Time => timefmt::show(cx.store.time(id), cx.time),
+            f => visible(cx.labels.compact_of(id, f)).into_owned(),
+        }
+    }
+}
+
+impl Pane for ListPane {
+    fn id(&self) -> PaneId {
+        PaneId::List
+    }
+
+    fn slot(&self) -> Slot {
+        Slot::Main
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::List
+    }
+
+    fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
+        if let Some(s) = self.scroll.step(action, cx.results.ids.len(), cx.rows) {
+            self.scroll = s;
+        } else if *action == Action::OpenDetail && cx.selected.is_some() {
+            return vec![Command::Focus(PaneId::Detail)];
+        }
+        vec![]
+    }
+
+    fn click(&mut self, row: usize, cx: &Cx) -> Vec<Command> {
+        let target = self.scroll.offset + row;
+        if target < cx.results.ids.len() {
+            self.scroll.cursor = target;
+        }
+        vec![]
+    }
+
+    fn settle(&mut self, cx: &Cx) {
+        self.scroll = self.scroll.visible(cx.results.ids.len(), cx.rows);
+    }
+
+    fn draw(&self, f: &mut Frame, r: Rect, cx: &Cx, theme: &Theme) {
+        let rows: Vec<EventId> = (self.scroll.offset..self.scroll.offset + cx.rows)
+            .map_while(|row| self.event_at(cx.results, row))
+            .collect();
+        let texts: Vec<Vec<(Field, String)>> =
+            rows.iter().map(|&id| list_fields().iter().map(|&f| (f, ListPane::text(cx, id, f))).collect()).collect();
+        // With no rows on screen the headings alone decide (the list still reads as a list).
+        let need = |f: Field| {
+            let widest = texts.iter().flat_map(|row| row.iter().filter(|(g, _)| *g == f)).map(|(_, t)| t.width()).max();
+            match widest.unwrap_or(0) {
+                0 if !rows.is_empty() => 0,
+                w => w.max(heading(f).width()),
+            }
+        };
+        let cols = columns(r.width as usize, need);
+        let mut lines: Vec<Line> = Vec::with_capacity(r.height as usize);
+        let mut head = Vec::new();
+        for c in &cols {
+            head.extend(cell(&heading(c.field), c.width, &[], theme.pane_title(cx.focused), theme.title));
+            head.push(Span::raw(" "));
+        }
+        lines.push(Line::from(head));
+        let words: Vec<FuzzyWord> =
+            crate::query::parse(cx.query).map(|q| q.fuzzy_words().map(FuzzyWord::new).collect()).unwrap_or_default();
+        if rows.is_empty() {
+            let msg = if !cx.progress.is_done() && cx.results.searched == 0 { "loading…" } else { "no events match" };
+            lines.push(Line::from(Span::styled(format!("  {msg}"), theme.dim)));
+        }
+        for (i, (&id, row)) in rows.iter().zip(&texts).enumerate() {
+            let base = theme.row(self.scroll.offset + i == self.scroll.cursor, cx.focused);
+            let marks = row_marks(cx, id, &words);
+            let mut spans = Vec::new();
+            for c in &cols {
+                let shown = row.iter().find(|(g, _)| *g == c.field).map_or("", |(_, t)| t.as_str());
+                let style = match c.field {
+                    Field::Time => base.patch(theme.dim),
+                    Field::Error => base.patch(theme.error),
+                    _ => base,
+                };
+                // Marks index the raw text; escapes shift characters, so they only apply to clean text.
+                let raw_len = cx.labels.compact_of(id, c.field).len();
+                let m = match marks.iter().find(|(g, _)| *g == c.field) {
+                    Some((_, m)) if shown.len() == raw_len => m.as_slice(),
+                    _ => &[],
+                };
+                spans.extend(cell(shown, c.width, m, style, style.patch(theme.matched)));
+                spans.push(Span::styled(" ", base));
+            }
+            lines.push(Line::from(spans));
+        }
+        f.render_widget(Paragraph::new(lines), r);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_follow_the_content() {
+        let names = |cols: &[Col]| cols.iter().map(|c| c.field.label()).collect::<Vec<_>>();
+        let wide = |f: Field| match f {
+            Field::Time => 19,
+            Field::Name => 40,
+            _ => 30,
+        };
+        assert_eq!(names(&columns(40, wide)), ["time", "event"]);
+        // Every column full: the event name is shown whole first, the actor gets the rest.
+        assert_eq!(names(&columns(80, wide)), ["time", "event", "actor"]);
+        assert_eq!(names(&columns(200, wide)), ["time", "service", "event", "actor", "source IP", "region", "error"]);
+        // Room goes where there is text: a column with nothing on screen gives its room away.
+        let sparse = |f: Field| match f {
+            Field::Time => 19,
+            Field::Name => 28,
+            Field::Source => 17,
+            Field::Error => 0,
+            _ => 14,
+        };
+        let cols = columns(170, sparse);
+        let of = |f: Field| cols.iter().find(|c| c.field == f).map(|c| c.width);
+        assert_eq!((of(Field::Name), of(Field::Source), of(Field::Error)), (Some(28), Some(16), None));
+        // The event name is shown whole, the lowest-ranked columns giving way; the actor gets the rest.
+        let busy = |f: Field| match f {
+            Field::Time => 19,
+            Field::Name => 28,
+            Field::Actor => 30,
+            Field::Source => 16,
+            Field::Error => 0,
+            _ => 15,
+        };
+        let cols = columns(74, busy);
+        assert_eq!(names(&cols), ["time", "service", "event", "actor"]);
+        let of = |f: Field| cols.iter().find(|c| c.field == f).map(|c| c.width).unwrap();
+        assert_eq!((of(Field::Name), of(Field::Actor)), (28, 15));
+        for w in [0, 10, 40, 80, 120, 300] {
+            let total: usize = columns(w, wide).iter().map(|c| c.width + 1).sum();
+            assert!(total <= w + 1, "{w}: {total}");
+        }
+    }
+}
