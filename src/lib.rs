@@ -1,7 +1,8 @@
 //! trailscope: load CloudTrail logs into a fast in-memory store and explore them.
 //!
-//! Data flows one way: [`loader`] -> [`store`] -> [`query`] -> views (the
-//! command line in [`cli`], the terminal UI in `tui`).
+//! Data flows one way: [`source`] -> [`loader`] -> [`store`] -> [`query`]
+//! -> views (the explorer in [`tui`], the commands in [`cli`]), with
+//! [`engine`] as the facade every view uses.
 
 pub mod cli;
 pub mod engine;
@@ -11,6 +12,7 @@ pub mod loader;
 pub mod model;
 pub mod query;
 pub mod sanitize;
+pub mod source;
 pub mod store;
 pub mod tui;
 

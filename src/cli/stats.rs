@@ -5,6 +5,7 @@ use super::args::StatsArgs;
 use super::load::matching;
 use crate::format::thousands;
 use crate::loader::Progress;
+use crate::loader::envelope::Shape;
 use crate::model::fields::stats_fields;
 use crate::model::time::format_utc;
 use crate::query::facets::{FacetCounts, count};
@@ -34,6 +35,11 @@ pub fn main(args: &StatsArgs) -> u8 {
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = written.and_then(|_| out.flush());
     loaded.exit_status()
+}
+
+/// Events read by the shape they were held in (those seen).
+fn shapes(progress: &Progress) -> Vec<(Shape, u64)> {
+    Shape::ALL.iter().zip(&progress.shapes).map(|(s, n)| (*s, n.load(Relaxed))).filter(|(_, n)| *n > 0).collect()
 }
 
 fn time_range(store: &Store, ids: &[EventId]) -> (Option<String>, Option<String>) {
@@ -74,11 +80,17 @@ pub fn write_json(
         json_str(out, Some(&p.path))?;
         out.write_all(b",\"where\":")?;
         json_str(out, p.place.map(|w| w.to_string()).as_deref())?;
+        out.write_all(b",\"kind\":")?;
+        json_str(out, Some(p.kind.name()))?;
         out.write_all(b",\"message\":")?;
         json_str(out, Some(&p.message))?;
         out.write_all(b"}")?;
     }
-    out.write_all(b"],\"facets\":{")?;
+    out.write_all(b"],\"shapes\":{")?;
+    for (i, (shape, n)) in shapes(progress).iter().enumerate() {
+        write!(out, "{}\"{}\":{n}", if i == 0 { "" } else { "," }, shape.name())?;
+    }
+    out.write_all(b"},\"facets\":{")?;
     let labels = Labels::new(store);
     for (i, c) in counts.iter().enumerate() {
         if i > 0 {
@@ -123,6 +135,11 @@ pub fn report_text(
         thousands(progress.skipped_files.load(Relaxed))
     );
     out += &format!("Duplicates   {} dropped\n", thousands(store.duplicates()));
+    let held: Vec<String> =
+        shapes(progress).iter().map(|(shape, n)| format!("{} {}", thousands(*n), shape.label())).collect();
+    if !held.is_empty() {
+        out += &format!("Read         {}\n", held.join(", "));
+    }
     out += &format!("Problems     {}\n", thousands(progress.problem_count.load(Relaxed)));
     let labels = Labels::new(store);
     for c in counts.iter().filter(|c| !c.values.is_empty()) {

@@ -1,23 +1,24 @@
-//! Loading: walk the paths, read every file on all cores, and append batches
-//! of events to the store while the rest loads. Nothing in the input can make
-//! it panic: what it cannot use becomes a [`Problem`].
+//! Loading: list the items of every source, read them on as many threads
+//! as the sources take, find the records whatever the shape (`split`),
+//! unwrap envelopes (`envelope`), and append batches of events to the store
+//! (`sink`) while the rest loads. Nothing in the input can make it panic:
+//! what it cannot use becomes a [`Problem`].
 
-pub mod problem;
+pub mod envelope;
 pub mod sink;
-pub mod source;
 pub mod split;
-pub mod walk;
 
+use crate::source::{self, Item, Kind, Source};
+pub use crate::source::{Place, Problem};
 use crate::store::Store;
 use crate::store::batch::BatchBuilder;
-pub use problem::{Place, Problem};
+use envelope::Shape;
 use sink::FileSink;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
-pub use walk::Input;
 
 /// Counters a UI reads while loading goes on.
 #[derive(Default)]
@@ -37,6 +38,8 @@ pub struct Progress {
     pub json_bytes: AtomicU64,
     /// Events read (before duplicates are dropped).
     pub events: AtomicU64,
+    /// Events read, by the shape they were held in ([`Shape::ALL`] order).
+    pub shapes: [AtomicU64; Shape::ALL.len()],
     pub problem_count: AtomicU64,
     /// Incremented each time new events are published in the store.
     pub generation: AtomicU64,
@@ -98,16 +101,26 @@ const BATCH_EVENTS: usize = 16_384;
 /// ...or when it is this old, so that a UI sees events stream in.
 const BATCH_AGE: Duration = Duration::from_millis(100);
 
-/// Loads `paths` into `store`, blocking until done.
+/// Loads what the user named (`paths`: files, folders, `-`) into `store`,
+/// blocking until done.
 pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts: &LoadOptions) {
-    let walked = walk::walk(paths);
-    progress.files_total.store(walked.inputs.len() as u64, Relaxed);
-    progress.skipped_files.store(walked.skipped, Relaxed);
-    progress.digest_files.store(walked.digests, Relaxed);
-    progress.add_problems(0, walked.problems);
-    progress.walking_done.store(true, Relaxed);
+    load_sources(&source::resolve(paths), store, progress, opts)
+}
 
-    let threads = if opts.threads == 0 { thread::available_parallelism().map_or(2, |n| n.get()) } else { opts.threads };
+/// Lists every source's items and reads them all into `store`.
+pub fn load_sources(sources: &[Box<dyn Source>], store: &RwLock<Store>, progress: &Progress, opts: &LoadOptions) {
+    let mut items: Vec<(usize, Item)> = Vec::new();
+    for (s, source) in sources.iter().enumerate() {
+        let listing = source.list();
+        progress.skipped_files.fetch_add(listing.skipped, Relaxed);
+        progress.digest_files.fetch_add(listing.digests, Relaxed);
+        progress.add_problems(0, listing.problems);
+        items.extend(listing.items.into_iter().map(|i| (s, i)));
+    }
+    progress.files_total.store(items.len() as u64, Relaxed);
+    progress.walking_done.store(true, Relaxed);
+    let wanted = sources.iter().map(|s| s.concurrency()).max().unwrap_or(1);
+    let threads = if opts.threads == 0 { wanted } else { opts.threads }.clamp(1, items.len().max(1));
     let next = AtomicUsize::new(0);
     let workers_left = AtomicUsize::new(threads);
     thread::scope(|s| {
@@ -117,10 +130,10 @@ pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts:
                 let mut last_flush = Instant::now();
                 loop {
                     let i = next.fetch_add(1, Relaxed);
-                    let Some(input) = walked.inputs.get(i) else {
+                    let Some((src, item)) = items.get(i) else {
                         break;
                     };
-                    progress.add_problems(i + 1, load_guarded(input, &mut builder, progress));
+                    progress.add_problems(i + 1, load_guarded(&*sources[*src], item, &mut builder, progress));
                     progress.files_done.fetch_add(1, Relaxed);
                     if builder.len() >= BATCH_EVENTS || last_flush.elapsed() >= BATCH_AGE {
                         flush(&mut builder, store);
@@ -136,30 +149,32 @@ pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts:
             }
         }
         if let Some(every) = opts.publish_every {
-            // Publishing merges the time index, a pass over all events: the
-            // interval grows with the store (every 100 ms per million events).
-            let mut last = Instant::now();
-            while workers_left.load(Relaxed) > 0 {
-                thread::sleep(Duration::from_millis(20));
-                let millions = (store.read().unwrap_or_else(|e| e.into_inner()).len() / 1_000_000).max(1) as u32;
-                if last.elapsed() >= every * millions {
-                    last = Instant::now();
-                    if store.write().unwrap_or_else(|e| e.into_inner()).publish() {
-                        progress.generation.fetch_add(1, Relaxed);
-                    }
-                }
-            }
+            publish_while_loading(store, progress, &workers_left, every);
         }
     });
     store.write().unwrap_or_else(|e| e.into_inner()).publish();
-    if workers_left.load(Relaxed) == 0 && next.load(Relaxed) == 0 && !walked.inputs.is_empty() {
-        progress.add_problems(
-            0,
-            vec![Problem { path: "trailscope".into(), place: None, message: "could not start a loader thread".into() }],
-        );
+    if workers_left.load(Relaxed) == 0 && next.load(Relaxed) == 0 && !items.is_empty() {
+        progress.add_problems(0, vec![Problem::item("trailscope", Kind::Internal, "could not start a loader thread")]);
     }
     progress.generation.fetch_add(1, Relaxed);
     progress.done.store(true, Relaxed);
+}
+
+/// Publishes new events now and then until the workers are done. Publishing
+/// merges the time index, a pass over all events: the interval grows with
+/// the store (`every` per million events).
+fn publish_while_loading(store: &RwLock<Store>, progress: &Progress, workers_left: &AtomicUsize, every: Duration) {
+    let mut last = Instant::now();
+    while workers_left.load(Relaxed) > 0 {
+        thread::sleep(Duration::from_millis(20));
+        let millions = (store.read().unwrap_or_else(|e| e.into_inner()).len() / 1_000_000).max(1) as u32;
+        if last.elapsed() >= every * millions {
+            last = Instant::now();
+            if store.write().unwrap_or_else(|e| e.into_inner()).publish() {
+                progress.generation.fetch_add(1, Relaxed);
+            }
+        }
+    }
 }
 
 /// Loads inputs held in memory, each named for its problems, on this thread,
@@ -168,7 +183,7 @@ pub fn load_bytes(inputs: Vec<(String, Vec<u8>)>, store: &RwLock<Store>, progres
     let mut builder = BatchBuilder::new();
     progress.files_total.store(inputs.len() as u64, Relaxed);
     for (i, (name, bytes)) in inputs.into_iter().enumerate() {
-        let problems = read_opened(&name, source::decode(bytes), &mut builder, progress);
+        let problems = read_opened(&name, source::decode::decode(bytes), &mut builder, progress);
         progress.add_problems(i + 1, problems);
         progress.files_done.fetch_add(1, Relaxed);
     }
@@ -190,11 +205,11 @@ fn flush(builder: &mut BatchBuilder, store: &RwLock<Store>) {
 pub const LOADER_THREAD: &str = "trailscope-loader";
 
 /// [`load_one`] with a panic caught. Input cannot cause one by design; if a
-/// bug does, the file's events are rolled back, the failure is reported as a
-/// problem, and loading goes on with the other files.
-fn load_guarded(input: &Input, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
+/// bug does, the item's events are rolled back, the failure is reported as a
+/// problem, and loading goes on with the other items.
+fn load_guarded(source: &dyn Source, item: &Item, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
     let mark = builder.checkpoint();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load_one(input, builder, progress))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load_one(source, item, builder, progress))) {
         Ok(problems) => problems,
         Err(payload) => {
             let lost = builder.rollback(mark);
@@ -207,47 +222,44 @@ fn load_guarded(input: &Input, builder: &mut BatchBuilder, progress: &Progress) 
             if lost > 0 {
                 message += &format!(" ({lost} events of files read before it were lost with them)");
             }
-            vec![Problem { path: input.display(), place: None, message }]
+            vec![Problem::item(&item.name, Kind::Internal, message)]
         }
     }
 }
 
-/// Reads one input into the builder; returns its problems.
-fn load_one(input: &Input, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
-    let path = input.display();
+/// Reads one item into the builder; returns its problems.
+fn load_one(source: &dyn Source, item: &Item, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
     // Unit tests only: a way to exercise the guard in load_guarded.
     #[cfg(test)]
-    if path.ends_with("panic-for-test.json") {
-        let mut sink = FileSink::new(builder, &path);
+    if item.name.ends_with("panic-for-test.json") {
+        let mut sink = FileSink::new(builder, &item.name);
         split::split(&mut split::Feed::new(br#"{"eventTime":"2024-01-01T00:00:00Z"}"#.to_vec(), None), &mut sink);
         panic!("requested by the test");
     }
-    let opened = match input {
-        Input::File(p) => source::open_path(p),
-        Input::Stdin => source::open_stdin(),
-    };
-    match opened {
-        Ok(o) => read_opened(&path, o, builder, progress),
-        Err(e) => vec![Problem { path, place: None, message: walk::describe(&e) }],
+    match source.open(item) {
+        Ok(o) => read_opened(&item.name, o, builder, progress),
+        Err(e) => vec![Problem::item(&item.name, Kind::Unreadable, source::describe(&e))],
     }
 }
 
-/// Reads the records of an opened input into the builder; returns its problems.
+/// Reads the records of an opened item into the builder; returns its problems.
 fn read_opened(path: &str, opened: source::Opened, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
-    let path = path.to_string();
     progress.disk_bytes.fetch_add(opened.disk_bytes, Relaxed);
     let mut feed = split::Feed::new(opened.head, opened.rest);
-    let mut sink = FileSink::new(builder, &path);
+    let mut sink = FileSink::new(builder, path);
     split::split(&mut feed, &mut sink);
-    let (events, digests, mut problems) = (sink.events, sink.digests, sink.problems);
-    if let Some(e) = feed.read_error.take() {
-        problems.push(Problem { path: path.clone(), place: None, message: e });
+    let (events, digests, shapes, mut problems) = (sink.events, sink.digests, sink.shapes, sink.problems);
+    if let Some((kind, e)) = feed.read_error.take() {
+        problems.push(Problem::item(path, kind, e));
     }
     if feed.bytes_seen() == 0 && problems.is_empty() {
-        problems.push(Problem { path: path.clone(), place: None, message: "empty file".into() });
+        problems.push(Problem::item(path, Kind::Empty, "empty file"));
     }
     progress.json_bytes.fetch_add(feed.bytes_seen(), Relaxed);
     progress.events.fetch_add(events, Relaxed);
+    for (counter, n) in progress.shapes.iter().zip(shapes) {
+        counter.fetch_add(n, Relaxed);
+    }
     if digests > 0 && events == 0 {
         progress.digest_files.fetch_add(1, Relaxed);
         progress.digests_read.fetch_add(1, Relaxed);
@@ -260,6 +272,53 @@ fn read_opened(path: &str, opened: source::Opened, builder: &mut BatchBuilder, p
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::{Listing, Opened};
+
+    /// A source that is not the file system: items held in memory, read
+    /// three at a time, one of them failing to open.
+    struct Memory(Vec<(String, Vec<u8>)>);
+
+    impl Source for Memory {
+        fn list(&self) -> Listing {
+            let items =
+                self.0.iter().map(|(n, b)| Item { name: n.clone(), size: Some(b.len() as u64), locator: n.into() });
+            Listing { items: items.collect(), skipped: 1, ..Listing::default() }
+        }
+        fn open(&self, item: &Item) -> std::io::Result<Opened> {
+            let (_, bytes) = self.0.iter().find(|(n, _)| item.locator == n.as_str()).expect("listed");
+            if bytes.is_empty() {
+                return Err(std::io::Error::other("the remote store said no"));
+            }
+            Ok(source::decode::decode(bytes.clone()))
+        }
+        fn concurrency(&self) -> usize {
+            3
+        }
+    }
+
+    #[test]
+    fn any_source_loads_through_the_same_loader() {
+        let ev = |i: usize| format!(r#"{{"eventTime":"2024-01-01T00:00:0{i}Z","eventID":"{i}"}}"#).into_bytes();
+        let items = vec![
+            ("s3://b/one.json".to_string(), ev(1)),
+            ("s3://b/two.json.gz".to_string(), {
+                use std::io::Write;
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(&ev(2)).unwrap();
+                e.finish().unwrap()
+            }),
+            ("s3://b/gone.json".to_string(), vec![]),
+        ];
+        let (store, progress) = (RwLock::new(Store::new()), Progress::default());
+        let sources: Vec<Box<dyn Source>> = vec![Box::new(Memory(items))];
+        load_sources(&sources, &store, &progress, &LoadOptions { threads: 0, publish_every: None });
+        assert_eq!(store.read().unwrap().len(), 2);
+        assert_eq!(progress.skipped_files.load(Relaxed), 1);
+        let problems = progress.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!((problems[0].path.as_str(), problems[0].kind), ("s3://b/gone.json", Kind::Unreadable));
+        assert!(problems[0].message.contains("said no"));
+    }
 
     #[test]
     fn a_panic_while_reading_a_file_is_a_problem_and_loading_goes_on() {

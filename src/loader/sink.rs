@@ -1,10 +1,12 @@
-//! Where the splitter's records go: validated, their fields extracted, and
-//! added to the loader thread's batch.
+//! Where the splitter's records go: validated, unwrapped when they are an
+//! envelope, their fields extracted, and added to the loader thread's batch.
 
-use super::problem::{Place, Problem};
+use super::envelope::{self, Envelope, Shape};
 use super::split::Sink;
+use crate::json::canon;
 use crate::json::scan::{MemberSpan, canon_record};
 use crate::model::record::{Rejection, extract};
+use crate::source::{Kind, Place, Problem};
 use crate::store::batch::BatchBuilder;
 
 pub struct FileSink<'a> {
@@ -13,16 +15,93 @@ pub struct FileSink<'a> {
     pub problems: Vec<Problem>,
     pub events: u64,
     pub digests: u64,
+    /// Events by the shape they were held in.
+    pub shapes: [u64; Shape::ALL.len()],
     repaired: Vec<MemberSpan>,
 }
 
 impl<'a> FileSink<'a> {
     pub fn new(builder: &'a mut BatchBuilder, path: &'a str) -> Self {
-        Self { builder, path, problems: Vec::new(), events: 0, digests: 0, repaired: Vec::new() }
+        FileSink {
+            builder,
+            path,
+            problems: Vec::new(),
+            events: 0,
+            digests: 0,
+            shapes: [0; Shape::ALL.len()],
+            repaired: Vec::new(),
+        }
     }
 
-    fn add_problem(&mut self, place: Option<Place>, message: String) {
-        self.problems.push(Problem { path: self.path.to_string(), place, message });
+    fn add_problem(&mut self, place: Option<Place>, kind: Kind, message: String) {
+        self.problems.push(Problem { path: self.path.to_string(), place, kind, message });
+    }
+
+    /// Adds the event written at `raw[start..]` with members `spans`.
+    fn event(&mut self, start: usize, spans: &[MemberSpan], place: Place, shape: Shape) {
+        let b = &mut *self.builder;
+        let end = b.raw.len();
+        match extract(&b.raw[start..end], spans) {
+            Ok(fields) => {
+                b.batch.add(start, end, &fields);
+                b.maybe_seal();
+                self.events += 1;
+                self.shapes[shape as usize] += 1;
+            }
+            Err(why) => {
+                b.raw.truncate(start);
+                self.add_problem(Some(place), Kind::NotAnEvent, why.to_string());
+            }
+        }
+    }
+
+    /// When the record at `raw[start..]` is an envelope, reads the events
+    /// it holds in its place and returns true.
+    fn unwrap(&mut self, start: usize, spans: &[MemberSpan], place: Place) -> bool {
+        let held: Option<Vec<(Place, Shape, Vec<u8>)>> =
+            envelope::open(&self.builder.raw[start..], spans).map(|found| match found {
+                Envelope::Nothing => vec![],
+                Envelope::Object { shape, event } => vec![(place, shape, event.to_vec())],
+                Envelope::Text { shape, list, events } => events
+                    .into_iter()
+                    .map(|(i, token)| {
+                        let at = list.map_or(place, |l| place.inside(l, i));
+                        (at, shape, canon::unescape(token).into_owned().into_bytes())
+                    })
+                    .collect(),
+            });
+        let Some(held) = held else { return false };
+        self.builder.raw.truncate(start);
+        for (at, shape, text) in held {
+            self.inner(&text, at, shape);
+        }
+        true
+    }
+
+    /// An event, or an envelope of events.
+    fn accept(&mut self, start: usize, spans: &[MemberSpan], place: Place, shape: Shape) {
+        if !self.unwrap(start, spans, place) {
+            self.event(start, spans, place, shape);
+        }
+    }
+
+    /// Scans one event held by an envelope and adds it.
+    fn inner(&mut self, text: &[u8], place: Place, shape: Shape) {
+        let start = self.builder.raw.len();
+        let padded = [text, b" "].concat();
+        let mut spans = std::mem::take(&mut self.repaired);
+        match canon_record(&padded, crate::json::scan::skip_ws(&padded, 0), &mut self.builder.raw, &mut spans) {
+            Ok((_, true)) => self.event(start, &spans, place, shape),
+            Ok((_, false)) => {
+                self.builder.raw.truncate(start);
+                self.add_problem(Some(place), Kind::NotAnEvent, "the wrapped event is not a JSON object".into());
+            }
+            Err(_) => {
+                self.builder.raw.truncate(start);
+                self.add_problem(Some(place), Kind::Syntax, "the wrapped event is not valid JSON".into());
+            }
+        }
+        self.repaired = spans;
     }
 }
 
@@ -31,41 +110,35 @@ impl Sink for FileSink<'_> {
         &mut self.builder.raw
     }
 
-    fn record(&mut self, start: usize, spans: &[MemberSpan], is_object: bool, place: Place) {
+    fn record(&mut self, start: usize, spans: &[MemberSpan], is_object: bool, place: Place, shape: Shape) {
         if !is_object {
-            self.add_problem(Some(place), Rejection::NotAnObject.to_string());
+            self.add_problem(Some(place), Kind::NotAnEvent, Rejection::NotAnObject.to_string());
             return;
         }
-        let mut spans = spans;
-        if std::str::from_utf8(&self.builder.raw[start..]).is_err() {
-            // Keep the event: its text with invalid bytes shown as U+FFFD.
-            let fixed = String::from_utf8_lossy(&self.builder.raw[start..]).into_owned() + " ";
+        if std::str::from_utf8(&self.builder.raw[start..]).is_ok() {
+            self.accept(start, spans, place, shape);
+            return;
+        }
+        // Keep the event: its text with invalid bytes shown as U+FFFD.
+        let fixed = String::from_utf8_lossy(&self.builder.raw[start..]).into_owned() + " ";
+        self.builder.raw.truncate(start);
+        let mut fixed_spans = std::mem::take(&mut self.repaired);
+        if canon_record(fixed.as_bytes(), 0, &mut self.builder.raw, &mut fixed_spans).is_err() {
             self.builder.raw.truncate(start);
-            if canon_record(fixed.as_bytes(), 0, &mut self.builder.raw, &mut self.repaired).is_err() {
-                self.builder.raw.truncate(start);
-                self.add_problem(Some(place), "record is not valid UTF-8 and could not be repaired".into());
-                return;
-            }
-            self.add_problem(Some(place), "invalid UTF-8 in the record, shown as \u{fffd}; the event is loaded".into());
-            spans = &self.repaired;
+            self.add_problem(Some(place), Kind::Syntax, "record is not valid UTF-8 and could not be repaired".into());
+        } else {
+            self.add_problem(
+                Some(place),
+                Kind::Repaired,
+                "invalid UTF-8 in the record, shown as \u{fffd}; the event is loaded".into(),
+            );
+            self.accept(start, &fixed_spans, place, shape);
         }
-        let b = &mut *self.builder;
-        let end = b.raw.len();
-        match extract(&b.raw[start..end], spans) {
-            Ok(fields) => {
-                b.batch.add(start, end, &fields);
-                b.maybe_seal();
-                self.events += 1;
-            }
-            Err(why) => {
-                b.raw.truncate(start);
-                self.add_problem(Some(place), why.to_string());
-            }
-        }
+        self.repaired = fixed_spans;
     }
 
-    fn problem(&mut self, place: Option<Place>, message: String) {
-        self.add_problem(place, message);
+    fn problem(&mut self, place: Option<Place>, kind: Kind, message: String) {
+        self.add_problem(place, kind, message);
     }
 
     fn digest(&mut self) {

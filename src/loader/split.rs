@@ -6,9 +6,10 @@
 //! straight into the sink's buffer. What cannot be read becomes a problem
 //! with its place, and everything readable around it is kept.
 
-use super::problem::Place;
+use super::envelope::Shape;
 use crate::json::canon;
 use crate::json::scan::{MemberSpan, ScanError, canon_record, canon_string, canon_value, skip_ws};
+use crate::source::{Kind, Place};
 use std::io::Read;
 
 /// A single record (or top-level value) may not grow the buffer past this:
@@ -23,8 +24,8 @@ pub trait Sink {
     fn out(&mut self) -> &mut Vec<u8>;
     /// A record was written to `out()[start..]`; `spans` are its members
     /// (empty when it is not an object).
-    fn record(&mut self, start: usize, spans: &[MemberSpan], is_object: bool, place: Place);
-    fn problem(&mut self, place: Option<Place>, message: String);
+    fn record(&mut self, start: usize, spans: &[MemberSpan], is_object: bool, place: Place, shape: Shape);
+    fn problem(&mut self, place: Option<Place>, kind: Kind, message: String);
     /// A CloudTrail digest object was skipped.
     fn digest(&mut self);
 }
@@ -41,7 +42,7 @@ pub struct Feed {
     lines: u64,
     line_at: usize,
     /// Why reading stopped early, if it did.
-    pub read_error: Option<String>,
+    pub read_error: Option<(Kind, String)>,
 }
 
 impl Feed {
@@ -70,8 +71,10 @@ impl Feed {
             return false;
         }
         if self.buf.len() - self.pos >= MAX_UNIT {
-            self.read_error =
-                Some(format!("a single value is larger than {} MB; the rest of the file is not read", MAX_UNIT >> 20));
+            self.read_error = Some((
+                Kind::TooLarge,
+                format!("a single value is larger than {} MB; the rest of the file is not read", MAX_UNIT >> 20),
+            ));
             self.reader = None;
             return false;
         }
@@ -110,7 +113,8 @@ impl Feed {
                 filled > old
             }
             Err(e) => {
-                self.read_error = Some(format!("reading stopped after {} bytes: {e}", self.base + filled as u64));
+                self.read_error =
+                    Some((Kind::Unreadable, format!("reading stopped after {} bytes: {e}", self.base + filled as u64)));
                 self.reader = None;
                 filled > old
             }
@@ -161,10 +165,12 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                 Mode::Top => {}
                 Mode::Wrapper => sink.problem(
                     Some(Place::Byte(feed.base + p as u64)),
+                    Kind::Truncated,
                     "file ends inside the object holding Records (truncated?)".into(),
                 ),
                 Mode::Records { index, .. } => sink.problem(
                     Some(Place::Record(index)),
+                    Kind::Truncated,
                     format!("file ends after {index} records of the array (truncated?)"),
                 ),
             }
@@ -211,10 +217,10 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                             out.truncate(start);
                             sink.digest();
                         } else if is_object {
-                            sink.record(start, &spans, true, Place::Line(line));
+                            sink.record(start, &spans, true, Place::Line(line), Shape::Lines);
                         } else {
                             out.truncate(start);
-                            sink.record(start, &[], false, Place::Line(line));
+                            sink.record(start, &[], false, Place::Line(line), Shape::Lines);
                         }
                     }
                     Err(ScanError::Eof) => {
@@ -224,6 +230,7 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                         }
                         sink.problem(
                             Some(Place::Line(line)),
+                            Kind::Truncated,
                             "file ends inside the value that starts here (truncated?)".into(),
                         );
                         return;
@@ -233,7 +240,11 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                         if !resyncing {
                             let col = pos - feed.buf[..pos].iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1) + 1;
                             let line = feed.line_of(pos);
-                            sink.problem(Some(Place::Line(line)), format!("not valid JSON at column {col}: {msg}"));
+                            sink.problem(
+                                Some(Place::Line(line)),
+                                Kind::Syntax,
+                                format!("not valid JSON at column {col}: {msg}"),
+                            );
                         }
                         resyncing = true;
                         // Go on at the next line: newline-delimited input recovers there.
@@ -285,7 +296,8 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                         if !is_object {
                             out.truncate(start);
                         }
-                        sink.record(start, &spans, is_object, Place::Record(index));
+                        let shape = if in_wrapper { Shape::Records } else { Shape::Array };
+                        sink.record(start, &spans, is_object, Place::Record(index), shape);
                         mode = Mode::Records { index: index + 1, first: false, in_wrapper };
                     }
                     Err(ScanError::Eof) => {
@@ -295,6 +307,7 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
                         }
                         sink.problem(
                             Some(Place::Record(index)),
+                            Kind::Truncated,
                             format!("file ends inside record {index} (truncated?)"),
                         );
                         return;
@@ -311,15 +324,21 @@ pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
 }
 
 fn report_stop(sink: &mut impl Sink, feed: &Feed, place: Place, e: ScanError, context: &str) {
-    let msg = match e {
-        ScanError::Syntax { pos, msg } => format!(
-            "not valid JSON at byte {}{}{context}: {msg}; the rest of the file is not read",
-            feed.base + pos as u64,
-            if context.is_empty() { "" } else { " " }
+    let (kind, msg) = match e {
+        ScanError::Syntax { pos, msg } => (
+            Kind::Syntax,
+            format!(
+                "not valid JSON at byte {}{}{context}: {msg}; the rest of the file is not read",
+                feed.base + pos as u64,
+                if context.is_empty() { "" } else { " " }
+            ),
         ),
-        ScanError::Eof => format!("file ends early{}{context} (truncated?)", if context.is_empty() { "" } else { " " }),
+        ScanError::Eof => (
+            Kind::Truncated,
+            format!("file ends early{}{context} (truncated?)", if context.is_empty() { "" } else { " " }),
+        ),
     };
-    sink.problem(Some(place), msg);
+    sink.problem(Some(place), kind, msg);
 }
 
 /// When the object at `p` starts with a `"Records": [` member, the position
@@ -378,7 +397,7 @@ fn skip_member(buf: &[u8], mut p: usize, scratch: &mut Vec<u8>) -> Result<usize,
 /// The records of a canonical `Records` value already in memory.
 fn records_from_canonical(value: &[u8], sink: &mut impl Sink, spans: &mut Vec<MemberSpan>) {
     if value.first() != Some(&b'[') {
-        sink.problem(None, "Records is not an array".into());
+        sink.problem(None, Kind::NotAnEvent, "Records is not an array".into());
         return;
     }
     for (index, item) in canon::items(value).enumerate() {
@@ -392,7 +411,7 @@ fn records_from_canonical(value: &[u8], sink: &mut impl Sink, spans: &mut Vec<Me
                 if !is_object {
                     out.truncate(start);
                 }
-                sink.record(start, spans, is_object, Place::Record(index as u64));
+                sink.record(start, spans, is_object, Place::Record(index as u64), Shape::Records);
             }
             Err(_) => out.truncate(start),
         }
@@ -416,14 +435,14 @@ mod tests {
         fn out(&mut self) -> &mut Vec<u8> {
             &mut self.out
         }
-        fn record(&mut self, start: usize, _: &[MemberSpan], is_object: bool, place: Place) {
+        fn record(&mut self, start: usize, _: &[MemberSpan], is_object: bool, place: Place, _: Shape) {
             if is_object {
                 self.records.push((String::from_utf8_lossy(&self.out[start..]).into_owned(), place));
             } else {
                 self.not_objects.push(place);
             }
         }
-        fn problem(&mut self, place: Option<Place>, message: String) {
+        fn problem(&mut self, place: Option<Place>, _: Kind, message: String) {
             self.problems.push((place, message));
         }
         fn digest(&mut self) {

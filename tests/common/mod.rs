@@ -114,7 +114,7 @@ pub fn reference_records(p: &Path) -> Vec<Value> {
 pub fn reference_tree(dir: &Path) -> Vec<Value> {
     files(dir)
         .iter()
-        .filter(|p| trailscope::loader::walk::is_log_name(&p.file_name().unwrap().to_string_lossy()))
+        .filter(|p| trailscope::source::local::is_log_name(&p.file_name().unwrap().to_string_lossy()))
         .filter(|p| !p.components().any(|c| c.as_os_str() == "CloudTrail-Digest"))
         .flat_map(|p| reference_records(p))
         .collect()

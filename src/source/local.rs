@@ -1,38 +1,42 @@
-//! Turns the paths a user gave into the list of files to read.
-//!
-//! Folders are walked recursively (following symbolic links, each folder and
-//! file once, so loops end and overlapping paths do not double the data).
-//! In folders only log-like names are read; a file named explicitly always is.
+//! Local files and folders as a source: folders are walked recursively
+//! (following symbolic links, each folder and file once, so loops end and
+//! overlapping paths do not double the data). In folders only log-like names
+//! are read; a file named explicitly always is. Read on every core.
 
-use super::problem::Problem;
+use super::decode::Opened;
+use super::item::{Item, Listing, Source, describe};
+use super::problem::{Kind, Problem};
 use std::collections::HashSet;
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    File(PathBuf),
-    Stdin,
+pub struct Local {
+    paths: Vec<PathBuf>,
 }
 
-impl Input {
-    /// How the input is named in messages.
-    pub fn display(&self) -> String {
-        match self {
-            Input::File(p) => p.to_string_lossy().into_owned(),
-            Input::Stdin => "<stdin>".into(),
-        }
+impl Local {
+    pub fn new(paths: Vec<PathBuf>) -> Local {
+        Local { paths }
     }
 }
 
-#[derive(Debug, Default)]
-pub struct Walk {
-    pub inputs: Vec<Input>,
-    /// Files in folders whose names are not logs.
-    pub skipped: u64,
-    /// CloudTrail digest files (known by their folder), not read.
-    pub digests: u64,
-    pub problems: Vec<Problem>,
+impl Source for Local {
+    fn list(&self) -> Listing {
+        walk(&self.paths)
+    }
+
+    fn open(&self, item: &Item) -> io::Result<Opened> {
+        super::decode::open_path(Path::new(&item.locator))
+    }
+
+    fn concurrency(&self) -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    }
+}
+
+fn item(p: PathBuf, meta: &fs::Metadata) -> Item {
+    Item { name: p.to_string_lossy().into_owned(), size: Some(meta.len()), locator: p.into_os_string() }
 }
 
 /// Whether a name found in a folder is read: `.json`, `.jsonl`, `.ndjson`,
@@ -62,21 +66,14 @@ fn identity(_: &fs::Metadata, p: &Path) -> (u64, u64) {
     (0, h.finish())
 }
 
-pub fn walk(paths: &[PathBuf]) -> Walk {
-    let mut w = Walk::default();
+/// Lists the files under `paths`.
+pub fn walk(paths: &[PathBuf]) -> Listing {
+    let mut w = Listing::default();
     let mut seen: HashSet<(u64, u64)> = HashSet::new();
-    let mut stdin = false;
-    let problem = |w: &mut Walk, p: &Path, message: String| {
-        w.problems.push(Problem { path: p.to_string_lossy().into_owned(), place: None, message })
+    let problem = |w: &mut Listing, p: &Path, message: String| {
+        w.problems.push(Problem::item(p.to_string_lossy(), Kind::Unreadable, message))
     };
     for path in paths {
-        if path.as_os_str() == "-" {
-            if !stdin {
-                w.inputs.push(Input::Stdin);
-                stdin = true;
-            }
-            continue;
-        }
         let meta = match fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
@@ -88,7 +85,7 @@ pub fn walk(paths: &[PathBuf]) -> Walk {
             continue;
         }
         if !meta.is_dir() {
-            w.inputs.push(Input::File(path.clone()));
+            w.items.push(item(path.clone(), &meta));
             continue;
         }
         // Depth-first with an explicit stack; entries in name order.
@@ -127,23 +124,13 @@ pub fn walk(paths: &[PathBuf]) -> Walk {
                 } else if is_digest_path(&p) {
                     w.digests += 1;
                 } else if seen.insert(identity(&meta, &p)) {
-                    w.inputs.push(Input::File(p));
+                    w.items.push(item(p, &meta));
                 }
             }
             stack.extend(subdirs.into_iter().rev());
         }
     }
     w
-}
-
-/// An I/O error in plain words.
-pub fn describe(e: &std::io::Error) -> String {
-    use std::io::ErrorKind::*;
-    match e.kind() {
-        NotFound => "no such file or folder".into(),
-        PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
 }
 
 #[cfg(test)]

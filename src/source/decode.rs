@@ -1,4 +1,4 @@
-//! Opening an input: read it, sniff gzip by its magic bytes (never by its
+//! Decoding an item: read it, sniff gzip by its magic bytes (never by its
 //! name), and decompress. Files of ordinary size are read and inflated whole
 //! with libdeflate (several times faster than streaming zlib); huge files,
 //! standard input and damaged gzip data stream through flate2 instead.
