@@ -138,192 +138,231 @@ fn is_digest(rec: &[u8], spans: &[MemberSpan]) -> bool {
         && !spans.iter().any(|s| matches!(key(s), b"\"eventTime\"" | b"\"Records\""))
 }
 
+/// What the splitter does after a step.
+enum Step {
+    Go,
+    Stop,
+}
+
+/// The splitter's state over one input.
+struct Splitter<'a, S: Sink> {
+    feed: &'a mut Feed,
+    sink: &'a mut S,
+    spans: Vec<MemberSpan>,
+    scratch: Vec<u8>,
+    mode: Mode,
+    /// After a syntax error at top level, lines are skipped quietly until one reads.
+    resyncing: bool,
+}
+
 /// Reads every record of `feed` into `sink`.
 pub fn split(feed: &mut Feed, sink: &mut impl Sink) {
-    let mut spans: Vec<MemberSpan> = Vec::new();
-    let mut scratch: Vec<u8> = Vec::new();
-    let mut mode = Mode::Top;
-    // After a syntax error at top level, lines are skipped quietly until one reads.
-    let mut resyncing = false;
     if feed.buf.is_empty() && feed.reader.is_some() {
         feed.more();
     }
     if feed.buf.starts_with(b"\xef\xbb\xbf") {
         feed.pos = 3;
     }
-    // Each pass of the loop reads one unit; when the buffer ends inside it and
-    // more can be read, the unit is read again from its start.
+    let mut s = Splitter { feed, sink, spans: Vec::new(), scratch: Vec::new(), mode: Mode::Top, resyncing: false };
+    // Each step reads one unit; when the buffer ends inside it and more can
+    // be read, the unit is read again from its start.
     loop {
-        let buf_len = feed.buf.len();
-        let p = skip_ws(&feed.buf, feed.pos);
-        if p == buf_len {
-            feed.pos = p;
-            if feed.more() {
-                continue;
+        let p = skip_ws(&s.feed.buf, s.feed.pos);
+        let step = if p == s.feed.buf.len() {
+            s.at_end(p)
+        } else {
+            match s.mode {
+                Mode::Top => s.top(p),
+                Mode::Wrapper => s.wrapper(p),
+                Mode::Records { index, first, in_wrapper } => s.record(p, index, first, in_wrapper),
             }
-            match mode {
-                Mode::Top => {}
-                Mode::Wrapper => sink.problem(
-                    Some(Place::Byte(feed.base + p as u64)),
-                    Kind::Truncated,
-                    "file ends inside the object holding Records (truncated?)".into(),
-                ),
-                Mode::Records { index, .. } => sink.problem(
-                    Some(Place::Record(index)),
-                    Kind::Truncated,
-                    format!("file ends after {index} records of the array (truncated?)"),
-                ),
-            }
+        };
+        if let Step::Stop = step {
             return;
         }
-        match mode {
-            Mode::Top => {
-                let b = feed.buf[p];
-                if b == b'[' {
-                    feed.pos = p + 1;
-                    mode = Mode::Records { index: 0, first: true, in_wrapper: false };
-                    continue;
+    }
+}
+
+impl<S: Sink> Splitter<'_, S> {
+    /// The buffer is used up at `p`: read more, or end (saying what was left open).
+    fn at_end(&mut self, p: usize) -> Step {
+        self.feed.pos = p;
+        if self.feed.more() {
+            return Step::Go;
+        }
+        match self.mode {
+            Mode::Top => {}
+            Mode::Wrapper => self.sink.problem(
+                Some(Place::Byte(self.feed.base + p as u64)),
+                Kind::Truncated,
+                "file ends inside the object holding Records (truncated?)".into(),
+            ),
+            Mode::Records { index, .. } => self.sink.problem(
+                Some(Place::Record(index)),
+                Kind::Truncated,
+                format!("file ends after {index} records of the array (truncated?)"),
+            ),
+        }
+        Step::Stop
+    }
+
+    /// A top-level value at `p`: an array of records, a Records wrapper, or a record.
+    fn top(&mut self, p: usize) -> Step {
+        let b = self.feed.buf[p];
+        if b == b'[' {
+            self.feed.pos = p + 1;
+            self.mode = Mode::Records { index: 0, first: true, in_wrapper: false };
+            return Step::Go;
+        }
+        if b == b'{' {
+            match records_first(&self.feed.buf, p, &mut self.scratch) {
+                Ok(Some(after)) => {
+                    self.feed.pos = after;
+                    self.mode = Mode::Records { index: 0, first: true, in_wrapper: true };
+                    self.resyncing = false;
+                    return Step::Go;
                 }
-                if b == b'{' {
-                    match records_first(&feed.buf, p, &mut scratch) {
-                        Ok(Some(after)) => {
-                            feed.pos = after;
-                            mode = Mode::Records { index: 0, first: true, in_wrapper: true };
-                            resyncing = false;
-                            continue;
-                        }
-                        Err(ScanError::Eof) if feed.more() => continue,
-                        _ => {}
-                    }
-                }
-                let line = feed.line_of(p);
-                let out = sink.out();
-                let start = out.len();
-                match canon_record(&feed.buf, p, out, &mut spans) {
-                    Ok((end, is_object)) => {
-                        feed.pos = end;
-                        resyncing = false;
-                        let rec = &out[start..];
-                        if is_object
-                            && let Some(records) = spans
-                                .iter()
-                                .find(|s| canon::key_is(&rec[s.key.0 as usize..s.key.1 as usize], "Records"))
-                        {
-                            // A wrapper whose Records is not its first key: read it from the copy.
-                            let value = rec[records.value.0 as usize..records.value.1 as usize].to_vec();
-                            out.truncate(start);
-                            records_from_canonical(&value, sink, &mut spans);
-                        } else if is_object && is_digest(rec, &spans) {
-                            out.truncate(start);
-                            sink.digest();
-                        } else if is_object {
-                            sink.record(start, &spans, true, Place::Line(line), Shape::Lines);
-                        } else {
-                            out.truncate(start);
-                            sink.record(start, &[], false, Place::Line(line), Shape::Lines);
-                        }
-                    }
-                    Err(ScanError::Eof) => {
-                        out.truncate(start);
-                        if feed.more() {
-                            continue;
-                        }
-                        sink.problem(
-                            Some(Place::Line(line)),
-                            Kind::Truncated,
-                            "file ends inside the value that starts here (truncated?)".into(),
-                        );
-                        return;
-                    }
-                    Err(ScanError::Syntax { pos, msg }) => {
-                        out.truncate(start);
-                        if !resyncing {
-                            let col = pos - feed.buf[..pos].iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1) + 1;
-                            let line = feed.line_of(pos);
-                            sink.problem(
-                                Some(Place::Line(line)),
-                                Kind::Syntax,
-                                format!("not valid JSON at column {col}: {msg}"),
-                            );
-                        }
-                        resyncing = true;
-                        // Go on at the next line: newline-delimited input recovers there.
-                        feed.pos = memchr::memchr(b'\n', &feed.buf[pos..]).map_or(buf_len, |n| pos + n + 1);
-                    }
-                }
+                Err(ScanError::Eof) if self.feed.more() => return Step::Go,
+                _ => {}
             }
-            Mode::Wrapper => {
-                if feed.buf[p] == b'}' {
-                    feed.pos = p + 1;
-                    mode = Mode::Top;
-                    continue;
-                }
-                scratch.clear();
-                match skip_member(&feed.buf, p, &mut scratch) {
-                    Ok(end) => feed.pos = end,
-                    Err(ScanError::Eof) if feed.more() => continue,
-                    Err(e) => {
-                        report_stop(sink, feed, Place::Byte(feed.base + p as u64), e, "in the object holding Records");
-                        return;
+        }
+        self.top_value(p)
+    }
+
+    /// A top-level value read whole: an event (or envelope), a wrapper whose
+    /// Records is not its first key, a digest, or something else.
+    fn top_value(&mut self, p: usize) -> Step {
+        let line = self.feed.line_of(p);
+        let out = self.sink.out();
+        let start = out.len();
+        match canon_record(&self.feed.buf, p, out, &mut self.spans) {
+            Ok((end, is_object)) => {
+                self.feed.pos = end;
+                self.resyncing = false;
+                let rec = &out[start..];
+                // (Spans belong to this record only when it is an object.)
+                let records = is_object
+                    .then(|| {
+                        self.spans.iter().find(|s| canon::key_is(&rec[s.key.0 as usize..s.key.1 as usize], "Records"))
+                    })
+                    .flatten();
+                if let Some(records) = records {
+                    // A wrapper whose Records is not its first key: read it from the copy.
+                    let value = rec[records.value.0 as usize..records.value.1 as usize].to_vec();
+                    out.truncate(start);
+                    records_from_canonical(&value, self.sink, &mut self.spans);
+                } else if is_object && is_digest(rec, &self.spans) {
+                    out.truncate(start);
+                    self.sink.digest();
+                } else {
+                    if !is_object {
+                        out.truncate(start);
                     }
+                    self.sink.record(start, &self.spans, is_object, Place::Line(line), Shape::Lines);
                 }
+                Step::Go
             }
-            Mode::Records { index, first, in_wrapper } => {
-                if feed.buf[p] == b']' {
-                    feed.pos = p + 1;
-                    mode = if in_wrapper { Mode::Wrapper } else { Mode::Top };
-                    continue;
+            Err(ScanError::Eof) => {
+                out.truncate(start);
+                if self.feed.more() {
+                    return Step::Go;
                 }
-                let mut q = p;
-                if !first {
-                    if feed.buf[p] != b',' {
-                        let e = ScanError::Syntax { pos: p, msg: "expected ',' or ']' between records" };
-                        report_stop(sink, feed, Place::Record(index), e, "");
-                        return;
-                    }
-                    q = skip_ws(&feed.buf, p + 1);
-                    if q < buf_len && feed.buf[q] == b']' {
-                        let e = ScanError::Syntax { pos: q, msg: "trailing comma before ']'" };
-                        report_stop(sink, feed, Place::Record(index), e, "");
-                        return;
-                    }
+                let msg = "file ends inside the value that starts here (truncated?)";
+                self.sink.problem(Some(Place::Line(line)), Kind::Truncated, msg.into());
+                Step::Stop
+            }
+            Err(ScanError::Syntax { pos, msg }) => {
+                out.truncate(start);
+                let buf = &self.feed.buf;
+                if !self.resyncing {
+                    let col = pos - buf[..pos].iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1) + 1;
+                    let line = self.feed.line_of(pos);
+                    let message = format!("not valid JSON at column {col}: {msg}");
+                    self.sink.problem(Some(Place::Line(line)), Kind::Syntax, message);
                 }
-                let out = sink.out();
-                let start = out.len();
-                match canon_record(&feed.buf, q, out, &mut spans) {
-                    Ok((end, is_object)) => {
-                        feed.pos = end;
-                        if !is_object {
-                            out.truncate(start);
-                        }
-                        let shape = if in_wrapper { Shape::Records } else { Shape::Array };
-                        sink.record(start, &spans, is_object, Place::Record(index), shape);
-                        mode = Mode::Records { index: index + 1, first: false, in_wrapper };
-                    }
-                    Err(ScanError::Eof) => {
-                        out.truncate(start);
-                        if feed.more() {
-                            continue;
-                        }
-                        sink.problem(
-                            Some(Place::Record(index)),
-                            Kind::Truncated,
-                            format!("file ends inside record {index} (truncated?)"),
-                        );
-                        return;
-                    }
-                    Err(e) => {
-                        out.truncate(start);
-                        report_stop(sink, feed, Place::Record(index), e, "");
-                        return;
-                    }
+                self.resyncing = true;
+                // Go on at the next line: newline-delimited input recovers there.
+                let buf = &self.feed.buf;
+                self.feed.pos = memchr::memchr(b'\n', &buf[pos..]).map_or(buf.len(), |n| pos + n + 1);
+                Step::Go
+            }
+        }
+    }
+
+    /// Inside `{"Records": [...] ...}` after the array: the other members.
+    fn wrapper(&mut self, p: usize) -> Step {
+        if self.feed.buf[p] == b'}' {
+            self.feed.pos = p + 1;
+            self.mode = Mode::Top;
+            return Step::Go;
+        }
+        self.scratch.clear();
+        match skip_member(&self.feed.buf, p, &mut self.scratch) {
+            Ok(end) => self.feed.pos = end,
+            Err(ScanError::Eof) if self.feed.more() => {}
+            Err(e) => {
+                let place = Place::Byte(self.feed.base + p as u64);
+                report_stop(self.sink, self.feed, place, e, "in the object holding Records");
+                return Step::Stop;
+            }
+        }
+        Step::Go
+    }
+
+    /// The record `index` of an array (in a Records wrapper or not), at `p`.
+    fn record(&mut self, p: usize, index: u64, first: bool, in_wrapper: bool) -> Step {
+        let buf_len = self.feed.buf.len();
+        if self.feed.buf[p] == b']' {
+            self.feed.pos = p + 1;
+            self.mode = if in_wrapper { Mode::Wrapper } else { Mode::Top };
+            return Step::Go;
+        }
+        let mut q = p;
+        if !first {
+            if self.feed.buf[p] != b',' {
+                let e = ScanError::Syntax { pos: p, msg: "expected ',' or ']' between records" };
+                report_stop(self.sink, self.feed, Place::Record(index), e, "");
+                return Step::Stop;
+            }
+            q = skip_ws(&self.feed.buf, p + 1);
+            if q < buf_len && self.feed.buf[q] == b']' {
+                let e = ScanError::Syntax { pos: q, msg: "trailing comma before ']'" };
+                report_stop(self.sink, self.feed, Place::Record(index), e, "");
+                return Step::Stop;
+            }
+        }
+        let out = self.sink.out();
+        let start = out.len();
+        match canon_record(&self.feed.buf, q, out, &mut self.spans) {
+            Ok((end, is_object)) => {
+                self.feed.pos = end;
+                if !is_object {
+                    out.truncate(start);
                 }
+                let shape = if in_wrapper { Shape::Records } else { Shape::Array };
+                self.sink.record(start, &self.spans, is_object, Place::Record(index), shape);
+                self.mode = Mode::Records { index: index + 1, first: false, in_wrapper };
+                Step::Go
+            }
+            Err(ScanError::Eof) => {
+                out.truncate(start);
+                if self.feed.more() {
+                    return Step::Go;
+                }
+                let msg = format!("file ends inside record {index} (truncated?)");
+                self.sink.problem(Some(Place::Record(index)), Kind::Truncated, msg);
+                Step::Stop
+            }
+            Err(e) => {
+                out.truncate(start);
+                report_stop(self.sink, self.feed, Place::Record(index), e, "");
+                Step::Stop
             }
         }
     }
 }
 
-fn report_stop(sink: &mut impl Sink, feed: &Feed, place: Place, e: ScanError, context: &str) {
+fn report_stop<S: Sink>(sink: &mut S, feed: &Feed, place: Place, e: ScanError, context: &str) {
     let (kind, msg) = match e {
         ScanError::Syntax { pos, msg } => (
             Kind::Syntax,
@@ -395,7 +434,7 @@ fn skip_member(buf: &[u8], mut p: usize, scratch: &mut Vec<u8>) -> Result<usize,
 }
 
 /// The records of a canonical `Records` value already in memory.
-fn records_from_canonical(value: &[u8], sink: &mut impl Sink, spans: &mut Vec<MemberSpan>) {
+fn records_from_canonical<S: Sink>(value: &[u8], sink: &mut S, spans: &mut Vec<MemberSpan>) {
     if value.first() != Some(&b'[') {
         sink.problem(None, Kind::NotAnEvent, "Records is not an array".into());
         return;

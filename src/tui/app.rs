@@ -134,7 +134,7 @@ impl App {
     pub fn shown_panes(&self) -> Vec<(PaneId, Slot)> {
         Panes::ORDER
             .iter()
-            .map(|&id| (id, self.panes.get(id).slot()))
+            .map(|&id| (id, self.panes.get(id).meta().slot))
             .filter(|(_, slot)| *slot != Slot::Left || self.left_visible())
             .collect()
     }
@@ -185,7 +185,7 @@ impl App {
         } else if let Some(o) = &self.overlay {
             vec![o.scope(), Scope::Overlay]
         } else {
-            vec![self.panes.get(self.focus).scope(), Scope::Global]
+            vec![self.panes.get(self.focus).meta().scope, Scope::Global]
         }
     }
 
@@ -261,7 +261,7 @@ impl App {
                 self.panes.facets.shown = Some(shown);
                 if shown && self.size.0 < WIDE {
                     self.focus = PaneId::Facets;
-                } else if !shown && self.panes.get(self.focus).slot() == Slot::Left {
+                } else if !shown && self.panes.get(self.focus).meta().slot == Slot::Left {
                     self.focus = PaneId::List;
                 }
             }
@@ -380,7 +380,7 @@ impl App {
     /// After any action: panes keep their positions valid, the focus stays
     /// on a pane that can have it, and the detail follows the selection.
     fn settle(&mut self) {
-        if self.panes.get(self.focus).slot() == Slot::Left && !self.left_visible() {
+        if self.panes.get(self.focus).meta().slot == Slot::Left && !self.left_visible() {
             self.focus = PaneId::List;
         }
         self.pane_update(PaneId::List, |p, cx| {

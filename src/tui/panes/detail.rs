@@ -1,7 +1,7 @@
 //! The detail pane: the selected event as a collapsible JSON tree (see
 //! [`crate::tui::tree`]), with pivots and copies from any node.
 
-use super::pane::{Cx, Pane, Slot, title_line};
+use super::pane::{Cx, Meta, Pane, Slot, title_line};
 use crate::json::canon;
 use crate::query::glob::Glob;
 use crate::query::{Target, Term, TermKind};
@@ -178,16 +178,8 @@ fn indent(depth: u32) -> String {
 }
 
 impl Pane for DetailPane {
-    fn id(&self) -> PaneId {
-        PaneId::Detail
-    }
-
-    fn slot(&self) -> Slot {
-        Slot::Right
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Detail
+    fn meta(&self) -> Meta {
+        Meta { id: PaneId::Detail, slot: Slot::Right, scope: Scope::Detail }
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {

@@ -2,7 +2,7 @@
 //! table) over the current matches; a value is added to the query, or
 //! excluded, as a term of the query tree.
 
-use super::pane::{Cx, Pane, Slot, title_line};
+use super::pane::{Cx, Meta, Pane, Slot, title_line};
 use crate::engine::SearchResult;
 use crate::model::fields::{Field, panel_fields};
 use crate::query::{Target, Term};
@@ -52,16 +52,8 @@ impl FacetsPane {
 }
 
 impl Pane for FacetsPane {
-    fn id(&self) -> PaneId {
-        PaneId::Facets
-    }
-
-    fn slot(&self) -> Slot {
-        Slot::Left
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::Facets
+    fn meta(&self) -> Meta {
+        Meta { id: PaneId::Facets, slot: Slot::Left, scope: Scope::Facets }
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {

@@ -3,7 +3,7 @@
 //! rows on screen, so room goes where there is something to show. Only the
 //! rows on screen are built.
 
-use super::pane::{Cx, Pane, Slot};
+use super::pane::{Cx, Meta, Pane, Slot};
 use crate::engine::SearchResult;
 use crate::model::fields::{Field, ListColumn, SUMMARY_FIELDS, list_fields};
 use crate::query::fuzzy::FuzzyWord;
@@ -160,16 +160,8 @@ impl ListPane {
 }
 
 impl Pane for ListPane {
-    fn id(&self) -> PaneId {
-        PaneId::List
-    }
-
-    fn slot(&self) -> Slot {
-        Slot::Main
-    }
-
-    fn scope(&self) -> Scope {
-        Scope::List
+    fn meta(&self) -> Meta {
+        Meta { id: PaneId::List, slot: Slot::Main, scope: Scope::List }
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {

@@ -9,7 +9,7 @@ pub mod list;
 pub mod pane;
 
 pub use crate::tui::action::PaneId;
-pub use pane::{Cx, Pane, Slot};
+pub use pane::{Cx, Meta, Pane, Slot};
 
 /// The panes, registered once.
 #[derive(Default)]

@@ -36,10 +36,16 @@ pub struct Cx<'a> {
     pub rows: usize,
 }
 
+/// Which pane it is, where it sits, and where its keys are bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    pub id: PaneId,
+    pub slot: Slot,
+    pub scope: Scope,
+}
+
 pub trait Pane {
-    fn id(&self) -> PaneId;
-    fn slot(&self) -> Slot;
-    fn scope(&self) -> Scope;
+    fn meta(&self) -> Meta;
     /// Changes the pane's state; returns what the explorer should do.
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command>;
     /// A click on row `row` of the body (under the title).
