@@ -1,3 +1,5 @@
+//! The `trailscope` binary: parse the command line and run the command it names.
+
 use clap::Parser;
 use std::process::ExitCode;
 use trailscope::cli::{Cli, EXIT_USAGE};
