@@ -76,11 +76,14 @@ pub fn histogram(store: &Store, ids: &[EventId], bins: usize) -> Histogram {
     Histogram { start, end, bins: out }
 }
 
+/// A result for `req` from the matches `m`; facets are counted only for the
+/// complete one (partial results show the list filling).
 fn result(store: &RwLock<Store>, req: &Request, m: &Matches, started: Instant, complete: bool) -> SearchResult {
     let s = store.read().unwrap_or_else(|e| e.into_inner());
+    let facets = if complete { count(&s, &m.ids, &req.facets, Some(req.facet_values)) } else { vec![] };
     SearchResult {
         id: req.id,
-        facets: count(&s, &m.ids, &req.facets, Some(req.facet_values)),
+        facets,
         histogram: histogram(&s, &m.ids, req.histogram_bins),
         ids: Arc::new(m.ids.clone()),
         searched: m.searched,
@@ -89,12 +92,29 @@ fn result(store: &RwLock<Store>, req: &Request, m: &Matches, started: Instant, c
     }
 }
 
+/// Partial results are sent at most this often.
+const PARTIAL_EVERY: Duration = Duration::from_millis(150);
+
 /// Runs one request to the end (or until cancelled), giving partial results
-/// to `notify` on the way and the complete one last.
+/// to `notify` on the way (at most every [`PARTIAL_EVERY`]) and the complete
+/// one last.
 pub fn execute(store: &RwLock<Store>, req: &Request, cancel: &Cancel, notify: &mut dyn FnMut(SearchResult)) {
+    execute_every(store, req, cancel, PARTIAL_EVERY, notify)
+}
+
+/// [`execute`] with partial results at most every `every`.
+pub fn execute_every(
+    store: &RwLock<Store>,
+    req: &Request,
+    cancel: &Cancel,
+    every: Duration,
+    notify: &mut dyn FnMut(SearchResult),
+) {
     let started = Instant::now();
+    let mut last = started;
     let mut partial = |m: &Matches| {
-        if !cancel.is_cancelled() {
+        if !cancel.is_cancelled() && last.elapsed() >= every {
+            last = Instant::now();
             notify(result(store, req, m, started, false));
         }
     };
@@ -211,7 +231,7 @@ mod tests {
         let store = store_of(200_000);
         let mut seen = Vec::new();
         let req = Request::plain(1, parse("\"E1\"").unwrap());
-        execute(&store, &req, &Cancel::new(), &mut |r| seen.push((r.ids.len(), r.complete)));
+        execute_every(&store, &req, &Cancel::new(), Duration::ZERO, &mut |r| seen.push((r.ids.len(), r.complete)));
         let (last, partials) = seen.split_last().unwrap();
         assert_eq!(*last, (66_667, true));
         assert!(!partials.is_empty() && partials.iter().all(|p| !p.1));

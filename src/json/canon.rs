@@ -131,7 +131,11 @@ pub fn scalar_text(v: &[u8]) -> Option<Cow<'_, str>> {
 pub fn unescape(raw: &[u8]) -> Cow<'_, str> {
     let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default();
     if memchr::memchr(b'\\', inner).is_none() {
-        return String::from_utf8_lossy(inner);
+        // Stored records are valid UTF-8: the strict check is the fast one.
+        return match std::str::from_utf8(inner) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(inner),
+        };
     }
     let mut s = String::with_capacity(inner.len());
     let mut i = 0;

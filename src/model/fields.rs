@@ -162,9 +162,9 @@ fields! {
     },
     EventId { label: "event ID", name: "eventID", queries: &["id", "eventid"], get: top("eventID"), kept: Kept::Record },
     RequestId { label: "request ID", name: "requestID", queries: &["request", "requestid"], get: top("requestID"), kept: Kept::Record },
-    Arn { label: "identity ARN", name: "userIdentity.arn", queries: &["arn", "useridentity.arn"], get: Get::Identity("arn"), panel: Some(10) },
-    Principal { label: "principal", name: "userIdentity.principalId", queries: &["principal", "useridentity.principalid"], get: Get::Identity("principalId") },
-    Vpce { label: "VPC endpoint", name: "vpcEndpointId", queries: &["vpce", "vpcendpointid"], get: top("vpcEndpointId"), panel: Some(11) },
+    Arn { label: "identity ARN", name: "userIdentity.arn", queries: &["arn", "useridentity.arn"], get: Get::Identity("arn") },
+    Principal { label: "principal", name: "userIdentity.principalId", queries: &["principal", "useridentity.principalid"], get: Get::Identity("principalId"), kept: Kept::Record },
+    Vpce { label: "VPC endpoint", name: "vpcEndpointId", queries: &["vpce", "vpcendpointid"], get: top("vpcEndpointId"), kept: Kept::Record },
     Message { label: "error message", name: "errorMessage", queries: &["message", "errormessage"], get: top("errorMessage"), kept: Kept::Record },
 }
 

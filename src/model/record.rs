@@ -18,6 +18,10 @@ pub struct EventFields<'a> {
     pub values: [Option<Cow<'a, str>>; COLUMNS],
     /// eventID (or eventId), for deduplication.
     pub event_id: Option<Cow<'a, str>>,
+    /// Every column holds exactly the record's own member at the field's
+    /// path (no key in another case, no Insights fallback, no object or
+    /// array): a test of the field may read the column instead of the record.
+    pub exact: bool,
 }
 
 /// Why a record is not an event.
@@ -54,6 +58,10 @@ const MAX_SLOTS: usize = 32;
 /// The top-level members the extraction reads, derived from the table.
 struct Slots {
     keys: Vec<&'static str>,
+    /// Each key's first 8 bytes as one number (zero padded): a lookup
+    /// compares this before the whole key, as it runs for every member of
+    /// every record loaded.
+    prefix: Vec<u64>,
     /// Slots by key length, for the exact and the case-folded lookup.
     by_len: Vec<Vec<usize>>,
     lower: Vec<String>,
@@ -87,12 +95,27 @@ static SLOTS: LazyLock<Slots> = LazyLock::new(|| {
     }
     assert!(keys.len() <= MAX_SLOTS, "more than {MAX_SLOTS} top-level keys to read");
     let lower = keys.iter().map(|k| k.to_ascii_lowercase()).collect();
-    Slots { keys, by_len, lower, top, identity }
+    let prefix = keys.iter().map(|k| prefix_of(k.as_bytes())).collect();
+    Slots { keys, prefix, by_len, lower, top, identity }
 });
+
+/// The first 8 bytes of a key as a number, zero padded.
+#[inline]
+fn prefix_of(key: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = key.len().min(8);
+    b[..n].copy_from_slice(&key[..n]);
+    u64::from_le_bytes(b)
+}
 
 impl Slots {
     fn exact(&self, key: &[u8]) -> Option<usize> {
-        self.by_len.get(key.len())?.iter().copied().find(|&s| self.keys[s].as_bytes() == key)
+        let candidates = self.by_len.get(key.len())?;
+        if candidates.is_empty() {
+            return None;
+        }
+        let p = prefix_of(key);
+        candidates.iter().copied().find(|&s| self.prefix[s] == p && self.keys[s].as_bytes() == key)
     }
 
     /// Real exports spell some keys in another case (`eventId`): they count
@@ -140,6 +163,7 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
         }
     }
     let get = |slot: usize| exact[slot].or(folded[slot]);
+    let mut exactly = true;
 
     let time_raw = get(TIME).filter(|v| *v != b"null").ok_or(Rejection::NoEventTime)?;
     let time = match time_raw.first() {
@@ -152,16 +176,22 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
 
     let mut values: [Option<Cow<'a, str>>; COLUMNS] = Default::default();
     let insight = get(INSIGHT);
+    let plain = |v: &[u8]| !matches!(v.first(), Some(b'{' | b'['));
     for (c, field) in COLUMN_FIELDS.iter().enumerate() {
         if let (Some(slot), Get::Top { key, insight: from_insight }) = (slots.top[c], field.def().get) {
-            values[c] = get(slot)
-                .and_then(value_text)
-                .or_else(|| insight.filter(|_| from_insight).and_then(|i| canon::get(i, key)).and_then(value_text));
+            exactly &= exact[slot].map_or(folded[slot].is_none(), plain);
+            values[c] = get(slot).and_then(value_text).or_else(|| {
+                let fallback = insight.filter(|_| from_insight).and_then(|i| canon::get(i, key));
+                exactly &= fallback.is_none();
+                fallback.and_then(value_text)
+            });
         }
     }
     if let Some(uid) = get(IDENTITY).filter(|u| u.first() == Some(&b'{')) {
+        exactly &= exact[IDENTITY].is_some();
         for (k, v) in canon::members(uid) {
             if let Some(&(_, c)) = slots.identity.iter().find(|(key, _)| canon::key_is(k, key)) {
+                exactly &= plain(v);
                 values[c] = value_text(v);
             }
         }
@@ -170,7 +200,7 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
         }
     }
     let event_id = get(EVENT_ID).and_then(value_text);
-    Ok(EventFields { time, values, event_id })
+    Ok(EventFields { time, values, event_id, exact: exactly })
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub struct Batch {
     pub times: Vec<Micros>,
     pub values: Vec<[u32; COLUMNS]>,
     pub keys: Vec<u128>,
+    /// See [`EventFields::exact`].
+    pub exact: Vec<bool>,
     /// `chunk` indexes `chunks` of this batch.
     pub locs: Vec<BlobLoc>,
     pub chunks: Vec<Chunk>,
@@ -57,6 +59,7 @@ impl Batch {
             times: Vec::new(),
             values: Vec::new(),
             keys: Vec::new(),
+            exact: Vec::new(),
             locs: Vec::new(),
             chunks: Vec::new(),
             dicts: (0..COLUMNS).map(|_| StrTable::new()).collect(),
@@ -83,6 +86,7 @@ impl Batch {
         self.times.push(f.time);
         self.values.push(ids);
         self.keys.push(dedupe_key(f));
+        self.exact.push(f.exact);
         let chunk = self.chunks.len() as u32;
         self.locs.push(BlobLoc { chunk, start: start as u32, len: (end - start) as u32 });
     }
@@ -162,6 +166,7 @@ impl BatchBuilder {
         b.times.truncate(keep_events);
         b.values.truncate(keep_events);
         b.keys.truncate(keep_events);
+        b.exact.truncate(keep_events);
         b.locs.truncate(keep_events);
         b.chunks.truncate(c.chunks);
         if lost_before > 0 {
@@ -198,7 +203,7 @@ mod tests {
         b.raw.extend_from_slice(format!("{{\"eventID\":\"{id}\",\"p\":\"{}\"}}", "x".repeat(pad)).as_bytes());
         let mut values: [Option<Cow<'_, str>>; COLUMNS] = Default::default();
         values[0] = Some(Cow::Borrowed("s3.amazonaws.com"));
-        let f = EventFields { time: 1, values, event_id: Some(Cow::Borrowed(id)) };
+        let f = EventFields { time: 1, values, event_id: Some(Cow::Borrowed(id)), exact: true };
         let end = b.raw.len();
         b.batch.add(start, end, &f);
         b.maybe_seal();

@@ -32,6 +32,8 @@ pub struct Store {
     times: Vec<Micros>,
     cols: [Vec<u32>; COLUMNS],
     combo: Vec<u32>,
+    /// See [`crate::model::record::EventFields::exact`].
+    exact: Vec<bool>,
     locs: Vec<BlobLoc>,
     dicts: [StrTable; COLUMNS],
     combos: Vec<Combo>,
@@ -85,6 +87,7 @@ impl Store {
                 self.combos.push(tuple);
             }
             self.combo.push(combo);
+            self.exact.push(batch.exact[i]);
             self.times.push(batch.times[i]);
             let mut loc = batch.locs[i];
             loc.chunk += chunk_base;
@@ -168,6 +171,11 @@ impl Store {
         self.dict(field).get(self.value_id(id, field))
     }
 
+    /// Whether event `id`'s columns hold exactly its record's members.
+    pub fn is_exact(&self, id: EventId) -> bool {
+        self.exact[id as usize]
+    }
+
     /// The summary combination of an event.
     pub fn combo(&self, id: EventId) -> u32 {
         self.combo[id as usize]
@@ -202,6 +210,7 @@ impl Store {
         let cols = self.times.capacity() * 8
             + self.cols.iter().map(|c| c.capacity() * 4).sum::<usize>()
             + self.combo.capacity() * 4
+            + self.exact.capacity()
             + self.locs.capacity() * 12
             + self.order.capacity() * 4
             + self.seen.capacity() * 17;
