@@ -5,6 +5,7 @@
 //! [`engine`] as the facade every view uses.
 
 pub mod cli;
+pub mod detect;
 pub mod engine;
 pub mod format;
 pub mod json;

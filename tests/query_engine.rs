@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::sync::RwLock;
-use trailscope::engine::Dataset;
+use trailscope::engine::{Dataset, Options};
 use trailscope::loader::LoadOptions;
 use trailscope::model::actor::actor;
 use trailscope::model::fields::short_service;
@@ -18,7 +18,8 @@ use trailscope::query::{Cancel, parse, run};
 use trailscope::store::Store;
 
 fn load_sample() -> std::sync::Arc<RwLock<Store>> {
-    Dataset::load(&[sample()], LoadOptions { threads: 2, publish_every: None }).store
+    Dataset::load(&[sample()], Options { load: LoadOptions { threads: 2, publish_every: None }, ..Options::default() })
+        .store
 }
 
 fn text(v: Option<&Value>) -> Option<String> {

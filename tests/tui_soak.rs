@@ -129,9 +129,13 @@ fn soak(seed: u64, steps: usize) {
                 // A search's answer arriving after a newer one was asked for.
                 if let Some(req) = stale.pop() {
                     let mut late = Vec::new();
-                    trailscope::engine::search::execute(&h.store, &req, &trailscope::query::Cancel::new(), &mut |r| {
-                        late.push(r)
-                    });
+                    trailscope::engine::search::execute(
+                        &h.store,
+                        &*h.annex,
+                        &req,
+                        &trailscope::query::Cancel::new(),
+                        &mut |r| late.push(r),
+                    );
                     for r in late {
                         h.act(Action::SearchDone(Box::new(r)));
                     }

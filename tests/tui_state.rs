@@ -224,7 +224,9 @@ fn stale_results_are_dropped() {
     q.query = trailscope::query::parse("name:GetObject").unwrap();
     let run = |req: &trailscope::engine::Request| {
         let mut out = None;
-        trailscope::engine::search::execute(&h.store, req, &trailscope::query::Cancel::new(), &mut |r| out = Some(r));
+        trailscope::engine::search::execute(&h.store, &*h.annex, req, &trailscope::query::Cancel::new(), &mut |r| {
+            out = Some(r)
+        });
         out.unwrap()
     };
     let (r_new, r_old) = (run(&q), run(old));

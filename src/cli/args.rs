@@ -60,9 +60,36 @@ pub struct ExploreArgs {
     /// How `y` copies: the system clipboard, OSC 52 through the terminal, or not at all
     #[arg(long, value_enum, default_value_t = ClipboardMode::Auto)]
     pub clipboard: ClipboardMode,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Files or folders to load; `-` reads standard input. None: the bundled sample
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+}
+
+/// The detection rules to run: trailscope's catalogue and the user's.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RuleArgs {
+    /// Add Sigma rules: a .yml file or a folder of them (repeatable)
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Leave trailscope's own catalogue of detection rules out
+    #[arg(long)]
+    pub no_builtin: bool,
+}
+
+impl RuleArgs {
+    /// Loads the rules; says on standard error how many could not be used.
+    pub fn load(&self) -> std::sync::Arc<crate::detect::RuleSet> {
+        let set = crate::detect::RuleSet::load(!self.no_builtin, &self.rules);
+        if !set.unsupported.is_empty() {
+            eprintln!(
+                "warning: {} rules or rule files could not be used (`trailscope rules` says why)",
+                set.unsupported.len()
+            );
+        }
+        std::sync::Arc::new(set)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -82,6 +109,56 @@ pub enum Command {
         after_help = "Examples:\n  trailscope bench AWSLogs/\n  trailscope bench --json --queries my-queries.txt AWSLogs/ > figures.json\n\nThe query file has one query per line (# starts a comment); each is typed one keystroke at a time\nthrough the explorer's own search worker, and every keystroke is timed."
     )]
     Bench(BenchArgs),
+    /// The detection rules' matches as a timeline (trailscope's catalogue and your Sigma rules)
+    #[command(
+        after_help = "Examples:\n  trailscope detect AWSLogs/\n  trailscope detect --min-level high --format jsonl AWSLogs/ > findings.jsonl\n  trailscope detect --rules my-rules/ --no-builtin -q 'account:123456789012' AWSLogs/\n\nLevels: informational, low, medium, high, critical. In CSV, cells that a spreadsheet would\nread as a formula (starting with = + - @, a tab or a carriage return) are prefixed with '."
+    )]
+    Detect(DetectArgs),
+    /// List the detection rules loaded, and those that could not be used with the reason
+    #[command(
+        after_help = "Examples:\n  trailscope rules\n  trailscope rules --rules sigma/rules/cloud/aws --json | jq '.unsupported'"
+    )]
+    Rules(RulesArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetectFormat {
+    /// Aligned columns: time, level, rule, event, actor, source IP, account, region
+    Table,
+    /// One JSON object per match
+    Jsonl,
+    /// Comma-separated values, safe to open in a spreadsheet
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct DetectArgs {
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Only matches of this level or above
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub min_level: Option<crate::detect::Level>,
+    /// Only matches among the events matching this query
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
+    #[arg(long, value_enum, default_value_t = DetectFormat::Table)]
+    pub format: DetectFormat,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+fn parse_level(s: &str) -> Result<crate::detect::Level, String> {
+    crate::detect::Level::parse(s).ok_or_else(|| "one of informational, low, medium, high, critical".to_string())
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +172,8 @@ pub struct BenchArgs {
     /// A query to replay instead of the built-in set (repeatable)
     #[arg(short, long = "query", value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Vec<String>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Files or folders to load; `-` reads standard input
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
@@ -108,6 +187,8 @@ pub struct StatsArgs {
     /// Print one JSON object instead of a summary
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Files or folders to load; `-` reads standard input
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
@@ -131,6 +212,8 @@ pub struct QueryArgs {
     /// Print at most N events (the oldest first)
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Files or folders to load; `-` reads standard input
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,

@@ -3,7 +3,7 @@
 //! explorer.
 
 use super::args::{self, EXIT_NOTHING_READ, EXIT_OK, ExploreArgs};
-use crate::engine::Dataset;
+use crate::engine::{Dataset, Options};
 use crate::loader::LoadOptions;
 use crate::tui::app::Config;
 use crate::tui::timefmt::TimeMode;
@@ -38,7 +38,8 @@ pub fn main(args: &ExploreArgs) -> u8 {
         mouse: !args.no_mouse,
         clipboard: args.clipboard,
     };
-    match crate::tui::run(Dataset::open(&paths, LoadOptions::default()), config) {
+    let opts = Options { load: LoadOptions::default(), rules: args.rules.load() };
+    match crate::tui::run(Dataset::open(&paths, opts), config) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("trailscope: terminal error: {e}");

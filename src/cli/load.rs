@@ -1,8 +1,8 @@
 //! Loading for the non-interactive commands: a progress line on a terminal,
 //! problems printed as warnings, and the exit status.
 
-use super::args::{self, EXIT_NOTHING_READ, EXIT_OK};
-use crate::engine::Dataset;
+use super::args::{self, EXIT_NOTHING_READ, EXIT_OK, RuleArgs};
+use crate::engine::{Dataset, Options};
 use crate::loader::{LoadOptions, Progress};
 use crate::sanitize::visible;
 use crate::store::EventId;
@@ -26,20 +26,39 @@ impl Loaded {
     }
 }
 
-/// What `stats` and `query` share: parse `-q` (2 on a malformed query), load
-/// `paths`, and find the matching events in time order.
-pub fn matching(query: Option<&str>, paths: &[PathBuf]) -> Result<(Loaded, Vec<EventId>), u8> {
+/// What the commands share: parse `-q` (2 on a malformed query), load
+/// `paths` running the rules, and find the matching events in time order.
+pub fn matching_with_rules(
+    query: Option<&str>,
+    paths: &[PathBuf],
+    rules: &RuleArgs,
+) -> Result<(Loaded, Vec<EventId>), u8> {
     let query = args::parse_query(query)?;
-    let loaded = load(paths);
+    let loaded = load(paths, rules);
     let ids = loaded.data.matching(&query);
     Ok((loaded, ids))
 }
 
+/// [`matching_with_rules`], but the rules run only when the query asks
+/// about them (`rule:`, `level:`): listing events needs no detections.
+pub fn matching(query: Option<&str>, paths: &[PathBuf], rules: &RuleArgs) -> Result<(Loaded, Vec<EventId>), u8> {
+    let q = args::parse_query(query)?;
+    let derived = |t: &crate::query::Term| match &t.kind {
+        crate::query::TermKind::Match { target: crate::query::Target::Fields { fields, .. }, .. } => {
+            fields.iter().any(|f| f.def().kept == crate::model::fields::Kept::Derived)
+        }
+        _ => false,
+    };
+    let none = RuleArgs { rules: vec![], no_builtin: true };
+    matching_with_rules(query, paths, if q.terms.iter().any(derived) { rules } else { &none })
+}
+
 /// Loads `paths`, showing progress on standard error when it is a terminal,
 /// then prints the problems found as warnings.
-pub fn load(paths: &[PathBuf]) -> Loaded {
+pub fn load(paths: &[PathBuf], rules: &RuleArgs) -> Loaded {
+    let rules = rules.load();
     let started = Instant::now();
-    let data = Dataset::open(paths, LoadOptions { threads: 0, publish_every: None });
+    let data = Dataset::open(paths, Options { load: LoadOptions { threads: 0, publish_every: None }, rules });
     let progress = &data.progress;
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;

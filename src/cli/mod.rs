@@ -1,12 +1,14 @@
-//! The command line: the explorer by default, and the `stats`, `query` and
-//! `bench` commands on the same engine. `args` holds the arguments; each
+//! The command line: the explorer by default, and the `stats`, `query`,
+//! `detect`, `rules` and `bench` commands on the same engine. `args` holds the arguments; each
 //! command is a module of its own.
 
 pub mod args;
 pub mod bench;
+pub mod detect_cmd;
 pub mod explore;
 pub mod load;
 pub mod query_cmd;
+pub mod rules_cmd;
 pub mod stats;
 
 pub use args::{Cli, Command, EXIT_NOTHING_READ, EXIT_OK, EXIT_USAGE};
@@ -17,6 +19,8 @@ pub fn main(cli: &Cli) -> u8 {
         Some(Command::Stats(a)) => stats::main(a),
         Some(Command::Query(a)) => query_cmd::main(a),
         Some(Command::Bench(a)) => bench::main(a),
+        Some(Command::Detect(a)) => detect_cmd::main(a),
+        Some(Command::Rules(a)) => rules_cmd::main(a),
         None => explore::main(&cli.explore),
     }
 }

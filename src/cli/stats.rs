@@ -2,7 +2,7 @@
 //! among the values of each facet.
 
 use super::args::StatsArgs;
-use super::load::matching;
+use super::load::matching_with_rules;
 use crate::format::thousands;
 use crate::loader::Progress;
 use crate::loader::envelope::Shape;
@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering::Relaxed;
 const TOP: usize = 10;
 
 pub fn main(args: &StatsArgs) -> u8 {
-    let (loaded, matches) = match matching(args.query.as_deref(), &args.paths) {
+    let (loaded, matches) = match matching_with_rules(args.query.as_deref(), &args.paths, &args.rules) {
         Ok(found) => found,
         Err(code) => return code,
     };

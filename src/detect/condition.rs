@@ -171,7 +171,11 @@ impl P<'_> {
                 if w == "all" { Cond::And(hits) } else { Cond::Or(hits) }
             }
             Tok::Word(w) => {
-                let i = self.names.iter().position(|n| *n == w).ok_or_else(|| format!("the condition names {w}, which is not a search"))?;
+                let i = self
+                    .names
+                    .iter()
+                    .position(|n| *n == w)
+                    .ok_or_else(|| format!("the condition names {w}, which is not a search"))?;
                 Cond::Search(i)
             }
         };
@@ -217,7 +221,16 @@ mod tests {
         assert!(truth("not selection or filter_a and filter_b", &[1, 2, 0]), "and binds tighter than or");
         assert_eq!(parse("selection and filter_a", &NAMES).unwrap().required(), vec![0, 1]);
         assert!(parse("selection or filter_a", &NAMES).unwrap().required().is_empty());
-        for bad in ["", "selection and", "(selection", "selection)", "nope", "1 of nothing_*", "1 selection", "selection | count() > 5"] {
+        for bad in [
+            "",
+            "selection and",
+            "(selection",
+            "selection)",
+            "nope",
+            "1 of nothing_*",
+            "1 selection",
+            "selection | count() > 5",
+        ] {
             assert!(parse(bad, &NAMES).is_err(), "{bad}");
         }
         assert!(parse(&"(".repeat(1000), &NAMES).is_err());

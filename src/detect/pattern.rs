@@ -59,7 +59,7 @@ impl Modifiers {
 
 /// A piece of a wildcard pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
+pub enum Piece {
     Text(String),
     /// `*`: any run of characters.
     Any,
@@ -70,9 +70,15 @@ enum Piece {
 #[derive(Debug, Clone)]
 pub enum Pattern {
     /// The whole value, ignoring case unless `cased`.
-    Exact { text: String, cased: bool },
+    Exact {
+        text: String,
+        cased: bool,
+    },
     /// With `*` / `?` wildcards.
-    Wild { pieces: Vec<Piece>, cased: bool },
+    Wild {
+        pieces: Vec<Piece>,
+        cased: bool,
+    },
     Regex(Regex),
     Cidr(IpAddr, u8),
 }
@@ -133,7 +139,8 @@ impl Pattern {
     /// The pattern for a rule's value under the field's modifiers.
     pub fn compile(value: &str, m: &Modifiers) -> Result<Pattern, String> {
         if m.re {
-            let flags: String = [(m.re_i, 'i'), (m.re_m, 'm'), (m.re_s, 's')].iter().filter(|f| f.0).map(|f| f.1).collect();
+            let flags: String =
+                [(m.re_i, 'i'), (m.re_m, 'm'), (m.re_s, 's')].iter().filter(|f| f.0).map(|f| f.1).collect();
             let source = if flags.is_empty() { value.to_string() } else { format!("(?{flags}){value}") };
             let re = regex::RegexBuilder::new(&source)
                 .size_limit(REGEX_SIZE)
@@ -144,7 +151,11 @@ impl Pattern {
         if m.cidr {
             let (addr, bits) = value.split_once('/').ok_or_else(|| format!("{value:?} is not a CIDR range"))?;
             let addr: IpAddr = addr.parse().map_err(|_| format!("{value:?} is not a CIDR range"))?;
-            let bits: u8 = bits.parse().ok().filter(|b| *b <= if addr.is_ipv4() { 32 } else { 128 }).ok_or_else(|| format!("{value:?} is not a CIDR range"))?;
+            let bits: u8 = bits
+                .parse()
+                .ok()
+                .filter(|b| *b <= if addr.is_ipv4() { 32 } else { 128 })
+                .ok_or_else(|| format!("{value:?} is not a CIDR range"))?;
             return Ok(Pattern::Cidr(addr, bits));
         }
         let mut p = pieces(value, m.cased);
@@ -167,7 +178,11 @@ impl Pattern {
         match self {
             Pattern::Exact { text, cased: true } => value == text,
             Pattern::Exact { text, cased: false } => {
-                if value.is_ascii() && text.is_ascii() { value.eq_ignore_ascii_case(text) } else { value.to_lowercase() == *text }
+                if value.is_ascii() && text.is_ascii() {
+                    value.eq_ignore_ascii_case(text)
+                } else {
+                    value.to_lowercase() == *text
+                }
             }
             Pattern::Wild { pieces, cased } => {
                 let v = fold(value, *cased);

@@ -234,7 +234,7 @@ fn field_test(key: &str, value: &Node) -> Res<FieldTest> {
     }
     let or_null = values.iter().any(|v| **v == Node::Null);
     let mut patterns = Vec::new();
-    for v in values.iter().filter(|v| **v != Node::Null) {
+    for v in values.iter().filter(|v| ***v != Node::Null) {
         let text = v.text().ok_or_else(|| format!("{key}: a value that is a list or a map"))?;
         patterns.push(Pattern::compile(text, &mods)?);
     }
@@ -313,7 +313,11 @@ fn range(node: Option<&Node>) -> Res<(Range, Option<String>)> {
     let mut r = Range::default();
     let mut field = None;
     let Some(Node::Map(entries)) = node else {
-        return if node.is_none_or(|n| *n == Node::Null) { Ok((r, None)) } else { Err("condition is not a map".into()) };
+        return if node.is_none_or(|n| *n == Node::Null) {
+            Ok((r, None))
+        } else {
+            Err("condition is not a map".into())
+        };
     };
     for (k, v) in entries {
         let n = || v.text().and_then(|t| t.parse::<u64>().ok()).ok_or_else(|| format!("condition {k} is not a count"));
@@ -376,7 +380,9 @@ pub fn read(doc: &Node, file: &str, builtin: bool) -> Result<Rule, (Option<Strin
     if let Some(ls) = doc.get("logsource") {
         let product = ls.get("product").and_then(Node::text);
         let service = ls.get("service").and_then(Node::text);
-        if product.is_some_and(|p| !p.eq_ignore_ascii_case("aws")) || service.is_some_and(|s| !s.eq_ignore_ascii_case("cloudtrail")) {
+        if product.is_some_and(|p| !p.eq_ignore_ascii_case("aws"))
+            || service.is_some_and(|s| !s.eq_ignore_ascii_case("cloudtrail"))
+        {
             return Err(fail(format!(
                 "logsource {}/{} is not aws/cloudtrail",
                 product.unwrap_or("-"),

@@ -1,60 +1,105 @@
-//! A dataset: the store, the loading progress, and the loader thread.
+//! A dataset: the store, the loading progress, the loader thread, and the
+//! detections computed beside the store while it fills.
 
+use crate::detect::{self, Detector, Results, RuleSet};
 use crate::loader::{self, LoadOptions, Progress};
+use crate::query::eval::Annex;
 use crate::query::{Cancel, Query};
 use crate::store::{EventId, Store};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-/// Events being loaded (or loaded) from the inputs the user named. Cheap to
-/// clone: clones share the store.
+/// How a dataset is opened.
+#[derive(Clone, Default)]
+pub struct Options {
+    pub load: LoadOptions,
+    /// The detection rules run over the events (none by default).
+    pub rules: Arc<RuleSet>,
+}
+
+/// Events being loaded (or loaded) from the inputs the user named, and what
+/// the rules found in them. Cheap to clone: clones share everything.
 #[derive(Clone)]
 pub struct Dataset {
     pub store: Arc<RwLock<Store>>,
     pub progress: Arc<Progress>,
-    loader: Arc<Mutex<Option<JoinHandle<()>>>>,
+    pub detections: Arc<RwLock<Results>>,
+    /// The loader and the detector, while they run.
+    threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
+/// How often the detector looks for new events while loading goes on.
+const DETECT_EVERY: Duration = Duration::from_millis(200);
+
 impl Dataset {
-    fn empty() -> Dataset {
+    fn empty(rules: Arc<RuleSet>) -> Dataset {
         Dataset {
             store: Arc::new(RwLock::new(Store::new())),
             progress: Arc::new(Progress::default()),
-            loader: Arc::new(Mutex::new(None)),
+            detections: Arc::new(RwLock::new(Results::new(rules))),
+            threads: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
     /// Starts loading `inputs` (files, folders, `-` for standard input) in the
-    /// background; the store fills while the caller goes on.
-    pub fn open(inputs: &[PathBuf], opts: LoadOptions) -> Dataset {
-        let d = Dataset::empty();
+    /// background, and running the rules over the events as they arrive; the
+    /// store fills while the caller goes on.
+    pub fn open(inputs: &[PathBuf], opts: Options) -> Dataset {
+        let d = Dataset::empty(Arc::clone(&opts.rules));
         let (paths, store, progress) = (inputs.to_vec(), Arc::clone(&d.store), Arc::clone(&d.progress));
-        let handle = std::thread::spawn(move || loader::load(&paths, &store, &progress, &opts));
-        *d.loader.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
+        let load = opts.load.clone();
+        let loader = std::thread::spawn(move || loader::load(&paths, &store, &progress, &load));
+        let mut threads = vec![loader];
+        if !opts.rules.rules.is_empty() {
+            let (store, progress) = (Arc::clone(&d.store), Arc::clone(&d.progress));
+            let mut detector = Detector::with_results(Arc::clone(&d.detections));
+            threads.push(std::thread::spawn(move || {
+                loop {
+                    let done = progress.is_done();
+                    detector.step(&store);
+                    if done {
+                        break;
+                    }
+                    std::thread::sleep(DETECT_EVERY);
+                }
+            }));
+        }
+        *d.threads.lock().unwrap_or_else(|e| e.into_inner()) = threads;
         d
     }
 
-    /// Loads `inputs` and returns when they are in.
-    pub fn load(inputs: &[PathBuf], opts: LoadOptions) -> Dataset {
+    /// Loads `inputs` (and runs the rules) and returns when all is done.
+    pub fn load(inputs: &[PathBuf], opts: Options) -> Dataset {
         let d = Dataset::open(inputs, opts);
         d.wait();
         d
     }
 
     /// Loads inputs held in memory, each with the name its problems get
-    /// (tests and fuzzing), on this thread.
-    pub fn from_bytes(inputs: Vec<(String, Vec<u8>)>) -> Dataset {
-        let d = Dataset::empty();
+    /// (tests and fuzzing), on this thread, and runs `rules` over them.
+    pub fn from_bytes_with(inputs: Vec<(String, Vec<u8>)>, rules: Arc<RuleSet>) -> Dataset {
+        let d = Dataset::empty(Arc::clone(&rules));
         loader::load_bytes(inputs, &d.store, &d.progress);
+        if !rules.rules.is_empty() {
+            Detector::with_results(Arc::clone(&d.detections)).step(&d.store);
+        }
         d
     }
 
-    /// Waits for loading to end. False when the loader stopped unexpectedly
-    /// (what it had loaded stays).
+    /// [`Dataset::from_bytes_with`] without rules.
+    pub fn from_bytes(inputs: Vec<(String, Vec<u8>)>) -> Dataset {
+        Dataset::from_bytes_with(inputs, Arc::default())
+    }
+
+    /// Waits for loading and detection to end. False when one of them
+    /// stopped unexpectedly (what it had done stays).
     pub fn wait(&self) -> bool {
-        let handle = self.loader.lock().unwrap_or_else(|e| e.into_inner()).take();
-        handle.is_none_or(|h| h.join().is_ok())
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        // Every thread is joined, whatever the others did.
+        let joined: Vec<bool> = threads.into_iter().map(|h| h.join().is_ok()).collect();
+        joined.into_iter().all(|ok| ok)
     }
 
     /// Whether loading has ended.
@@ -67,8 +112,20 @@ impl Dataset {
         self.store.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// What the rules found, for reading.
+    pub fn found(&self) -> RwLockReadGuard<'_, Results> {
+        self.detections.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What answers query terms on fields computed beside the store.
+    pub fn annex(&self) -> Arc<dyn Annex + Send + Sync> {
+        Arc::new(detect::Annex(Arc::clone(&self.detections)))
+    }
+
     /// The events matching `q`, oldest first, on this thread (commands).
     pub fn matching(&self, q: &Query) -> Vec<EventId> {
-        crate::query::run(&self.store, q, &Cancel::new()).map(|m| m.ids).unwrap_or_default()
+        crate::query::eval::run_partial(&self.store, &*self.annex(), q, &Cancel::new(), &mut |_| {})
+            .map(|m| m.ids)
+            .unwrap_or_default()
     }
 }

@@ -7,5 +7,5 @@
 pub mod dataset;
 pub mod search;
 
-pub use dataset::Dataset;
+pub use dataset::{Dataset, Options};
 pub use search::{Histogram, Request, SearchResult, SearchService};

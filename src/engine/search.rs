@@ -6,6 +6,7 @@
 
 use crate::model::fields::Field;
 use crate::model::time::Micros;
+use crate::query::eval::Annex;
 use crate::query::facets::{FacetCounts, count};
 use crate::query::{Cancel, Matches, Query, eval};
 use crate::store::{EventId, Store};
@@ -98,13 +99,20 @@ const PARTIAL_EVERY: Duration = Duration::from_millis(150);
 /// Runs one request to the end (or until cancelled), giving partial results
 /// to `notify` on the way (at most every [`PARTIAL_EVERY`]) and the complete
 /// one last.
-pub fn execute(store: &RwLock<Store>, req: &Request, cancel: &Cancel, notify: &mut dyn FnMut(SearchResult)) {
-    execute_every(store, req, cancel, PARTIAL_EVERY, notify)
+pub fn execute(
+    store: &RwLock<Store>,
+    annex: &dyn Annex,
+    req: &Request,
+    cancel: &Cancel,
+    notify: &mut dyn FnMut(SearchResult),
+) {
+    execute_every(store, annex, req, cancel, PARTIAL_EVERY, notify)
 }
 
 /// [`execute`] with partial results at most every `every`.
 pub fn execute_every(
     store: &RwLock<Store>,
+    annex: &dyn Annex,
     req: &Request,
     cancel: &Cancel,
     every: Duration,
@@ -118,7 +126,7 @@ pub fn execute_every(
             notify(result(store, req, m, started, false));
         }
     };
-    let Ok(m) = eval::run_partial(store, &req.query, cancel, &mut partial) else { return };
+    let Ok(m) = eval::run_partial(store, annex, &req.query, cancel, &mut partial) else { return };
     if !cancel.is_cancelled() {
         notify(result(store, req, &m, started, true));
     }
@@ -139,20 +147,21 @@ pub struct SearchService {
 }
 
 impl SearchService {
-    /// Starts the worker over `store`; `notify` receives every result it
+    /// Starts the worker over `data`; `notify` receives every result it
     /// produces (on the worker's thread).
-    pub fn start(store: Arc<RwLock<Store>>, notify: impl FnMut(SearchResult) + Send + 'static) -> SearchService {
+    pub fn start(data: &super::dataset::Dataset, notify: impl FnMut(SearchResult) + Send + 'static) -> SearchService {
         let (tx, rx) = channel::<(Request, Cancel)>();
         let idle = Arc::new(Idle::default());
         let worker_idle = Arc::clone(&idle);
-        std::thread::spawn(move || worker(&store, rx, notify, &worker_idle));
+        let (store, annex) = (Arc::clone(&data.store), data.annex());
+        std::thread::spawn(move || worker(&store, &*annex, rx, notify, &worker_idle));
         SearchService { requests: tx, running: Cancel::new(), idle }
     }
 
     /// A service whose results arrive on the returned channel.
-    pub fn with_channel(store: Arc<RwLock<Store>>) -> (SearchService, Receiver<SearchResult>) {
+    pub fn with_channel(data: &super::dataset::Dataset) -> (SearchService, Receiver<SearchResult>) {
         let (tx, rx) = channel();
-        let service = SearchService::start(store, move |r| {
+        let service = SearchService::start(data, move |r| {
             let _ = tx.send(r);
         });
         (service, rx)
@@ -177,6 +186,7 @@ impl SearchService {
 
 fn worker(
     store: &RwLock<Store>,
+    annex: &dyn Annex,
     requests: Receiver<(Request, Cancel)>,
     mut notify: impl FnMut(SearchResult),
     idle: &Idle,
@@ -187,7 +197,7 @@ fn worker(
             job = newer;
         }
         let (req, cancel) = job;
-        execute(store, &req, &cancel, &mut notify);
+        execute(store, annex, &req, &cancel, &mut notify);
         let mut ids = idle.newest.lock().unwrap_or_else(|e| e.into_inner());
         ids.1 = ids.1.max(req.id);
         idle.changed.notify_all();
@@ -199,7 +209,7 @@ mod tests {
     use super::*;
     use crate::query::parse;
 
-    fn store_of(n: usize) -> Arc<RwLock<Store>> {
+    fn data_of(n: usize) -> crate::engine::Dataset {
         let lines: String = (0..n)
             .map(|i| {
                 format!(
@@ -209,12 +219,12 @@ mod tests {
                 )
             })
             .collect();
-        crate::engine::Dataset::from_bytes(vec![("t.jsonl".into(), lines.into_bytes())]).store
+        crate::engine::Dataset::from_bytes(vec![("t.jsonl".into(), lines.into_bytes())])
     }
 
     #[test]
     fn the_newest_request_wins_and_idle_waits_for_it() {
-        let (mut svc, rx) = SearchService::with_channel(store_of(300));
+        let (mut svc, rx) = SearchService::with_channel(&data_of(300));
         for (i, q) in ["name:E0", "name:E1", "name:E2"].iter().enumerate() {
             svc.submit(Request { histogram_bins: 16, ..Request::plain(i as u64 + 1, parse(q).unwrap()) });
         }
@@ -228,10 +238,13 @@ mod tests {
 
     #[test]
     fn a_slow_search_reports_partial_results_in_time_order() {
-        let store = store_of(200_000);
+        let data = data_of(200_000);
+        let store = &data.store;
         let mut seen = Vec::new();
         let req = Request::plain(1, parse("\"E1\"").unwrap());
-        execute_every(&store, &req, &Cancel::new(), Duration::ZERO, &mut |r| seen.push((r.ids.len(), r.complete)));
+        execute_every(store, &eval::NoAnnex, &req, &Cancel::new(), Duration::ZERO, &mut |r| {
+            seen.push((r.ids.len(), r.complete))
+        });
         let (last, partials) = seen.split_last().unwrap();
         assert_eq!(*last, (66_667, true));
         assert!(!partials.is_empty() && partials.iter().all(|p| !p.1));

@@ -18,6 +18,9 @@ pub enum Get {
     Identity(&'static str),
     /// The readable identity derived from `userIdentity` (see `actor.rs`).
     Actor,
+    /// Computed beside the store (detections, identity): a query asks the
+    /// annex that computes it.
+    Derived,
 }
 
 /// Where a field's values are kept.
@@ -29,6 +32,8 @@ pub enum Kept {
     Column,
     /// Read from the record when a query asks (values too varied to intern).
     Record,
+    /// Not in the store: computed beside it (see [`Get::Derived`]).
+    Derived,
 }
 
 /// How a stored value is shown to people.
@@ -44,6 +49,8 @@ pub enum Show {
 /// A column of the event list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListColumn {
+    /// The heading; empty: the label in capitals.
+    pub heading: &'static str,
     /// Position from the left.
     pub order: u8,
     /// Least and most cells.
@@ -97,7 +104,7 @@ const fn top(key: &'static str) -> Get {
 }
 
 const fn col(order: u8, min: u16, max: u16, rank: u8) -> Option<ListColumn> {
-    Some(ListColumn { order, min, max, rank })
+    Some(ListColumn { heading: "", order, min, max, rank })
 }
 
 /// Declares [`Field`] and [`FIELDS`] from one list, so the two cannot drift.
@@ -113,20 +120,20 @@ macro_rules! fields {
 }
 
 fields! {
-    Time { label: "time", name: "eventTime", kept: Kept::Time, column: col(0, 19, 19, 0) },
+    Time { label: "time", name: "eventTime", kept: Kept::Time, column: col(1, 19, 19, 0) },
     Source {
         label: "service", name: "eventSource", queries: &["source", "service", "eventsource"],
         get: Get::Top { key: "eventSource", insight: true }, show: Show::Service,
-        panel: Some(1), stats: Some(1), column: col(1, 8, 16, 3), summary: true,
+        panel: Some(1), stats: Some(1), column: col(2, 8, 16, 3), summary: true,
     },
     Name {
         label: "event", name: "eventName", queries: &["name", "eventname"],
         get: Get::Top { key: "eventName", insight: true },
-        panel: Some(2), stats: Some(2), column: col(2, 14, 36, 0), summary: true,
+        panel: Some(2), stats: Some(2), column: col(3, 14, 36, 0), summary: true,
     },
     Actor {
         label: "actor", name: "actor", queries: &["actor", "user"], get: Get::Actor, show: Show::Actor,
-        panel: Some(3), stats: Some(7), column: col(3, 12, 30, 1), summary: true,
+        panel: Some(3), stats: Some(7), column: col(4, 12, 30, 1), summary: true,
     },
     IdentityType {
         label: "identity type", name: "userIdentity.type", queries: &["type", "useridentity.type"],
@@ -134,11 +141,11 @@ fields! {
     },
     Region {
         label: "region", name: "awsRegion", queries: &["region", "awsregion"], get: top("awsRegion"),
-        panel: Some(5), stats: Some(3), column: col(5, 14, 16, 5), summary: true,
+        panel: Some(5), stats: Some(3), column: col(6, 14, 16, 5), summary: true,
     },
     Ip {
         label: "source IP", name: "sourceIPAddress", queries: &["ip", "sourceipaddress"], get: top("sourceIPAddress"),
-        panel: Some(6), stats: Some(8), column: col(4, 15, 39, 4),
+        panel: Some(6), stats: Some(8), column: col(5, 15, 39, 4),
     },
     Account {
         label: "account", name: "recipientAccountId", queries: &["account", "recipientaccountid"],
@@ -150,7 +157,7 @@ fields! {
     },
     Error {
         label: "error", name: "errorCode", queries: &["error", "errorcode"], get: top("errorCode"),
-        panel: Some(7), stats: Some(4), column: col(6, 12, 26, 2), summary: true,
+        panel: Some(7), stats: Some(4), column: col(7, 12, 26, 2), summary: true,
     },
     Agent { label: "user agent", name: "userAgent", queries: &["agent", "useragent"], get: top("userAgent"), panel: Some(9) },
     ReadOnly { label: "read-only", name: "readOnly", queries: &["readonly"], get: top("readOnly") },
@@ -166,6 +173,11 @@ fields! {
     Principal { label: "principal", name: "userIdentity.principalId", queries: &["principal", "useridentity.principalid"], get: Get::Identity("principalId"), kept: Kept::Record },
     Vpce { label: "VPC endpoint", name: "vpcEndpointId", queries: &["vpce", "vpcendpointid"], get: top("vpcEndpointId"), kept: Kept::Record },
     Message { label: "error message", name: "errorMessage", queries: &["message", "errormessage"], get: top("errorMessage"), kept: Kept::Record },
+    Rule { label: "rule", name: "rule", queries: &["rule"], get: Get::Derived, kept: Kept::Derived },
+    Level {
+        label: "level", name: "level", queries: &["level"], get: Get::Derived, kept: Kept::Derived,
+        column: Some(ListColumn { heading: "!", order: 0, min: 1, max: 1, rank: 0 }),
+    },
 }
 
 /// Number of fields.
@@ -359,7 +371,8 @@ mod tests {
         for d in FIELDS {
             for q in d.queries {
                 let kinds: Vec<Kept> = resolve(q).iter().map(|f| f.def().kept).collect();
-                assert!(kinds.iter().all(|k| *k == Kept::Column) || kinds == [Kept::Record], "{q}: {kinds:?}");
+                let one_of_a_kind = matches!(kinds[..], [Kept::Record] | [Kept::Derived]);
+                assert!(kinds.iter().all(|k| *k == Kept::Column) || one_of_a_kind, "{q}: {kinds:?}");
             }
         }
         for list in [panel_fields(), stats_fields(), list_fields()] {
@@ -376,7 +389,7 @@ mod tests {
         assert_eq!(Field::Time.column(), None);
         assert_eq!(Field::Message.column(), None);
         assert_eq!(SUMMARY_FIELDS, [Field::Source, Field::Name, Field::Actor, Field::Region, Field::Error]);
-        assert_eq!(list_fields()[..3], [Field::Time, Field::Source, Field::Name]);
+        assert_eq!(list_fields()[..3], [Field::Level, Field::Time, Field::Source]);
         assert_eq!(resolve("Account"), vec![Field::Account, Field::IdentityAccount]);
         assert_eq!(resolve("eventName"), vec![Field::Name]);
         assert!(resolve("nope").is_empty());

@@ -65,10 +65,12 @@ struct Slots {
     /// Slots by key length, for the exact and the case-folded lookup.
     by_len: Vec<Vec<usize>>,
     lower: Vec<String>,
+    lower_prefix: Vec<u64>,
     /// Each column's slot, for fields read from a top-level member.
     top: [Option<usize>; COLUMNS],
-    /// Columns read from userIdentity: (member key, column).
-    identity: Vec<(&'static str, usize)>,
+    /// Columns read from userIdentity: (member key with its quotes as a
+    /// record spells it, its prefix, column).
+    identity: Vec<(String, u64, usize)>,
 }
 
 static SLOTS: LazyLock<Slots> = LazyLock::new(|| {
@@ -84,8 +86,12 @@ static SLOTS: LazyLock<Slots> = LazyLock::new(|| {
                 });
                 top[c] = Some(slot);
             }
-            Get::Identity(key) => identity.push((key, c)),
-            Get::Time | Get::Actor => {}
+            Get::Identity(key) => {
+                let quoted = format!("\"{key}\"");
+                let p = prefix_of(quoted.as_bytes());
+                identity.push((quoted, p, c))
+            }
+            Get::Time | Get::Actor | Get::Derived => {}
         }
     }
     let mut by_len = vec![Vec::new(); MAX_KEY + 1];
@@ -96,7 +102,8 @@ static SLOTS: LazyLock<Slots> = LazyLock::new(|| {
     assert!(keys.len() <= MAX_SLOTS, "more than {MAX_SLOTS} top-level keys to read");
     let lower = keys.iter().map(|k| k.to_ascii_lowercase()).collect();
     let prefix = keys.iter().map(|k| prefix_of(k.as_bytes())).collect();
-    Slots { keys, prefix, by_len, lower, top, identity }
+    let lower_prefix = keys.iter().map(|k| prefix_of(k.to_ascii_lowercase().as_bytes())).collect();
+    Slots { keys, prefix, by_len, lower, lower_prefix, top, identity }
 });
 
 /// The first 8 bytes of a key as a number, zero padded.
@@ -129,7 +136,8 @@ impl Slots {
         let lower = &mut buf[..key.len()];
         lower.copy_from_slice(key);
         lower.make_ascii_lowercase();
-        candidates.iter().copied().find(|&s| self.lower[s].as_bytes() == &*lower)
+        let p = prefix_of(lower);
+        candidates.iter().copied().find(|&s| self.lower_prefix[s] == p && self.lower[s].as_bytes() == &*lower)
     }
 }
 
@@ -190,7 +198,8 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
     if let Some(uid) = get(IDENTITY).filter(|u| u.first() == Some(&b'{')) {
         exactly &= exact[IDENTITY].is_some();
         for (k, v) in canon::members(uid) {
-            if let Some(&(_, c)) = slots.identity.iter().find(|(key, _)| canon::key_is(k, key)) {
+            let p = prefix_of(k);
+            if let Some(&(_, _, c)) = slots.identity.iter().find(|(key, kp, _)| *kp == p && key.as_bytes() == k) {
                 exactly &= plain(v);
                 values[c] = value_text(v);
             }

@@ -26,6 +26,23 @@ use std::sync::{Arc, RwLock};
 /// Events per slice of work (and per read lock).
 const SLICE: usize = 32 * 1024;
 
+/// Fields computed beside the store (detections, identity) answer terms on
+/// them with the set of events selected.
+pub trait Annex: Sync {
+    /// The events (indexed by id, `events` of them) a `field:value` term
+    /// selects; None when this annex does not compute the field.
+    fn select(&self, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>>;
+}
+
+/// No fields computed beside the store: such terms select nothing.
+pub struct NoAnnex;
+
+impl Annex for NoAnnex {
+    fn select(&self, _: Field, _: &Glob, _: usize) -> Option<Vec<bool>> {
+        None
+    }
+}
+
 /// Set to abandon a running query (a newer one replaced it).
 #[derive(Clone, Default)]
 pub struct Cancel(Arc<AtomicBool>);
@@ -60,6 +77,8 @@ enum Fast {
         after: Option<Micros>,
         before: Option<Micros>,
     },
+    /// The event's id is in the set (terms on derived fields).
+    Set(Vec<bool>),
     Fuzzy {
         combo: Vec<bool>,
         ip: Option<Vec<bool>>,
@@ -111,7 +130,7 @@ fn record_path(field: Field) -> Vec<Step> {
     match field.def().get {
         Get::Top { key, .. } => vec![Step::Key(key.into())],
         Get::Identity(key) => vec![Step::Key("userIdentity".into()), Step::Key(key.into())],
-        Get::Time | Get::Actor => vec![],
+        Get::Time | Get::Actor | Get::Derived => vec![],
     }
 }
 
@@ -178,7 +197,7 @@ fn compile_fuzzy(store: &Store, word: &str) -> Fast {
     Fast::Fuzzy { combo, ip, time }
 }
 
-fn compile(store: &Store, q: &Query, cancel: &Cancel) -> Result<Compiled, Cancelled> {
+fn compile(store: &Store, annex: &dyn Annex, q: &Query, cancel: &Cancel) -> Result<Compiled, Cancelled> {
     let mut c = Compiled { fast: Vec::new(), slow: Vec::new(), after: None, before: None };
     for term in &q.terms {
         // Each term costs a pass over a dictionary at most: a long query typed
@@ -194,6 +213,12 @@ fn compile(store: &Store, q: &Query, cancel: &Cancel) -> Result<Compiled, Cancel
             TermKind::Before(b) if !neg => c.before = Some(c.before.map_or(b.at, |x| x.min(b.at))),
             TermKind::After(b) => c.fast.push((neg, Fast::Time { after: Some(b.at), before: None })),
             TermKind::Before(b) => c.fast.push((neg, Fast::Time { after: None, before: Some(b.at) })),
+            TermKind::Match { target: Target::Fields { fields, .. }, value }
+                if fields.iter().any(|f| f.def().kept == Kept::Derived) =>
+            {
+                let set = fields.iter().find_map(|&f| annex.select(f, value, store.len())).unwrap_or_default();
+                c.fast.push((neg, Fast::Set(set)));
+            }
             TermKind::Match { target: Target::Fields { fields, .. }, value } => {
                 let (columns, records): (Vec<Field>, Vec<Field>) =
                     fields.iter().partition(|f| f.def().kept != Kept::Record);
@@ -220,6 +245,7 @@ impl Fast {
             Fast::Facet(sets) => {
                 sets.iter().any(|(f, set)| set.get(store.value_id(id, *f) as usize).copied().unwrap_or(false))
             }
+            Fast::Set(set) => set.get(id as usize).copied().unwrap_or(false),
             Fast::Time { after, before } => {
                 let t = store.time(id);
                 after.is_none_or(|a| t >= a) && before.is_none_or(|b| t < b)
@@ -299,9 +325,9 @@ fn read(store: &RwLock<Store>) -> std::sync::RwLockReadGuard<'_, Store> {
     store.read().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Runs `q` over the published events.
+/// Runs `q` over the published events (terms on derived fields select nothing).
 pub fn run(store: &RwLock<Store>, q: &Query, cancel: &Cancel) -> Result<Matches, Cancelled> {
-    run_partial(store, q, cancel, &mut |_| {})
+    run_partial(store, &NoAnnex, q, cancel, &mut |_| {})
 }
 
 /// Record terms run over the candidates in time-ordered segments of at least
@@ -314,13 +340,14 @@ const SEGMENTS: usize = 8;
 /// after each segment of a search that reads records, before the end.
 pub fn run_partial(
     store: &RwLock<Store>,
+    annex: &dyn Annex,
     q: &Query,
     cancel: &Cancel,
     partial: &mut dyn FnMut(&Matches),
 ) -> Result<Matches, Cancelled> {
     let (order, compiled) = {
         let s = read(store);
-        (s.order(), compile(&s, q, cancel)?)
+        (s.order(), compile(&s, annex, q, cancel)?)
     };
     // Narrow to the time range first: `order` is sorted by time.
     let (lo, hi) = {

@@ -127,7 +127,7 @@ fn run_in_terminal(data: Dataset, config: Config) -> io::Result<()> {
             }
         }
     });
-    let mut searches = SearchService::start(std::sync::Arc::clone(&app.data.store), move |r| {
+    let mut searches = SearchService::start(&app.data, move |r| {
         let _ = tx.send(Msg::Results(r));
     });
 

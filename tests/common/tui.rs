@@ -8,8 +8,8 @@ use ratatui::backend::TestBackend;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use trailscope::engine::Dataset;
 use trailscope::engine::search::execute;
+use trailscope::engine::{Dataset, Options};
 use trailscope::loader::{self, LoadOptions, Progress};
 use trailscope::query::Cancel;
 use trailscope::store::Store;
@@ -18,9 +18,16 @@ use trailscope::tui::app::{App, Config};
 use trailscope::tui::theme::Theme;
 use trailscope::tui::{actions_for, view};
 
+/// trailscope's catalogue, loaded once per test process.
+pub fn catalogue() -> Arc<trailscope::detect::RuleSet> {
+    static SET: std::sync::OnceLock<Arc<trailscope::detect::RuleSet>> = std::sync::OnceLock::new();
+    Arc::clone(SET.get_or_init(|| Arc::new(trailscope::detect::RuleSet::load(true, &[]))))
+}
+
 pub struct Harness {
     pub app: App,
     pub store: Arc<RwLock<Store>>,
+    pub annex: Arc<dyn trailscope::query::eval::Annex + Send + Sync>,
     /// (payload, what) of every copy asked for.
     pub copies: Vec<(String, String)>,
     /// Searches run so far.
@@ -29,12 +36,13 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(paths: &[PathBuf], size: (u16, u16), query: &str) -> Harness {
-        let data = Dataset::load(paths, LoadOptions { threads: 2, publish_every: None });
-        let store = Arc::clone(&data.store);
+        let opts = Options { load: LoadOptions { threads: 2, publish_every: None }, rules: catalogue() };
+        let data = Dataset::load(paths, opts);
+        let (store, annex) = (Arc::clone(&data.store), data.annex());
         let mut app = App::new(data, Config { query: query.to_string(), ..Config::default() });
         app.update(Action::Resize(size.0, size.1));
         let first = app.search();
-        let mut h = Harness { app, store, copies: vec![], searches: 0 };
+        let mut h = Harness { app, store, annex, copies: vec![], searches: 0 };
         h.run(first);
         h
     }
@@ -49,7 +57,7 @@ impl Harness {
                 Effect::Search(req) => {
                     self.searches += 1;
                     let mut results = Vec::new();
-                    execute(&self.store, &req, &Cancel::new(), &mut |r| results.push(r));
+                    execute(&self.store, &*self.annex, &req, &Cancel::new(), &mut |r| results.push(r));
                     for mut r in results {
                         // Timings vary from run to run; screens must not.
                         r.elapsed = Duration::ZERO;

@@ -247,16 +247,21 @@ mod tests {
     fn columns_follow_the_content() {
         let names = |cols: &[Col]| cols.iter().map(|c| c.field.label()).collect::<Vec<_>>();
         let wide = |f: Field| match f {
+            Field::Level => 1,
             Field::Time => 19,
             Field::Name => 40,
             _ => 30,
         };
-        assert_eq!(names(&columns(40, wide)), ["time", "event"]);
+        assert_eq!(names(&columns(40, wide)), ["level", "time", "event"]);
         // Every column full: the event name is shown whole first, the actor gets the rest.
-        assert_eq!(names(&columns(80, wide)), ["time", "event", "actor"]);
-        assert_eq!(names(&columns(200, wide)), ["time", "service", "event", "actor", "source IP", "region", "error"]);
+        assert_eq!(names(&columns(80, wide)), ["level", "time", "event", "actor"]);
+        assert_eq!(
+            names(&columns(200, wide)),
+            ["level", "time", "service", "event", "actor", "source IP", "region", "error"]
+        );
         // Room goes where there is text: a column with nothing on screen gives its room away.
         let sparse = |f: Field| match f {
+            Field::Level => 1,
             Field::Time => 19,
             Field::Name => 28,
             Field::Source => 17,
@@ -268,6 +273,7 @@ mod tests {
         assert_eq!((of(Field::Name), of(Field::Source), of(Field::Error)), (Some(28), Some(16), None));
         // The event name is shown whole, the lowest-ranked columns giving way; the actor gets the rest.
         let busy = |f: Field| match f {
+            Field::Level => 1,
             Field::Time => 19,
             Field::Name => 28,
             Field::Actor => 30,
@@ -275,10 +281,10 @@ mod tests {
             Field::Error => 0,
             _ => 15,
         };
-        let cols = columns(74, busy);
-        assert_eq!(names(&cols), ["time", "service", "event", "actor"]);
+        let cols = columns(76, busy);
+        assert_eq!(names(&cols), ["level", "time", "service", "event", "actor"]);
         let of = |f: Field| cols.iter().find(|c| c.field == f).map(|c| c.width).unwrap();
-        assert_eq!((of(Field::Name), of(Field::Actor)), (28, 15));
+        assert_eq!((of(Field::Level), of(Field::Name), of(Field::Actor)), (1, 28, 15));
         for w in [0, 10, 40, 80, 120, 300] {
             let total: usize = columns(w, wide).iter().map(|c| c.width + 1).sum();
             assert!(total <= w + 1, "{w}: {total}");

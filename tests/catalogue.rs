@@ -1,0 +1,132 @@
+//! trailscope's own catalogue of detection rules: it loads whole, every rule
+//! says what it needs to, and every rule fires on its firing fixtures and
+//! stays quiet on its near misses (tests/fixtures/rules, one file a rule).
+
+mod common;
+use common::*;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use trailscope::detect::rule::Body;
+use trailscope::detect::{Level, RuleSet};
+use trailscope::engine::Dataset;
+
+fn catalogue() -> Arc<RuleSet> {
+    Arc::new(RuleSet::load(true, &[]))
+}
+
+#[test]
+fn the_catalogue_loads_whole_and_says_what_each_rule_is() {
+    let set = catalogue();
+    assert!(set.unsupported.is_empty(), "{:#?}", set.unsupported);
+    let reporting: Vec<_> = (0..set.rules.len()).filter(|&i| set.reports[i]).collect();
+    assert!(reporting.len() >= 100, "{} rules report matches", reporting.len());
+    let (mut ids, mut names) = (HashSet::new(), HashSet::new());
+    for r in &set.rules {
+        let m = &r.meta;
+        assert!(m.builtin);
+        assert!(ids.insert(m.id.clone()), "id {} twice", m.id);
+        let name = m.name.clone().unwrap_or_else(|| panic!("{} has no name", m.title));
+        assert!(names.insert(name.clone()), "name {name} twice");
+        assert!(m.description.len() > 40, "{name}: a short why-text");
+        assert!(m.author.as_deref() == Some("trailscope"), "{name}");
+        if !set.reports[set.rules.iter().position(|x| x.meta.id == m.id).unwrap()] {
+            continue;
+        }
+        assert!(m.tactics().next().is_some(), "{name}: no ATT&CK tactic");
+        assert!(m.tags.iter().any(|t| t.starts_with("attack.t")), "{name}: no ATT&CK technique");
+        assert!(!m.falsepositives.is_empty(), "{name}: no false positives");
+        assert!(!m.references.is_empty(), "{name}: no references");
+    }
+    // Every level is used, and the areas the catalogue must cover are there.
+    let levels: HashSet<Level> = set.rules.iter().map(|r| r.meta.level).collect();
+    assert_eq!(levels.len(), 5);
+    let tactics: HashSet<&str> = set.rules.iter().flat_map(|r| r.meta.tactics()).collect();
+    for t in [
+        "defense-evasion",
+        "persistence",
+        "privilege-escalation",
+        "credential-access",
+        "exfiltration",
+        "impact",
+        "initial-access",
+        "discovery",
+    ] {
+        assert!(tactics.contains(t), "no rule for {t}");
+    }
+    assert!(set.rules.iter().any(|r| matches!(r.body, Body::Correlation(_))));
+}
+
+/// The events of a fixture case: items are events, or `{"repeat": N,
+/// "step_seconds": S, "event": {...}}` for N copies S seconds apart.
+fn expand(items: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for item in items {
+        let Some(n) = item.get("repeat").and_then(Value::as_u64) else {
+            out.push(item.clone());
+            continue;
+        };
+        let step = item["step_seconds"].as_i64().unwrap_or(1);
+        let base = &item["event"];
+        let t0 = trailscope::model::time::parse_event_time(base["eventTime"].as_str().unwrap()).unwrap();
+        for k in 0..n as i64 {
+            let mut e = base.clone();
+            e["eventTime"] = json!(trailscope::model::time::format_utc(t0 + k * step * 1_000_000));
+            e["eventID"] = json!(format!("{}-{k}", base["eventID"].as_str().unwrap_or("e")));
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// How many matches rule `r` (the first document of its file) makes on `events`.
+fn matches_of(set: &Arc<RuleSet>, r: usize, events: &[Value]) -> usize {
+    let lines: String = events.iter().map(|e| e.to_string() + "\n").collect();
+    let data = Dataset::from_bytes_with(vec![("case.jsonl".into(), lines.into_bytes())], Arc::clone(set));
+    let found = data.found();
+    assert_eq!(data.progress.problems(), vec![], "a fixture loads cleanly");
+    match set.rules[r].body {
+        Body::Detection(_) => found.hits[r].len(),
+        Body::Correlation(_) => found.correlations.iter().filter(|m| m.rule == r).count(),
+    }
+}
+
+#[test]
+fn every_rule_fires_on_its_fixtures_and_stays_quiet_on_its_near_misses() {
+    let set = catalogue();
+    let fixtures = repo().join("tests/fixtures/rules");
+    // The file each rule came from, and the first rule of each file.
+    let mut first: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, r) in set.rules.iter().enumerate() {
+        first.entry(r.meta.file.trim_start_matches("builtin:").to_string()).or_insert(i);
+    }
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for (file, &r) in &first {
+        let fixture = fixtures.join(Path::new(file).with_extension("json"));
+        let Ok(text) = std::fs::read_to_string(&fixture) else {
+            failures.push(format!("{file}: no fixture at {}", fixture.display()));
+            continue;
+        };
+        let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+        for (kind, want) in [("fires", true), ("quiet", false)] {
+            let list = v[kind].as_array().cloned().unwrap_or_default();
+            if list.is_empty() {
+                failures.push(format!("{file}: no {kind} case"));
+            }
+            for case in list {
+                cases += 1;
+                let n = matches_of(&set, r, &expand(case["events"].as_array().unwrap()));
+                if (n > 0) != want {
+                    failures.push(format!(
+                        "{file}: {kind} case {:?} made {n} matches",
+                        case["note"].as_str().unwrap_or("")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {cases} cases wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(cases >= 2 * first.len());
+}

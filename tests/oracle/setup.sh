@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Create (or reuse) the Python virtual environment the Sigma oracle runs in.
+#
+#   tests/oracle/setup.sh VENV_DIR        e.g. tests/oracle/setup.sh target/oracle-venv
+#
+# Idempotent: when VENV_DIR already holds exactly the versions pinned in
+# requirements.txt it does nothing. Otherwise it creates the venv if needed and
+# installs the pins from PyPI. The interpreter is $PYTHON, else python3 (>= 3.11).
+# Exit status 0 on success; on failure a line starting "oracle setup failed:"
+# says what went wrong.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+requirements="$here/requirements.txt"
+venv=${1:-}
+python=${PYTHON:-python3}
+
+fail() {
+    echo "oracle setup failed: $*" >&2
+    exit 1
+}
+
+[ -n "$venv" ] || fail "usage: $0 VENV_DIR"
+[ -f "$requirements" ] || fail "missing $requirements"
+
+# True when the venv's interpreter has every pin of requirements.txt, exactly.
+pins_satisfied() {
+    [ -x "$venv/bin/python" ] || return 1
+    "$venv/bin/python" - "$requirements" <<'PY' 2>/dev/null
+import sys
+from importlib import metadata
+
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.split("#", 1)[0].strip()
+    if not line:
+        continue
+    name, version = line.split("==")
+    try:
+        if metadata.version(name) != version:
+            sys.exit(1)
+    except metadata.PackageNotFoundError:
+        sys.exit(1)
+PY
+}
+
+# The oracle's own needs beyond packages: Python >= 3.11, SQLite with JSON >= 3.38.
+check_runtime() {
+    "$1" - <<'PY' || return 1
+import sqlite3, sys
+
+problems = []
+if sys.version_info < (3, 11):
+    problems.append(f"Python {sys.version.split()[0]} is too old (need >= 3.11)")
+if sqlite3.sqlite_version_info < (3, 38, 0):
+    problems.append(f"SQLite {sqlite3.sqlite_version} is too old (need >= 3.38)")
+if problems:
+    print("; ".join(problems), file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+if pins_satisfied; then
+    echo "oracle venv up to date: $venv"
+    exit 0
+fi
+
+command -v "$python" >/dev/null 2>&1 || fail "no '$python' on PATH (set PYTHON=/path/to/python3.11+)"
+check_runtime "$python" || fail "'$python' cannot run the oracle (see the line above)"
+
+if [ -f "$venv/pyvenv.cfg" ] && ! "$venv/bin/python" -c "" 2>/dev/null; then
+    echo "recreating broken oracle venv in $venv"  # e.g. its Python was removed
+    "$python" -m venv --clear "$venv" || fail "could not recreate the venv in $venv"
+fi
+if [ ! -x "$venv/bin/python" ]; then
+    echo "creating oracle venv in $venv"
+    "$python" -m venv "$venv" ||
+        fail "'$python -m venv $venv' did not work (on Debian/Ubuntu: apt-get install python3-venv)"
+fi
+
+echo "installing pinned oracle requirements into $venv"
+"$venv/bin/python" -m pip install --disable-pip-version-check --quiet \
+    --require-virtualenv -r "$requirements" ||
+    fail "pip could not install $requirements into $venv (is PyPI reachable?)"
+
+pins_satisfied || fail "installed packages in $venv still differ from $requirements"
+"$venv/bin/python" -c "import sigma.backends.sqlite" ||
+    fail "pySigma-backend-sqlite does not import in $venv"
+echo "oracle venv ready: $venv"
