@@ -130,3 +130,74 @@ fn every_rule_fires_on_its_fixtures_and_stays_quiet_on_its_near_misses() {
     assert!(failures.is_empty(), "{} of {cases} cases wrong:\n{}", failures.len(), failures.join("\n"));
     assert!(cases >= 2 * first.len());
 }
+
+/// An IAM user's ordinary call, made from the AWS CLI on a laptop.
+fn by_alice(name: &str, source: &str, request: Value, response: Value) -> Value {
+    json!({
+        "eventVersion": "1.09",
+        "userIdentity": {
+            "type": "IAMUser", "principalId": "AIDAEXAMPLEALICE0001", "arn": "arn:aws:iam::111122223333:user/alice",
+            "accountId": "111122223333", "accessKeyId": "AKIAEXAMPLEALICE0001", "userName": "alice"
+        },
+        "eventTime": "2024-05-14T09:12:00Z", "eventSource": source, "eventName": name, "awsRegion": "eu-west-1",
+        "sourceIPAddress": "198.51.100.20",
+        "userAgent": "aws-cli/2.15.40 md/awscrt#0.19.19 ua/2.0 os/linux#6.5.0-1018-aws md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#ubuntu.22 md/prompt#off",
+        "requestParameters": request, "responseElements": response,
+        "requestID": "5d1c0a8e-1f0e-4c1e-9a51-0d3a8f0c2b11", "eventID": format!("benign-{name}"),
+        "readOnly": false, "eventType": "AwsApiCall", "managementEvent": true,
+        "recipientAccountId": "111122223333", "eventCategory": "Management"
+    })
+}
+
+#[test]
+fn benign_look_alikes_do_not_fire_high_or_critical() {
+    let own_policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "OwnAccount", "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::alice-reports/*"}]
+    });
+    let cases = [
+        (
+            "a user creating their own access key",
+            by_alice(
+                "CreateAccessKey",
+                "iam.amazonaws.com",
+                Value::Null,
+                json!({"accessKey": {"userName": "alice", "accessKeyId": "AKIAEXAMPLEALICE0002", "status": "Active"}}),
+            ),
+        ),
+        (
+            "a bucket policy granting the own account",
+            by_alice(
+                "PutBucketPolicy",
+                "s3.amazonaws.com",
+                json!({"bucketName": "alice-reports", "bucketPolicy": own_policy, "policy": own_policy.to_string()}),
+                Value::Null,
+            ),
+        ),
+        (
+            "GetCallerIdentity from a normal CLI",
+            by_alice("GetCallerIdentity", "sts.amazonaws.com", Value::Null, Value::Null),
+        ),
+    ];
+    let set = catalogue();
+    for (what, event) in cases {
+        let data = Dataset::from_bytes_with(vec![(what.into(), event.to_string().into_bytes())], Arc::clone(&set));
+        assert_eq!(data.read().len(), 1, "{what}: loads");
+        let found = data.found();
+        let serious: Vec<&str> = found
+            .counts(None)
+            .into_iter()
+            .map(|(r, _)| &set.rules[r].meta)
+            .filter(|m| m.level >= Level::High)
+            .map(|m| m.key())
+            .collect();
+        assert!(serious.is_empty(), "{what} set off {serious:?}");
+    }
+    // The same calls made for someone else, or granting everyone, do fire: the test can fail.
+    let mut other = by_alice("CreateAccessKey", "iam.amazonaws.com", json!({"userName": "bob"}), Value::Null);
+    other["eventID"] = json!("for-bob");
+    let data = Dataset::from_bytes_with(vec![("other".into(), other.to_string().into_bytes())], Arc::clone(&set));
+    assert!(data.found().counts(None).iter().any(|&(r, _)| set.rules[r].meta.level >= Level::High));
+}

@@ -81,7 +81,8 @@ fn check(app: &App, step: usize) {
         assert!(app.selected().is_some(), "{}", ctx("detail focused without an event"));
     }
     if let Some(d) = &app.panes.detail.shown {
-        assert!(d.scroll.cursor < d.tree.visible().len().max(1), "{}", ctx("tree cursor out of range"));
+        let lines = app.panes.detail.head.len() + d.tree.visible().len();
+        assert!(d.scroll.cursor < lines.max(1), "{}", ctx("detail cursor out of range"));
         if app.areas().of(PaneId::Detail).is_some() || app.focus == PaneId::Detail {
             assert_eq!(Some(d.event), app.selected(), "{}", ctx("the tree is not the selected event's"));
             let s = app.data.read();

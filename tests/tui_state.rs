@@ -130,16 +130,16 @@ fn tree_folds_and_pivots() {
     let d = h.app.panes.detail.shown.as_ref().unwrap();
     let at = |path: &str| d.tree.visible().iter().position(|&r| d.tree.path(r) == path).unwrap();
     let (user, identity) = (at("userIdentity.userName"), at("userIdentity"));
-    h.app.panes.detail.shown.as_mut().unwrap().scroll.cursor = user;
+    h.app.panes.detail.set_tree_cursor(user);
     h.key(KeyCode::Char('h'));
-    assert_eq!(h.app.panes.detail.shown.as_ref().unwrap().scroll.cursor, identity);
+    assert_eq!(h.app.panes.detail.tree_cursor(), Some(identity));
     h.key(KeyCode::Char('c'));
     assert!(h.app.panes.detail.shown.as_ref().unwrap().tree.visible().len() < shown);
     h.key(KeyCode::Char('e'));
     // Pivot on the access key: every event of that key.
     let d = h.app.panes.detail.shown.as_ref().unwrap();
     let pos = d.tree.visible().iter().position(|&r| d.tree.path(r) == "userIdentity.accessKeyId").unwrap();
-    h.app.panes.detail.shown.as_mut().unwrap().scroll.cursor = pos;
+    h.app.panes.detail.set_tree_cursor(pos);
     h.key(KeyCode::Char('f'));
     assert_eq!(h.app.query(), "name:CreateAccessKey userIdentity.accessKeyId:AKIAQ3EGRJ4VBOBKEY77");
     // Without the first term, the pivot alone finds all of bob's key's events.
@@ -163,7 +163,7 @@ fn pivot_drops_array_positions() {
     h.key(KeyCode::Char('e'));
     let d = h.app.panes.detail.shown.as_ref().unwrap();
     let pos = d.tree.visible().iter().position(|&r| d.tree.path(r) == "resources[1].ARN").unwrap();
-    h.app.panes.detail.shown.as_mut().unwrap().scroll.cursor = pos;
+    h.app.panes.detail.set_tree_cursor(pos);
     h.key(KeyCode::Char('f'));
     assert!(h.app.query().ends_with(" resources.ARN:arn:aws:s3:::prod-db-backups"), "{}", h.app.query());
     assert_eq!(h.app.len(), first, "every exfiltrated object names the bucket");
@@ -375,4 +375,101 @@ fn a_paste_is_one_edit_and_the_prompt_is_bounded() {
     assert_eq!(p.cursor, p.text.len());
     h.key(KeyCode::Char('x'));
     assert_eq!(h.app.prompt.as_ref().unwrap().text.len(), trailscope::tui::prompt::MAX_QUERY_BYTES, "full");
+}
+
+/// The events of the current list that set off a rule, with their level.
+fn flagged_rows(h: &Harness) -> Vec<usize> {
+    let found = h.app.data.found();
+    (0..h.app.len())
+        .filter(|&row| h.app.panes.list.event_at(h.app.results(), row).is_some_and(|id| found.level(id).is_some()))
+        .collect()
+}
+
+#[test]
+fn n_and_shift_n_move_between_flagged_events() {
+    let mut h = Harness::sample((160, 48));
+    let flagged = flagged_rows(&h);
+    assert!(flagged.len() >= 3, "the sample sets off rules: {flagged:?}");
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.panes.list.scroll.cursor, flagged[0]);
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.panes.list.scroll.cursor, flagged[1]);
+    h.key(KeyCode::Char('N'));
+    assert_eq!(h.app.panes.list.scroll.cursor, flagged[0]);
+    h.key(KeyCode::Char('N'));
+    assert_eq!(h.app.panes.list.scroll.cursor, flagged[0], "nothing flagged before the first: the cursor stays");
+    assert!(h.app.status.as_deref().is_some_and(|s| s.contains("no flagged event")));
+    h.key(KeyCode::Char('G'));
+    let last = h.app.panes.list.scroll.cursor;
+    h.key(KeyCode::Char('N'));
+    assert_eq!(h.app.panes.list.scroll.cursor, *flagged.iter().rev().find(|&&r| r < last).unwrap());
+}
+
+#[test]
+fn the_detections_panel_adds_and_excludes_rules_and_levels() {
+    use trailscope::tui::panes::detections::{self, Row};
+    let mut h = Harness::sample((160, 48));
+    assert!(h.app.areas().of(PaneId::Detections).is_some(), "shown on a wide screen when rules are loaded");
+    h.key(KeyCode::BackTab).key(KeyCode::BackTab);
+    assert_eq!(h.app.focus, PaneId::Detections);
+    let rows = detections::rows(h.app.results(), &h.app.data.found());
+    // The cursor rests on the most serious level: Enter keeps the events at that level or above.
+    let Row::Level(level, n) = rows[h.app.panes.detections.scroll.cursor] else { panic!("{rows:?}") };
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.query(), format!("level:{}", level.name()));
+    assert_eq!(h.app.len() as u32, n);
+    {
+        let found = h.app.data.found();
+        assert!(h.app.results().ids.iter().all(|&id| found.level(id) >= Some(level)));
+    }
+    // Exclude the rule with the most events among these.
+    let rows = detections::rows(h.app.results(), &h.app.data.found());
+    let pos = rows.iter().position(|r| matches!(r, Row::Rule(..))).expect("a rule row");
+    let Row::Rule(rule, m) = rows[pos] else { unreachable!() };
+    h.app.panes.detections.scroll.cursor = pos;
+    h.key(KeyCode::Char('x'));
+    let key = h.app.data.found().rules.rules[rule].meta.key().to_string();
+    assert!(h.app.query().ends_with(&format!(" -rule:{key}")), "{}", h.app.query());
+    let found = h.app.data.found();
+    let of_rule = found.events_of(rule);
+    assert!(h.app.results().ids.iter().all(|id| of_rule.binary_search(id).is_err()));
+    assert!(h.app.len() as u32 >= n - m);
+}
+
+#[test]
+fn the_detail_lists_findings_and_enter_on_a_correlation_shows_its_events() {
+    let mut h = Harness::sample((160, 48));
+    // An event in a correlation match, if the sample has one; else any flagged event.
+    let (row, corr) = {
+        let found = h.app.data.found();
+        let in_corr = found.correlations.first().map(|m| (m.events[0], m.clone()));
+        let (id, corr) = match in_corr {
+            Some((id, m)) => (id, Some(m)),
+            None => (h.app.panes.list.event_at(h.app.results(), flagged_rows(&h)[0]).unwrap(), None),
+        };
+        ((0..h.app.len()).find(|&r| h.app.panes.list.event_at(h.app.results(), r) == Some(id)).unwrap(), corr)
+    };
+    h.app.panes.list.scroll.cursor = row;
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.focus, PaneId::Detail);
+    let head = h.app.panes.detail.head.clone();
+    assert!(!head.is_empty(), "findings are listed above the tree");
+    let d = h.app.panes.detail.shown.as_ref().unwrap();
+    assert_eq!(d.scroll.cursor, head.len(), "the cursor starts on the tree");
+    let screen = h.screen();
+    let start: String = head[0].text.chars().take(24).collect();
+    assert!(screen.contains(&start), "{screen}");
+    let Some(corr) = corr else { return };
+    // Up to the correlation's lines; Enter filters the list to its events.
+    let title = &h.app.data.found().rules.rules[corr.rule].meta.title.clone();
+    let pos = head.iter().position(|l| l.text.ends_with(title.as_str())).expect("the correlation is listed");
+    for _ in pos..head.len() {
+        h.key(KeyCode::Char('k'));
+    }
+    h.key(KeyCode::Enter);
+    let mut want = corr.events.clone();
+    want.sort_unstable();
+    let mut got = h.app.results().ids.to_vec();
+    got.sort_unstable();
+    assert_eq!(got, want, "query: {}", h.app.query());
 }

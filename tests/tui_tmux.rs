@@ -212,3 +212,28 @@ fn a_panic_restores_the_terminal() {
         String::from_utf8_lossy(&t.cmd(&["display", "-p", "#{mouse_any_flag}#{alternate_on}"]).stdout).into_owned();
     assert_eq!(modes.trim(), "00", "mouse reporting or the alternate screen is still on");
 }
+
+#[test]
+fn detections_mark_count_and_filter_in_tmux() {
+    let dir = tempdir("tmux-detect");
+    let exit_file = dir.join("exit");
+    let bin = env!("CARGO_BIN_EXE_trailscope");
+    let command = format!("'{bin}' '{}'; echo $? > '{}'; sleep 5", s(&sample()), exit_file.display());
+    let Some(t) = Tmux::start("detect", (160, 48), &command) else { return };
+    // The rules run while the sample loads; the header counts flagged events, the panel their levels.
+    let screen = t.wait_for("the detections", |s| s.contains("flagged (n)") && s.contains("DETECTIONS"));
+    assert!(screen.contains("level (or above)") && screen.contains("rule ("), "{screen}");
+    // The panel's first level row: its count is what Enter keeps.
+    let row = screen.lines().find(|l| l.contains(" high ")).expect("a high row").to_string();
+    let count: String = row.chars().skip(1).take_while(|c| *c == ' ' || c.is_ascii_digit()).collect();
+    let count = count.trim().to_string();
+    // The first event set nothing off; `n` moves to one that did, and the detail says what.
+    assert!(!screen.contains("· by trailscope"), "{screen}");
+    t.keys(&["n"]);
+    t.wait_for("the first flagged event's findings", |s| s.contains("· by trailscope"));
+    t.keys(&["BTab", "BTab", "Enter"]);
+    let s = t.wait_for("the level filter", |s| s.contains("/ level:high"));
+    assert!(s.contains(&format!(" {count} of 383 events")), "{count} events expected:\n{s}");
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&exit_file).trim(), "0");
+}

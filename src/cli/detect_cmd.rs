@@ -116,8 +116,20 @@ pub fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
-const CSV_COLUMNS: [&str; 11] =
-    ["time", "level", "rule", "title", "event_ids", "event_name", "actor", "source_ip", "account", "region", "author"];
+const CSV_COLUMNS: [&str; 12] = [
+    "time",
+    "level",
+    "rule",
+    "title",
+    "event_ids",
+    "event_name",
+    "actor",
+    "source_ip",
+    "account",
+    "region",
+    "author",
+    "license",
+];
 
 fn write_csv(out: &mut impl Write, all: &[Value]) -> io::Result<()> {
     writeln!(out, "{}", CSV_COLUMNS.join(","))?;
@@ -142,6 +154,7 @@ fn write_csv(out: &mut impl Write, all: &[Value]) -> io::Result<()> {
             s("recipientAccountId"),
             s("awsRegion"),
             s("author"),
+            s("license"),
         ];
         writeln!(out, "{}", row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","))?;
     }
@@ -181,7 +194,24 @@ fn write_table(out: &mut impl Write, all: &[Value]) -> io::Result<()> {
             fit(&s("sourceIPAddress"), 39).trim_end()
         )?;
     }
-    writeln!(out, "{} matches", thousands(all.len() as u64))
+    writeln!(out, "{} matches", thousands(all.len() as u64))?;
+    // The rules' authors and licences, as the rules ask to be credited.
+    let mut credits: Vec<String> = all
+        .iter()
+        .filter_map(|v| {
+            let author = v.get("author").and_then(Value::as_str)?;
+            Some(match v.get("license").and_then(Value::as_str) {
+                Some(l) => format!("{author} ({l})"),
+                None => author.to_string(),
+            })
+        })
+        .collect();
+    credits.sort_unstable();
+    credits.dedup();
+    if !credits.is_empty() {
+        writeln!(out, "rules by: {}", crate::sanitize::visible(&credits.join("; ")))?;
+    }
+    Ok(())
 }
 
 pub fn main(args: &DetectArgs) -> u8 {

@@ -1,8 +1,9 @@
-//! `trailscope stats`: what was loaded and how the matching events divide
-//! among the values of each facet.
+//! `trailscope stats`: what was loaded, how the matching events divide
+//! among the values of each facet, and what the rules found among them.
 
 use super::args::StatsArgs;
 use super::load::matching_with_rules;
+use crate::detect::{Level, Results};
 use crate::format::thousands;
 use crate::loader::Progress;
 use crate::loader::envelope::Shape;
@@ -26,11 +27,17 @@ pub fn main(args: &StatsArgs) -> u8 {
     let store = loaded.data.read();
     let limit = if args.json { None } else { Some(TOP) };
     let counts = count(&store, &matches, stats_fields(), limit);
+    let found = loaded.data.found();
+    let flagged = Flagged::of(&found, &matches);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let written = if args.json {
         write_json(&mut out, &store, &loaded.data.progress, &matches, &counts)
+            .and_then(|_| flagged.write_json(&mut out, &found))
+            .and_then(|_| out.write_all(b"}\n"))
     } else {
-        out.write_all(report_text(&store, &loaded.data.progress, &matches, &counts, args.query.is_some()).as_bytes())
+        let mut text = report_text(&store, &loaded.data.progress, &matches, &counts, args.query.is_some());
+        text += &flagged.text(&found);
+        out.write_all(text.as_bytes())
     };
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = written.and_then(|_| out.flush());
@@ -52,9 +59,9 @@ fn json_str(out: &mut impl Write, s: Option<&str>) -> io::Result<()> {
     serde_json::to_writer(&mut *out, &s).map_err(io::Error::other)
 }
 
-/// The `--json` report: exactly one object, written as it is produced (a
-/// million distinct addresses would take hundreds of MB as a JSON tree).
-/// Facet values come most frequent first.
+/// The `--json` report, written as it is produced (a million distinct
+/// addresses would take hundreds of MB as a JSON tree), without the closing
+/// brace. Facet values come most frequent first.
 pub fn write_json(
     out: &mut impl Write,
     store: &Store,
@@ -107,7 +114,78 @@ pub fn write_json(
         }
         out.write_all(b"}")?;
     }
-    out.write_all(b"}}\n")
+    out.write_all(b"}")
+}
+
+/// What the rules found among the matching events: events by the highest
+/// level they set off, and events per reporting rule (most serious first).
+struct Flagged {
+    levels: [usize; Level::COUNT],
+    rules: Vec<(usize, usize)>,
+}
+
+/// Rules listed in the readable summary.
+const TOP_RULES: usize = 25;
+
+impl Flagged {
+    fn of(found: &Results, ids: &[EventId]) -> Flagged {
+        let mut rules = found.counts(Some(ids));
+        rules.sort_by_key(|&(r, n)| (std::cmp::Reverse(found.rules.rules[r].meta.level), std::cmp::Reverse(n), r));
+        Flagged { levels: found.level_counts(ids.iter().copied()), rules }
+    }
+
+    fn write_json(&self, out: &mut impl Write, found: &Results) -> io::Result<()> {
+        write!(
+            out,
+            ",\"detections\":{{\"rules\":{},\"flagged\":{},\"levels\":{{",
+            found.rules.rules.len(),
+            self.levels.iter().sum::<usize>()
+        )?;
+        for (i, l) in Level::ALL.iter().rev().enumerate() {
+            write!(out, "{}\"{}\":{}", if i == 0 { "" } else { "," }, l.name(), self.levels[*l as usize - 1])?;
+        }
+        out.write_all(b"},\"matches\":[")?;
+        for (i, &(r, n)) in self.rules.iter().enumerate() {
+            let m = &found.rules.rules[r].meta;
+            out.write_all(if i == 0 { b"{\"rule\":" } else { b",{\"rule\":" })?;
+            json_str(out, Some(m.key()))?;
+            out.write_all(b",\"title\":")?;
+            json_str(out, Some(&m.title))?;
+            write!(out, ",\"level\":\"{}\",\"events\":{n}}}", m.level.name())?;
+        }
+        out.write_all(b"]}")
+    }
+
+    fn text(&self, found: &Results) -> String {
+        if found.rules.rules.is_empty() {
+            return String::new();
+        }
+        let flagged: usize = self.levels.iter().sum();
+        let mut out = format!(
+            "\nDetections   {} events flagged by {} of {} rules\n",
+            thousands(flagged as u64),
+            thousands(self.rules.len() as u64),
+            thousands(found.rules.rules.len() as u64)
+        );
+        for l in Level::ALL.iter().rev() {
+            let n = self.levels[*l as usize - 1];
+            if n > 0 {
+                out += &format!("  {:>11}  {} {}\n", thousands(n as u64), l.glyph(), l.name());
+            }
+        }
+        if !self.rules.is_empty() {
+            out += &format!("\nrule ({} matched)\n", thousands(self.rules.len() as u64));
+        }
+        for &(r, n) in self.rules.iter().take(TOP_RULES) {
+            let m = &found.rules.rules[r].meta;
+            let label = format!("{} {} ({})", m.level.glyph(), m.title, m.key());
+            out += &format!("  {:>11}  {}\n", thousands(n as u64), fit(&label, 90).trim_end());
+        }
+        if self.rules.len() > TOP_RULES {
+            out += &format!("  {:>11}  … {} more (--json lists all)\n", "", self.rules.len() - TOP_RULES);
+        }
+        out
+    }
 }
 
 pub fn report_text(

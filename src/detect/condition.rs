@@ -22,14 +22,22 @@ impl Cond {
         }
     }
 
-    /// The searches that must hold for the condition to hold (positive
-    /// conjuncts at the top), for indexing.
-    pub fn required(&self) -> Vec<usize> {
+    /// For indexing: things of which at least one holds whenever the
+    /// condition holds, given such things for each search (`search(i)`;
+    /// None: nothing known). Of a conjunction, the shortest list of a
+    /// member; of a disjunction, every member's together; nothing under `not`.
+    pub fn needs<T>(&self, search: &impl Fn(usize) -> Option<Vec<T>>) -> Option<Vec<T>> {
         match self {
-            Cond::Search(i) => vec![*i],
-            Cond::And(cs) => cs.iter().flat_map(Cond::required).collect(),
-            Cond::Or(cs) if cs.len() == 1 => cs[0].required(),
-            _ => vec![],
+            Cond::Search(i) => search(*i),
+            Cond::Not(_) => None,
+            Cond::And(cs) => cs.iter().filter_map(|c| c.needs(search)).min_by_key(Vec::len),
+            Cond::Or(cs) => {
+                let mut all = Vec::new();
+                for c in cs {
+                    all.extend(c.needs(search)?);
+                }
+                Some(all)
+            }
         }
     }
 }
@@ -219,8 +227,14 @@ mod tests {
         assert!(truth("all of filter_*", &[1, 2]) && !truth("all of filter_*", &[1]));
         assert!(truth("1 of them", &[4]) && !truth("1 of them", &[3]), "them leaves out _ names");
         assert!(truth("not selection or filter_a and filter_b", &[1, 2, 0]), "and binds tighter than or");
-        assert_eq!(parse("selection and filter_a", &NAMES).unwrap().required(), vec![0, 1]);
-        assert!(parse("selection or filter_a", &NAMES).unwrap().required().is_empty());
+        // Searches 0 and 1 each need something; 2 does not.
+        let each = |i: usize| (i < 2).then(|| vec![i * 10, i * 10 + 1]);
+        let needs = |c: &str| parse(c, &NAMES).unwrap().needs(&each);
+        assert_eq!(needs("selection and filter_a"), Some(vec![0, 1]));
+        assert_eq!(needs("selection or filter_a"), Some(vec![0, 1, 10, 11]));
+        assert_eq!(needs("selection or filter_b"), None);
+        assert_eq!(needs("filter_b and not selection"), None);
+        assert_eq!(needs("(selection or filter_a) and not filter_b"), Some(vec![0, 1, 10, 11]));
         for bad in [
             "",
             "selection and",

@@ -76,8 +76,8 @@ struct Compiled {
     rule: usize,
     searches: Vec<Vec<Vec<usize>>>,
     cond: Cond,
-    /// An atom on the event name that must hold, for the index.
-    key: Option<usize>,
+    /// Atoms on the event name of which one must hold, for the index.
+    keys: Option<Vec<usize>>,
 }
 
 /// The record path of each field the table interns as a member, for
@@ -117,11 +117,19 @@ struct Scratch {
     turn: u32,
     stamps: Vec<u32>,
     answers: Vec<bool>,
+    /// The record of the event at hand, once read (the buffer is reused).
+    record: Vec<u8>,
 }
 
 impl Scratch {
     fn new(atoms: usize) -> Scratch {
-        Scratch { cache: ChunkCache::new(2), turn: 0, stamps: vec![0; atoms], answers: vec![false; atoms] }
+        Scratch {
+            cache: ChunkCache::new(2),
+            turn: 0,
+            stamps: vec![0; atoms],
+            answers: vec![false; atoms],
+            record: Vec::new(),
+        }
     }
 }
 
@@ -131,15 +139,18 @@ struct EventCx<'s> {
     id: EventId,
     exact: bool,
     scratch: &'s mut Scratch,
-    record: Option<Vec<u8>>,
+    has_record: bool,
 }
 
 impl EventCx<'_> {
     fn record(&mut self) -> &[u8] {
-        if self.record.is_none() {
-            self.record = Some(self.store.record(self.id, &mut self.scratch.cache).to_vec());
+        if !self.has_record {
+            let rec = self.store.record(self.id, &mut self.scratch.cache);
+            self.scratch.record.clear();
+            self.scratch.record.extend_from_slice(rec);
+            self.has_record = true;
         }
-        self.record.as_deref().unwrap_or_default()
+        &self.scratch.record
     }
 }
 
@@ -212,18 +223,18 @@ impl Engine {
                     Selection::Any(alts) => alts.iter().map(|tests| tests.iter().map(&mut atom_of).collect()).collect(),
                 })
                 .collect();
-            compiled.push(Compiled { rule: i, searches, cond: d.condition.clone(), key: None });
+            compiled.push(Compiled { rule: i, searches, cond: d.condition.clone(), keys: None });
         }
         for c in &mut compiled {
-            c.key = c.cond.required().iter().find_map(|&s| match c.searches[s].as_slice() {
-                [only] => only.iter().copied().find(|&a| {
-                    atoms[a].source == Source::Column(Field::Name)
-                        && matches!(&atoms[a].test, Test::Values { or_null: false, .. })
-                }),
-                _ => None,
-            });
+            // A search needs, in each alternative, a test of the name that an absent name fails.
+            let name_atom = |a: &usize| {
+                atoms[*a].source == Source::Column(Field::Name)
+                    && matches!(&atoms[*a].test, Test::Values { or_null: false, .. })
+            };
+            let searches = &c.searches;
+            c.keys = c.cond.needs(&|s| searches[s].iter().map(|alt| alt.iter().copied().find(name_atom)).collect());
         }
-        let (keyed, unkeyed) = (0..compiled.len()).partition(|&c| compiled[c].key.is_some());
+        let (keyed, unkeyed): (Vec<usize>, Vec<usize>) = (0..compiled.len()).partition(|&c| compiled[c].keys.is_some());
         let bits = atoms.iter().map(|a| matches!(a.source, Source::Column(_)).then(Bits::default)).collect();
         Engine { atoms, bits, compiled, keyed, unkeyed, by_name: Vec::new() }
     }
@@ -251,8 +262,8 @@ impl Engine {
         self.by_name.resize(names, Vec::new());
         for id in start..names {
             for &c in &self.keyed {
-                let key = self.compiled[c].key.expect("keyed");
-                if self.bits[key].as_ref().and_then(|b| b.get(id as u32)).unwrap_or(false) {
+                let keys = self.compiled[c].keys.as_deref().unwrap_or_default();
+                if keys.iter().any(|&k| self.bits[k].as_ref().and_then(|b| b.get(id as u32)).unwrap_or(false)) {
                     self.by_name[id].push(c as u32);
                 }
             }
@@ -333,7 +344,7 @@ impl Engine {
             scratch.turn = 1;
         }
         let exact = store.is_exact(id);
-        let mut cx = EventCx { store, id, exact, scratch, record: None };
+        let mut cx = EventCx { store, id, exact, scratch, has_record: false };
         if exact {
             let name = store.value_id(id, Field::Name) as usize;
             for &c in self.by_name.get(name).map_or(&[][..], |v| v.as_slice()) {

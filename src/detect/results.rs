@@ -2,15 +2,17 @@
 //! matches, and per event its findings and highest level. The detector
 //! updates it as events arrive; the annex answers `rule:` and `level:`.
 
-use super::correlate::{self, CorrMatch};
+use super::correlate::{CorrMatch, Correlator};
 use super::engine;
 use super::rule::{Body, Level};
 use super::ruleset::RuleSet;
 use crate::model::fields::Field;
+use crate::query::facets::FacetCounts;
 use crate::query::glob::Glob;
 use crate::store::{EventId, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 /// Something an event set off: a rule, or a correlation match it is part of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +31,14 @@ pub struct Results {
     /// reporting or not (correlations count on them).
     pub hits: Vec<Vec<EventId>>,
     pub correlations: Vec<CorrMatch>,
-    /// Per event: the highest level it set off (0: none).
-    levels: Vec<u8>,
-    /// The findings of each flagged event.
-    findings: HashMap<EventId, Vec<Finding>>,
+    /// Counts the changes, for views that refresh when something was found.
+    pub generation: u64,
+    /// Per event: the highest level its reporting single-event rules set off (0: none).
+    rule_levels: Vec<u8>,
+    /// Per event: the highest level of the correlation matches it is in.
+    corr_levels: Vec<u8>,
+    /// The correlation matches (indices) each member event is in.
+    corr_of: HashMap<EventId, Vec<u32>>,
 }
 
 impl Results {
@@ -41,13 +47,27 @@ impl Results {
         Results { rules, hits: vec![Vec::new(); n], ..Results::default() }
     }
 
-    /// The highest level event `id` set off.
-    pub fn level(&self, id: EventId) -> Option<Level> {
-        self.levels.get(id as usize).and_then(|&l| Level::from_u8(l))
+    fn level_u8(&self, id: EventId) -> u8 {
+        let i = id as usize;
+        self.rule_levels.get(i).copied().unwrap_or(0).max(self.corr_levels.get(i).copied().unwrap_or(0))
     }
 
-    pub fn findings(&self, id: EventId) -> &[Finding] {
-        self.findings.get(&id).map_or(&[], |f| f.as_slice())
+    /// The highest level event `id` set off.
+    pub fn level(&self, id: EventId) -> Option<Level> {
+        Level::from_u8(self.level_u8(id))
+    }
+
+    /// What event `id` set off: the reporting rules it matched (highest
+    /// level first), then the correlation matches it is part of.
+    pub fn findings(&self, id: EventId) -> Vec<Finding> {
+        let mut rules: Vec<u32> = (0..self.hits.len())
+            .filter(|&r| self.rules.reports[r] && self.hits[r].binary_search(&id).is_ok())
+            .map(|r| r as u32)
+            .collect();
+        rules.sort_by_key(|&r| std::cmp::Reverse(self.rules.rules[r as usize].meta.level));
+        let mut out: Vec<Finding> = rules.into_iter().map(Finding::Rule).collect();
+        out.extend(self.corr_of.get(&id).into_iter().flatten().map(|&m| Finding::Correlation(m)));
+        out
     }
 
     /// The events rule `r` reports: its hits, or its correlation matches' events.
@@ -64,42 +84,70 @@ impl Results {
         }
     }
 
-    /// Recomputes levels and findings from hits and correlation matches.
-    fn index(&mut self, events: usize) {
-        self.levels = vec![0; events];
-        self.findings.clear();
-        for (r, hits) in self.hits.iter().enumerate() {
-            if !self.rules.reports[r] {
-                continue;
-            }
-            let level = self.rules.rules[r].meta.level as u8;
-            for &id in hits {
-                self.levels[id as usize] = self.levels[id as usize].max(level);
-                self.findings.entry(id).or_default().push(Finding::Rule(r as u32));
+    /// Takes in single-event matches of events up to `events` (in event order).
+    fn add_hits(&mut self, found: Vec<(EventId, u32)>, events: usize) {
+        self.rule_levels.resize(events, 0);
+        for (id, rule) in found {
+            let r = rule as usize;
+            self.hits[r].push(id);
+            if self.rules.reports[r] {
+                let l = &mut self.rule_levels[id as usize];
+                *l = (*l).max(self.rules.rules[r].meta.level as u8);
             }
         }
-        for (m, cm) in self.correlations.iter().enumerate() {
+        self.evaluated = events;
+        self.generation += 1;
+    }
+
+    /// Replaces the correlation matches, and what each member is in.
+    fn set_correlations(&mut self, correlations: Vec<CorrMatch>) {
+        self.corr_levels = vec![0; self.evaluated];
+        self.corr_of.clear();
+        for (m, cm) in correlations.iter().enumerate() {
             let level = self.rules.rules[cm.rule].meta.level as u8;
             for &id in &cm.events {
-                if let Some(l) = self.levels.get_mut(id as usize) {
+                if let Some(l) = self.corr_levels.get_mut(id as usize) {
                     *l = (*l).max(level);
                 }
-                self.findings.entry(id).or_default().push(Finding::Correlation(m as u32));
+                self.corr_of.entry(id).or_default().push(m as u32);
             }
         }
+        self.correlations = correlations;
+        self.generation += 1;
+    }
+
+    /// Events per level, each counted at its highest level, among `ids`.
+    pub fn level_counts(&self, ids: impl Iterator<Item = EventId>) -> [usize; Level::COUNT] {
+        let mut out = [0; Level::COUNT];
+        for id in ids {
+            if let Some(l) = self.level(id) {
+                out[l as usize - 1] += 1;
+            }
+        }
+        out
     }
 
     /// Matches per reporting rule: (rule, events) for the rules that found
-    /// something, correlations counted by their matches' events.
+    /// something among `among` (all events when None), correlations counted
+    /// by their matches' events.
     pub fn counts(&self, among: Option<&[EventId]>) -> Vec<(usize, usize)> {
-        let in_set: Option<std::collections::HashSet<EventId>> = among.map(|a| a.iter().copied().collect());
+        let set: Option<Vec<bool>> = among.map(|a| {
+            let mut s = vec![false; self.evaluated];
+            for &id in a {
+                if let Some(b) = s.get_mut(id as usize) {
+                    *b = true;
+                }
+            }
+            s
+        });
         (0..self.rules.rules.len())
             .filter(|&r| self.rules.reports[r])
             .map(|r| {
-                let evs = self.events_of(r);
-                let n = match &in_set {
-                    Some(s) => evs.iter().filter(|e| s.contains(e)).count(),
-                    None => evs.len(),
+                let n = match (&set, &self.rules.rules[r].body) {
+                    (None, Body::Detection(_)) => self.hits[r].len(),
+                    (Some(s), Body::Detection(_)) => self.hits[r].iter().filter(|&&e| s[e as usize]).count(),
+                    (None, _) => self.events_of(r).len(),
+                    (Some(s), _) => self.events_of(r).iter().filter(|&&e| s.get(e as usize) == Some(&true)).count(),
                 };
                 (r, n)
             })
@@ -111,14 +159,26 @@ impl Results {
 /// Runs the rules over new events, keeping the engine between calls.
 pub struct Detector {
     engine: engine::Engine,
+    correlator: Correlator,
     results: Arc<RwLock<Results>>,
+    /// When correlations were last brought up to date, and what it cost.
+    correlated: Option<(Instant, Duration)>,
 }
+
+/// While loading goes on, correlations are brought up to date at most this
+/// often, and not more often than their cost allows (a fifth of the time).
+const CORRELATE_EVERY: Duration = Duration::from_secs(1);
 
 impl Detector {
     /// A detector for the rules of `results`, writing what it finds there.
     pub fn with_results(results: Arc<RwLock<Results>>) -> Detector {
         let rules = Arc::clone(&results.read().unwrap_or_else(|e| e.into_inner()).rules);
-        Detector { engine: engine::Engine::new(&rules.rules), results }
+        Detector {
+            engine: engine::Engine::new(&rules.rules),
+            correlator: Correlator::new(&rules),
+            results,
+            correlated: None,
+        }
     }
 
     /// What was found, shared with readers.
@@ -127,34 +187,32 @@ impl Detector {
     }
 
     /// Evaluates the events appended since the last call and updates the
-    /// results. Returns whether there were any.
-    pub fn step(&mut self, store: &RwLock<Store>) -> bool {
+    /// results; correlations too when `last` (no events will follow) or
+    /// when they are due. Returns whether there were new events.
+    pub fn step(&mut self, store: &RwLock<Store>, last: bool) -> bool {
         let (from, to) = {
             let r = self.results.read().unwrap_or_else(|e| e.into_inner());
             (r.evaluated, store.read().unwrap_or_else(|e| e.into_inner()).len())
         };
-        if to <= from {
-            return false;
+        let new = to > from;
+        if new {
+            let found = self.engine.run(store, from, to);
+            let mut r = self.results.write().unwrap_or_else(|e| e.into_inner());
+            r.add_hits(found, to);
+            let r = std::sync::RwLockWriteGuard::downgrade(r);
+            self.correlator.take(&r.rules, &r.hits, &store.read().unwrap_or_else(|e| e.into_inner()));
         }
-        let found = self.engine.run(store, from, to);
-        let mut hits: Vec<Vec<EventId>> = {
-            let r = self.results.read().unwrap_or_else(|e| e.into_inner());
-            r.hits.clone()
-        };
-        for (id, rule) in found {
-            hits[rule as usize].push(id);
+        let due = self.correlated.is_none_or(|(at, cost)| at.elapsed() >= CORRELATE_EVERY.max(cost * 4));
+        if self.correlator.is_idle() || !(last || (new && due)) {
+            return new;
         }
-        let correlations = {
-            let s = store.read().unwrap_or_else(|e| e.into_inner());
-            let rules = Arc::clone(&self.results.read().unwrap_or_else(|e| e.into_inner()).rules);
-            correlate::correlate(&rules, &hits, &s)
-        };
-        let mut r = self.results.write().unwrap_or_else(|e| e.into_inner());
-        r.hits = hits;
-        r.correlations = correlations;
-        r.evaluated = to;
-        r.index(to);
-        true
+        let started = Instant::now();
+        let rules = Arc::clone(&self.results.read().unwrap_or_else(|e| e.into_inner()).rules);
+        if let Some(c) = self.correlator.matches(&rules) {
+            self.results.write().unwrap_or_else(|e| e.into_inner()).set_correlations(c);
+        }
+        self.correlated = Some((Instant::now(), started.elapsed()));
+        new
     }
 }
 
@@ -180,12 +238,43 @@ impl crate::query::eval::Annex for Annex {
                 let floor = if value.is_any() { Some(Level::Informational) } else { Level::parse(value.text()) };
                 // A level that does not exist selects nothing.
                 let Some(floor) = floor.map(|l| l as u8) else { return Some(set) };
-                for (id, &l) in r.levels.iter().enumerate().take(events) {
-                    set[id] = l >= floor;
+                for (id, b) in set.iter_mut().enumerate().take(r.evaluated) {
+                    *b = r.level_u8(id as EventId) >= floor;
                 }
             }
             _ => return None,
         }
         Some(set)
+    }
+
+    /// Levels: events at each level or above (value: the level's number),
+    /// so a count is what `level:NAME` selects. Rules: events per reporting
+    /// rule (value: the rule's index), most first.
+    fn count(&self, field: Field, ids: &[EventId]) -> Option<FacetCounts> {
+        let r = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let values: Vec<(u32, u32)> = match field {
+            Field::Level => {
+                let at = r.level_counts(ids.iter().copied());
+                let mut above = 0;
+                let v: Vec<(u32, u32)> = Level::ALL
+                    .iter()
+                    .rev()
+                    .map(|&l| {
+                        above += at[l as usize - 1];
+                        (l as u32, above as u32)
+                    })
+                    .filter(|&(_, n)| n > 0)
+                    .collect();
+                v
+            }
+            Field::Rule => {
+                let mut v: Vec<(u32, u32)> =
+                    r.counts(Some(ids)).into_iter().map(|(r, n)| (r as u32, n as u32)).collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                v
+            }
+            _ => return None,
+        };
+        Some(FacetCounts { field, distinct: values.len(), values })
     }
 }

@@ -18,7 +18,9 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 5] = [Level::Informational, Level::Low, Level::Medium, Level::High, Level::Critical];
+    pub const COUNT: usize = 5;
+    pub const ALL: [Level; Level::COUNT] =
+        [Level::Informational, Level::Low, Level::Medium, Level::High, Level::Critical];
 
     pub fn parse(s: &str) -> Option<Level> {
         Some(match s.to_ascii_lowercase().as_str() {

@@ -58,7 +58,7 @@ impl Dataset {
             threads.push(std::thread::spawn(move || {
                 loop {
                     let done = progress.is_done();
-                    detector.step(&store);
+                    detector.step(&store, done);
                     if done {
                         break;
                     }
@@ -83,7 +83,7 @@ impl Dataset {
         let d = Dataset::empty(Arc::clone(&rules));
         loader::load_bytes(inputs, &d.store, &d.progress);
         if !rules.rules.is_empty() {
-            Detector::with_results(Arc::clone(&d.detections)).step(&d.store);
+            Detector::with_results(Arc::clone(&d.detections)).step(&d.store, true);
         }
         d
     }

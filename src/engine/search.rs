@@ -78,10 +78,24 @@ pub fn histogram(store: &Store, ids: &[EventId], bins: usize) -> Histogram {
 }
 
 /// A result for `req` from the matches `m`; facets are counted only for the
-/// complete one (partial results show the list filling).
-fn result(store: &RwLock<Store>, req: &Request, m: &Matches, started: Instant, complete: bool) -> SearchResult {
+/// complete one (partial results show the list filling). Fields computed
+/// beside the store are counted by the annex.
+fn result(
+    store: &RwLock<Store>,
+    annex: &dyn Annex,
+    req: &Request,
+    m: &Matches,
+    started: Instant,
+    complete: bool,
+) -> SearchResult {
     let s = store.read().unwrap_or_else(|e| e.into_inner());
-    let facets = if complete { count(&s, &m.ids, &req.facets, Some(req.facet_values)) } else { vec![] };
+    let mut facets = vec![];
+    if complete {
+        let (derived, kept): (Vec<Field>, Vec<Field>) =
+            req.facets.iter().partition(|f| f.def().kept == crate::model::fields::Kept::Derived);
+        facets = count(&s, &m.ids, &kept, Some(req.facet_values));
+        facets.extend(derived.into_iter().filter_map(|f| annex.count(f, &m.ids)));
+    }
     SearchResult {
         id: req.id,
         facets,
@@ -123,12 +137,12 @@ pub fn execute_every(
     let mut partial = |m: &Matches| {
         if !cancel.is_cancelled() && last.elapsed() >= every {
             last = Instant::now();
-            notify(result(store, req, m, started, false));
+            notify(result(store, annex, req, m, started, false));
         }
     };
     let Ok(m) = eval::run_partial(store, annex, &req.query, cancel, &mut partial) else { return };
     if !cancel.is_cancelled() {
-        notify(result(store, req, &m, started, true));
+        notify(result(store, annex, req, &m, started, true));
     }
 }
 

@@ -170,12 +170,14 @@ fields! {
     EventId { label: "event ID", name: "eventID", queries: &["id", "eventid"], get: top("eventID"), kept: Kept::Record },
     RequestId { label: "request ID", name: "requestID", queries: &["request", "requestid"], get: top("requestID"), kept: Kept::Record },
     Arn { label: "identity ARN", name: "userIdentity.arn", queries: &["arn", "useridentity.arn"], get: Get::Identity("arn") },
-    Principal { label: "principal", name: "userIdentity.principalId", queries: &["principal", "useridentity.principalid"], get: Get::Identity("principalId"), kept: Kept::Record },
+    Principal { label: "principal", name: "userIdentity.principalId", queries: &["principal", "useridentity.principalid"], get: Get::Identity("principalId") },
+    InvokedBy { label: "invoked by", name: "userIdentity.invokedBy", queries: &["invokedby", "useridentity.invokedby"], get: Get::Identity("invokedBy") },
     Vpce { label: "VPC endpoint", name: "vpcEndpointId", queries: &["vpce", "vpcendpointid"], get: top("vpcEndpointId"), kept: Kept::Record },
     Message { label: "error message", name: "errorMessage", queries: &["message", "errormessage"], get: top("errorMessage"), kept: Kept::Record },
     Rule { label: "rule", name: "rule", queries: &["rule"], get: Get::Derived, kept: Kept::Derived },
     Level {
         label: "level", name: "level", queries: &["level"], get: Get::Derived, kept: Kept::Derived,
+        // Shown whenever an event on screen set something off.
         column: Some(ListColumn { heading: "!", order: 0, min: 1, max: 1, rank: 0 }),
     },
 }

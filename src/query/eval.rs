@@ -32,6 +32,12 @@ pub trait Annex: Sync {
     /// The events (indexed by id, `events` of them) a `field:value` term
     /// selects; None when this annex does not compute the field.
     fn select(&self, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>>;
+
+    /// The values of a computed field over `ids`, counted as a facet is;
+    /// None when this annex does not compute the field.
+    fn count(&self, _field: Field, _ids: &[EventId]) -> Option<super::facets::FacetCounts> {
+        None
+    }
 }
 
 /// No fields computed beside the store: such terms select nothing.

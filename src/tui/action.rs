@@ -33,7 +33,10 @@ pub enum Action {
     ExpandAll,
     CollapseAll,
     Pivot,
-    // The facets panel.
+    /// Move to the next (previous) event that set off a rule.
+    NextFlagged,
+    PrevFlagged,
+    // The facets and detections panels.
     Include,
     Exclude,
     // Copies.
@@ -73,6 +76,7 @@ pub enum Action {
 /// Which pane (see [`super::panes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PaneId {
+    Detections,
     Facets,
     List,
     Detail,
@@ -83,6 +87,8 @@ pub enum PaneId {
 pub enum Command {
     /// Add a term to the query (a pivot, a facet) and search.
     AddTerm(Term),
+    /// Replace the query with these terms and search.
+    Filter(Vec<Term>),
     /// Move the focus to a pane.
     Focus(PaneId),
     /// Put `payload` on the clipboard; `what` names it.

@@ -15,8 +15,9 @@ use super::overlays::{self, Overlay};
 use super::panes::{Cx, Pane, PaneId, Panes, Slot};
 use super::prompt::{Edit, Prompt};
 use super::timefmt::TimeMode;
+use crate::detect::Results;
 use crate::engine::{Dataset, Request, SearchResult};
-use crate::model::fields::panel_fields;
+use crate::model::fields::{Field, panel_fields};
 use crate::query::labels::Labels;
 use crate::query::{self, Term};
 use crate::store::{EventId, Store};
@@ -70,6 +71,7 @@ pub struct App {
 /// What panes read, from the parts of the state they need.
 fn cx<'a>(
     store: &'a Store,
+    found: &'a Results,
     data: &'a Dataset,
     search: &'a Search,
     time: TimeMode,
@@ -81,6 +83,7 @@ fn cx<'a>(
         labels: Labels::new(store),
         progress: &data.progress,
         results: &search.results,
+        found,
         query: &search.query,
         time,
         selected: None,
@@ -130,12 +133,19 @@ impl App {
         self.panes.facets.shown.unwrap_or(self.size.0 >= LEFT_WIDE)
     }
 
+    /// Whether the matches hold events that set off a rule (the detections
+    /// panel shows only then, leaving the room to the facets otherwise).
+    pub fn flagged_shown(&self) -> bool {
+        self.search.results.facets.iter().any(|c| c.field == Field::Level && !c.values.is_empty())
+    }
+
     /// The panes that may show, with their slots.
     pub fn shown_panes(&self) -> Vec<(PaneId, Slot)> {
         Panes::ORDER
             .iter()
             .map(|&id| (id, self.panes.get(id).meta().slot))
             .filter(|(_, slot)| *slot != Slot::Left || self.left_visible())
+            .filter(|(id, _)| *id != PaneId::Detections || self.flagged_shown())
             .collect()
     }
 
@@ -148,8 +158,8 @@ impl App {
     }
 
     /// What pane `id` reads, for drawing; `rows` of its body.
-    pub fn cx<'a>(&'a self, store: &'a Store, id: PaneId, rows: usize) -> Cx<'a> {
-        let mut c = cx(store, &self.data, &self.search, self.config.time, self.focus == id, rows);
+    pub fn cx<'a>(&'a self, store: &'a Store, found: &'a Results, id: PaneId, rows: usize) -> Cx<'a> {
+        let mut c = cx(store, found, &self.data, &self.search, self.config.time, self.focus == id, rows);
         c.selected = self.selected();
         c
     }
@@ -159,12 +169,16 @@ impl App {
         let text = self.prompt.as_ref().map_or(&self.search.query, |p| &p.text);
         match query::parse(text) {
             Ok(query) => {
+                let mut facets = panel_fields().to_vec();
+                if !self.data.found().rules.rules.is_empty() {
+                    facets.extend([Field::Level, Field::Rule]);
+                }
                 self.search.next += 1;
                 self.search.pending = Some(self.search.next);
                 vec![Effect::Search(Request {
                     id: self.search.next,
                     query,
-                    facets: panel_fields().to_vec(),
+                    facets,
                     facet_values: PANEL_VALUES,
                     histogram_bins: HISTOGRAM_BINS,
                 })]
@@ -268,6 +282,7 @@ impl App {
             Action::Help => self.overlay = Some(Box::new(overlays::help::Help::default())),
             Action::Problems => self.overlay = Some(Box::new(overlays::problems::Problems::default())),
             Action::CopyEvent => return vec![self.copy_event()],
+            Action::NextFlagged | Action::PrevFlagged => self.next_flagged(action == Action::NextFlagged),
             Action::ScrollAt { x, y, down } => self.scroll_at(x, y, down),
             Action::ClickAt { x, y } => return self.click_at(x, y),
             other => return self.pane_update(self.focus, |p, cx| p.update(&other, cx)),
@@ -280,7 +295,8 @@ impl App {
         let rows = layout::body_rows(self.areas().of(id));
         let selected = self.selected();
         let store = self.data.store.read().unwrap_or_else(|e| e.into_inner());
-        let mut c = cx(&store, &self.data, &self.search, self.config.time, self.focus == id, rows);
+        let found = self.data.found();
+        let mut c = cx(&store, &found, &self.data, &self.search, self.config.time, self.focus == id, rows);
         c.selected = selected;
         f(self.panes.get_mut(id), &c)
     }
@@ -288,13 +304,20 @@ impl App {
     fn overlay_update(&mut self, action: &Action) -> Vec<Command> {
         let rows = overlays::inner_rows(Rect::new(0, 0, self.size.0, self.size.1));
         let store = self.data.store.read().unwrap_or_else(|e| e.into_inner());
-        let c = cx(&store, &self.data, &self.search, self.config.time, true, rows);
+        let found = self.data.found();
+        let c = cx(&store, &found, &self.data, &self.search, self.config.time, true, rows);
         self.overlay.as_mut().map_or_else(Vec::new, |o| o.update(action, &c))
     }
 
     fn apply(&mut self, command: Command, effects: &mut Vec<Effect>) {
         match command {
             Command::AddTerm(term) => effects.extend(self.add_term(term)),
+            Command::Filter(terms) => {
+                self.search.query = query::Query { terms }.to_string();
+                self.status = None;
+                self.panes.list.scroll = Default::default();
+                effects.extend(self.search());
+            }
             Command::Focus(PaneId::Detail) if self.selected().is_none() => {}
             Command::Focus(id) => self.focus = id,
             Command::Copy { payload, what } => effects.push(Effect::Copy { payload, what }),
@@ -324,6 +347,29 @@ impl App {
             crate::json::pretty::pretty(s.record(event, &mut crate::store::blobs::ChunkCache::new(1)))
         });
         Command::Copy { payload, what: "event JSON".into() }
+    }
+
+    /// Moves the list's cursor to the next (or previous) event on the list
+    /// that set off a rule.
+    fn next_flagged(&mut self, forward: bool) {
+        let found = self.data.found();
+        let list = &self.panes.list;
+        let n = self.search.results.ids.len();
+        let flagged = |row: usize| list.event_at(&self.search.results, row).is_some_and(|id| found.level(id).is_some());
+        let at = list.scroll.cursor;
+        let hit = if forward { (at + 1..n).find(|&r| flagged(r)) } else { (0..at.min(n)).rev().find(|&r| flagged(r)) };
+        match hit {
+            Some(row) => {
+                drop(found);
+                self.panes.list.scroll.cursor = row;
+                self.status = None;
+            }
+            None => {
+                let what = if forward { "after" } else { "before" };
+                drop(found);
+                self.status = Some(format!("no flagged event {what} this one"));
+            }
+        }
     }
 
     fn cycle_focus(&mut self, forward: bool) {

@@ -14,6 +14,7 @@ pub enum Scope {
     List,
     Detail,
     Facets,
+    Detections,
     Prompt,
     /// Searched after the open overlay's own scope.
     Overlay,
@@ -23,12 +24,13 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::Always,
         Scope::Global,
         Scope::List,
         Scope::Detail,
         Scope::Facets,
+        Scope::Detections,
         Scope::Prompt,
         Scope::Overlay,
         Scope::Help,
@@ -42,6 +44,7 @@ impl Scope {
             Scope::List => "Event list",
             Scope::Detail => "Detail tree",
             Scope::Facets => "Facets",
+            Scope::Detections => "Detections",
             Scope::Prompt => "Query prompt",
             Scope::Overlay => "Any overlay",
             Scope::Help => "Help",
@@ -120,6 +123,8 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Global, [k('G'), code(End)], Action::Bottom, "last"),
             bind!(Global, [code(Tab)], Action::FocusNext, "next pane"),
             bind!(Global, [code(BackTab)], Action::FocusPrev, "previous pane"),
+            bind!(Global, [k('n')], Action::NextFlagged, "next event that set off a rule"),
+            bind!(Global, [k('N')], Action::PrevFlagged, "previous event that set off a rule"),
             bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON", "copy"),
             bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time", "UTC/local"),
             bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first", "order"),
@@ -140,6 +145,9 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Facets, [code(Enter)], Action::Include, "add field:value to the query", "add field:value"),
             bind!(Facets, [k('x')], Action::Exclude, "add -field:value to the query", "exclude"),
             bind!(Facets, [code(Esc)], Action::Back, "back to the list", "back"),
+            bind!(Detections, [code(Enter)], Action::Include, "add rule:ID or level:LEVEL to the query", "add"),
+            bind!(Detections, [k('x')], Action::Exclude, "exclude the rule or level", "exclude"),
+            bind!(Detections, [code(Esc)], Action::Back, "back to the list", "back"),
         ]
     })
 }

@@ -163,8 +163,8 @@ fn run_in_terminal(data: Dataset, config: Config) -> io::Result<()> {
                 pending.extend(app.update(a));
             }
         }
-        // New events were published: refresh the results now and then while loading.
-        let generation = progress.generation.load(Relaxed);
+        // New events were published, or the rules found more: refresh the results now and then.
+        let generation = progress.generation.load(Relaxed) + app.data.found().generation;
         if generation != seen_generation && (last_refresh.elapsed() >= REFRESH || progress.is_done()) {
             seen_generation = generation;
             last_refresh = Instant::now();

@@ -1,6 +1,7 @@
 //! Colours, or none: with NO_COLOR set every distinction is made with bold,
 //! underline and reverse video, so the selection stays visible.
 
+use crate::detect::Level;
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,8 @@ pub struct Theme {
     pub key: Style,
     pub bar: Style,
     pub warn: Style,
+    /// Per level, informational first.
+    pub levels: [Style; Level::COUNT],
 }
 
 impl Theme {
@@ -34,6 +37,8 @@ impl Theme {
                 key: plain.add_modifier(Modifier::BOLD),
                 bar: plain,
                 warn: plain.add_modifier(Modifier::BOLD),
+                // The glyph tells the level; the serious ones stand out.
+                levels: [plain, plain, plain, plain.add_modifier(Modifier::BOLD), plain.add_modifier(Modifier::BOLD)],
             };
         }
         Theme {
@@ -48,7 +53,19 @@ impl Theme {
             key: plain.fg(Color::LightBlue),
             bar: plain.fg(Color::Green),
             warn: plain.fg(Color::LightRed).add_modifier(Modifier::BOLD),
+            levels: [
+                plain.fg(Color::DarkGray),
+                plain.fg(Color::Cyan),
+                plain.fg(Color::Yellow),
+                plain.fg(Color::LightRed).add_modifier(Modifier::BOLD),
+                plain.fg(Color::LightMagenta).add_modifier(Modifier::BOLD),
+            ],
         }
+    }
+
+    /// How a level's mark is drawn.
+    pub fn level(&self, level: Level) -> Style {
+        self.levels[level as usize - 1]
     }
 
     /// A row of a pane: marked when selected, less so when the pane is not focused.

@@ -1,8 +1,13 @@
-//! The detail pane: the selected event as a collapsible JSON tree (see
+//! The detail pane: what the selected event set off (each rule with why it
+//! matters and its author; each correlation match with its group and
+//! events), then the event as a collapsible JSON tree (see
 //! [`crate::tui::tree`]), with pivots and copies from any node.
 
 use super::pane::{Cx, Meta, Pane, Slot, title_line};
+use crate::detect::{Finding, Level, Results};
 use crate::json::canon;
+use crate::model::fields::Field;
+use crate::model::time::format_utc;
 use crate::query::glob::Glob;
 use crate::query::{Target, Term, TermKind};
 use crate::sanitize::visible;
@@ -32,12 +37,90 @@ pub struct Detail {
 
 pub struct DetailPane {
     pub shown: Option<Detail>,
+    /// The lines about the event's findings, above the tree (the cursor
+    /// goes over them first).
+    pub head: Vec<HeadLine>,
     cache: ChunkCache,
+}
+
+/// A line above the tree: what it says, how it is drawn, and what Enter on
+/// it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadLine {
+    pub text: String,
+    pub level: Option<Level>,
+    pub act: Option<Vec<Term>>,
+}
+
+/// The lines about what event `id` set off: per finding its title, then
+/// why it matters (or a correlation's group and extent), then where the
+/// rule comes from; a blank line before the tree.
+pub fn head_lines(found: &Results, id: EventId) -> Vec<HeadLine> {
+    let mut out = Vec::new();
+    let line = |text: String, level: Option<Level>, act: &Option<Vec<Term>>| HeadLine { text, level, act: act.clone() };
+    for f in found.findings(id) {
+        let (rule, detail, act) = match f {
+            Finding::Rule(r) => {
+                let meta = &found.rules.rules[r as usize].meta;
+                let act = vec![Term::matching(Target::field(Field::Rule), meta.key(), false)];
+                (r as usize, meta.description.clone(), act)
+            }
+            Finding::Correlation(m) => {
+                let Some(cm) = found.correlations.get(m as usize) else { continue };
+                let meta = &found.rules.rules[cm.rule].meta;
+                let group: Vec<String> = cm.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let detail = format!(
+                    "{} events {} – {}{}{}  (Enter: show them)",
+                    cm.events.len(),
+                    format_utc(cm.first),
+                    format_utc(cm.last),
+                    if group.is_empty() { "" } else { " · " },
+                    group.join(" · ")
+                );
+                (cm.rule, detail, members(meta.key(), cm))
+            }
+        };
+        let meta = &found.rules.rules[rule].meta;
+        let act = Some(act);
+        out.push(line(
+            format!("{} {} · {}", meta.level.glyph(), meta.level.name(), meta.title),
+            Some(meta.level),
+            &act,
+        ));
+        for text in detail.lines().filter(|l| !l.trim().is_empty()).take(3) {
+            out.push(line(format!("  {}", text.trim()), None, &act));
+        }
+        let mut source = vec![meta.key().to_string()];
+        source.extend(meta.author.as_ref().map(|a| format!("by {a}")));
+        source.extend(meta.license.as_ref().map(|l| format!("licence {l}")));
+        out.push(line(format!("  {}", source.join(" · ")), None, &act));
+    }
+    if !out.is_empty() {
+        out.push(line(String::new(), None, &None));
+    }
+    out
+}
+
+/// The terms that show a correlation match's events: its rule, its group's
+/// values, and its time span.
+fn members(rule: &str, cm: &crate::detect::CorrMatch) -> Vec<Term> {
+    let mut terms = vec![Term::matching(Target::field(Field::Rule), rule, false)];
+    for (field, value) in &cm.group {
+        if let Some(target) = Target::named(field) {
+            terms.push(Term::matching(target, value, false));
+        }
+    }
+    let bound = |at| crate::query::ast::Bound { at, text: format_utc(at) };
+    // Times are whole seconds in CloudTrail; the end bound is exclusive.
+    let end = cm.last - cm.last.rem_euclid(1_000_000) + 1_000_000;
+    terms.push(Term { negated: false, kind: TermKind::After(bound(cm.first - cm.first.rem_euclid(1_000_000))) });
+    terms.push(Term { negated: false, kind: TermKind::Before(bound(end)) });
+    terms
 }
 
 impl DetailPane {
     pub fn new() -> Self {
-        DetailPane { shown: None, cache: ChunkCache::new(8) }
+        DetailPane { shown: None, head: Vec::new(), cache: ChunkCache::new(8) }
     }
 
     /// Shows `event` (building its tree when it changes); nothing for None.
@@ -45,16 +128,36 @@ impl DetailPane {
         if self.shown.as_ref().map(|d| d.event) == event {
             return;
         }
+        self.head.clear();
         self.shown = event.map(|event| {
             let json = store.record(event, &mut self.cache).to_vec();
             Detail { event, tree: Tree::new(json), scroll: Scroll::default() }
         });
     }
 
-    /// The selected node's row in the tree.
+    /// The selected node's row in the tree (None on a line above it).
     fn row(&self) -> Option<(&Detail, usize)> {
         let d = self.shown.as_ref()?;
-        d.tree.visible().get(d.scroll.cursor).map(|&row| (d, row))
+        let pos = d.scroll.cursor.checked_sub(self.head.len())?;
+        d.tree.visible().get(pos).map(|&row| (d, row))
+    }
+
+    /// The cursor's position among the tree's visible rows (None on the head).
+    pub fn tree_cursor(&self) -> Option<usize> {
+        self.shown.as_ref()?.scroll.cursor.checked_sub(self.head.len())
+    }
+
+    /// Puts the cursor on the tree's visible row `pos`.
+    pub fn set_tree_cursor(&mut self, pos: usize) {
+        let head = self.head.len();
+        if let Some(d) = &mut self.shown {
+            d.scroll.cursor = head + pos;
+        }
+    }
+
+    /// Lines the cursor goes over: the head, then the tree's visible rows.
+    fn lines(&self) -> usize {
+        self.head.len() + self.shown.as_ref().map_or(0, |d| d.tree.visible().len())
     }
 
     /// The whole event, pretty-printed.
@@ -62,9 +165,17 @@ impl DetailPane {
         self.shown.as_ref().filter(|d| d.event == event).map(|d| d.tree.pretty())
     }
 
-    fn tree_action(&mut self, action: &Action) {
-        let Some(d) = &mut self.shown else { return };
-        let Some(&row) = d.tree.visible().get(d.scroll.cursor) else { return };
+    fn tree_action(&mut self, action: &Action) -> Vec<Command> {
+        let head = self.head.len();
+        let Some(d) = &mut self.shown else { return vec![] };
+        let Some(pos) = d.scroll.cursor.checked_sub(head) else {
+            // On a finding: Enter shows its events.
+            return match (action, &self.head[d.scroll.cursor].act) {
+                (Action::ToggleNode, Some(terms)) => vec![Command::Filter(terms.clone())],
+                _ => vec![],
+            };
+        };
+        let Some(&row) = d.tree.visible().get(pos) else { return vec![] };
         match action {
             Action::Collapse if d.tree.is_container(row) && !d.tree.is_collapsed(row) => {
                 d.tree.set_collapsed(row, true)
@@ -72,17 +183,18 @@ impl DetailPane {
             Action::Collapse => {
                 // Already folded, or a value: go to the parent.
                 if let Some(parent) = d.tree.rows[row].parent.filter(|&p| p != 0) {
-                    d.scroll.cursor = d.tree.position_of(parent);
+                    d.scroll.cursor = head + d.tree.position_of(parent);
                 }
-                return;
+                return vec![];
             }
             Action::Expand => d.tree.set_collapsed(row, false),
             Action::ToggleNode => d.tree.set_collapsed(row, !d.tree.is_collapsed(row)),
             Action::ExpandAll => d.tree.set_all(false),
             Action::CollapseAll => d.tree.set_all(true),
-            _ => return,
+            _ => return vec![],
         }
-        d.scroll.cursor = d.tree.position_of(row);
+        d.scroll.cursor = head + d.tree.position_of(row);
+        vec![]
     }
 
     /// The term that pivots on the selected value: `path:value` (array
@@ -183,8 +295,9 @@ impl Pane for DetailPane {
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
+        let lines = self.lines();
         if let Some(d) = &mut self.shown
-            && let Some(s) = d.scroll.step(action, d.tree.visible().len(), cx.rows)
+            && let Some(s) = d.scroll.step(action, lines, cx.rows)
         {
             d.scroll = s;
             return vec![];
@@ -193,17 +306,15 @@ impl Pane for DetailPane {
             Action::Back => vec![Command::Focus(PaneId::List)],
             Action::Pivot => vec![self.pivot()],
             Action::CopyValue | Action::CopyPath => vec![self.copy(action)],
-            other => {
-                self.tree_action(other);
-                vec![]
-            }
+            other => self.tree_action(other),
         }
     }
 
     fn click(&mut self, row: usize, _cx: &Cx) -> Vec<Command> {
+        let lines = self.lines();
         if let Some(d) = &mut self.shown {
             let target = d.scroll.offset + row;
-            if target < d.tree.visible().len() {
+            if target < lines {
                 d.scroll.cursor = target;
             }
         }
@@ -211,8 +322,19 @@ impl Pane for DetailPane {
     }
 
     fn settle(&mut self, cx: &Cx) {
+        let head = self.shown.as_ref().map_or_else(Vec::new, |d| head_lines(cx.found, d.event));
+        if head != self.head {
+            // Findings arrived (or changed) for the event shown: the cursor keeps its tree row.
+            if let Some(d) = &mut self.shown
+                && d.scroll.cursor >= self.head.len()
+            {
+                d.scroll.cursor = d.scroll.cursor - self.head.len() + head.len();
+            }
+            self.head = head;
+        }
+        let lines = self.lines();
         if let Some(d) = &mut self.shown {
-            d.scroll = d.scroll.visible(d.tree.visible().len(), cx.rows);
+            d.scroll = d.scroll.visible(lines, cx.rows);
         }
     }
 
@@ -238,7 +360,17 @@ impl Pane for DetailPane {
         let mut lines = vec![title_line(&title, w, cx.focused, theme)];
         let t = &d.tree;
         let rows = (inner.height as usize).saturating_sub(1);
-        for (pos, &row) in t.visible().iter().enumerate().skip(d.scroll.offset).take(rows) {
+        let head = self.head.len();
+        for (pos, h) in self.head.iter().enumerate().skip(d.scroll.offset).take(rows) {
+            let base = theme.row(pos == d.scroll.cursor, cx.focused);
+            let text = visible(&h.text);
+            let style = h.level.map_or(base.patch(theme.dim), |l| base.patch(theme.level(l)));
+            lines.push(Line::from(cell(&text, w, &[], style, style)));
+        }
+        let shown = lines.len() - 1;
+        for (pos, &row) in t.visible().iter().enumerate().skip(d.scroll.offset.saturating_sub(head)).take(rows - shown)
+        {
+            let pos = pos + head;
             let base = theme.row(pos == d.scroll.cursor, cx.focused);
             let r = &t.rows[row];
             let marker = match r.kind {

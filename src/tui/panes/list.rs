@@ -5,7 +5,7 @@
 
 use super::pane::{Cx, Meta, Pane, Slot};
 use crate::engine::SearchResult;
-use crate::model::fields::{Field, ListColumn, SUMMARY_FIELDS, list_fields};
+use crate::model::fields::{Field, Kept, ListColumn, SUMMARY_FIELDS, list_fields};
 use crate::query::fuzzy::FuzzyWord;
 use crate::sanitize::visible;
 use crate::store::{EventId, Store};
@@ -36,15 +36,19 @@ pub struct Col {
     pub width: usize,
 }
 
-/// A column's heading.
+/// A column's heading: the table's, else the label in capitals.
 fn heading(f: Field) -> String {
-    f.label().to_uppercase()
+    match f.def().column.map(|c| c.heading) {
+        Some(h) if !h.is_empty() => h.to_string(),
+        _ => f.label().to_uppercase(),
+    }
 }
 
 /// The columns for `width` cells, given what each needs to show its widest
 /// text on screen (`need`: 0 when the rows on screen have none, else at
-/// least its heading). Columns of rank 0 (time, event) are always there;
-/// the others join by rank while their least width fits, and a column with
+/// least its heading). Columns of rank 0 (level, time, event) are there
+/// whenever they have something to show; the others join by rank while
+/// their least width fits, and a column with
 /// nothing to show gives its room away. The event name is then shown whole
 /// if room can be made by giving up the lowest-ranked columns; what is left
 /// goes to the others by rank, each up to its need (within its most).
@@ -57,7 +61,7 @@ pub fn columns(width: usize, need: impl Fn(Field) -> usize) -> Vec<Col> {
     let mut used = 0;
     for (f, c) in specs {
         let w = need(f).min(c.min as usize).max(heading(f).width().min(c.min as usize));
-        if c.rank == 0 || (need(f) > 0 && used + w < width) {
+        if need(f) > 0 && (c.rank == 0 || used + w < width) {
             used += w + 1;
             chosen.push((f, c, w));
         }
@@ -154,6 +158,7 @@ impl ListPane {
     fn text(cx: &Cx, id: EventId, f: Field) -> String {
         match f {
             Field::Time => timefmt::show(cx.store.time(id), cx.time),
+            Field::Level => cx.found.level(id).map_or("", |l| l.glyph()).to_string(),
             f => visible(cx.labels.compact_of(id, f)).into_owned(),
         }
     }
@@ -191,11 +196,12 @@ impl Pane for ListPane {
             .collect();
         let texts: Vec<Vec<(Field, String)>> =
             rows.iter().map(|&id| list_fields().iter().map(|&f| (f, ListPane::text(cx, id, f))).collect()).collect();
-        // With no rows on screen the headings alone decide (the list still reads as a list).
+        // With no rows on screen the headings alone decide (the list still reads as a list);
+        // a column computed beside the store (the level) shows only with content.
         let need = |f: Field| {
             let widest = texts.iter().flat_map(|row| row.iter().filter(|(g, _)| *g == f)).map(|(_, t)| t.width()).max();
             match widest.unwrap_or(0) {
-                0 if !rows.is_empty() => 0,
+                0 if !rows.is_empty() || f.def().kept == Kept::Derived => 0,
                 w => w.max(heading(f).width()),
             }
         };
@@ -221,6 +227,7 @@ impl Pane for ListPane {
                 let shown = row.iter().find(|(g, _)| *g == c.field).map_or("", |(_, t)| t.as_str());
                 let style = match c.field {
                     Field::Time => base.patch(theme.dim),
+                    Field::Level => cx.found.level(id).map_or(base, |l| base.patch(theme.level(l))),
                     Field::Error => base.patch(theme.error),
                     _ => base,
                 };
@@ -253,6 +260,9 @@ mod tests {
             _ => 30,
         };
         assert_eq!(names(&columns(40, wide)), ["level", "time", "event"]);
+        // Nothing flagged on screen: no level column.
+        let quiet = |f: Field| if f == Field::Level { 0 } else { wide(f) };
+        assert_eq!(names(&columns(40, quiet)), ["time", "event"]);
         // Every column full: the event name is shown whole first, the actor gets the rest.
         assert_eq!(names(&columns(80, wide)), ["level", "time", "event", "actor"]);
         assert_eq!(

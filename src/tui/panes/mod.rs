@@ -4,6 +4,7 @@
 //! here and one line in [`Panes`].
 
 pub mod detail;
+pub mod detections;
 pub mod facets;
 pub mod list;
 pub mod pane;
@@ -14,17 +15,19 @@ pub use pane::{Cx, Meta, Pane, Slot};
 /// The panes, registered once.
 #[derive(Default)]
 pub struct Panes {
+    pub detections: detections::DetectionsPane,
     pub facets: facets::FacetsPane,
     pub list: list::ListPane,
     pub detail: detail::DetailPane,
 }
 
 impl Panes {
-    /// Every pane, left to right.
-    pub const ORDER: [PaneId; 3] = [PaneId::Facets, PaneId::List, PaneId::Detail];
+    /// Every pane, left to right (top to bottom within a slot).
+    pub const ORDER: [PaneId; 4] = [PaneId::Detections, PaneId::Facets, PaneId::List, PaneId::Detail];
 
     pub fn get(&self, id: PaneId) -> &dyn Pane {
         match id {
+            PaneId::Detections => &self.detections,
             PaneId::Facets => &self.facets,
             PaneId::List => &self.list,
             PaneId::Detail => &self.detail,
@@ -33,6 +36,7 @@ impl Panes {
 
     pub fn get_mut(&mut self, id: PaneId) -> &mut dyn Pane {
         match id {
+            PaneId::Detections => &mut self.detections,
             PaneId::Facets => &mut self.facets,
             PaneId::List => &mut self.list,
             PaneId::Detail => &mut self.detail,

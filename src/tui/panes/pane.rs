@@ -1,6 +1,7 @@
 //! What a pane is: the trait every pane implements, what it reads (its
 //! context), and where it sits.
 
+use crate::detect::Results;
 use crate::engine::SearchResult;
 use crate::loader::Progress;
 use crate::query::labels::Labels;
@@ -27,6 +28,8 @@ pub struct Cx<'a> {
     pub labels: Labels<'a>,
     pub progress: &'a Progress,
     pub results: &'a SearchResult,
+    /// What the rules found.
+    pub found: &'a Results,
     /// The query whose results are shown (for highlights).
     pub query: &'a str,
     pub time: TimeMode,

@@ -1,6 +1,8 @@
 //! The header (counts, loading, time zone), the query line and the footer.
 
+use crate::detect::Results;
 use crate::format::thousands;
+use crate::model::fields::Field;
 use crate::sanitize::visible;
 use crate::store::Store;
 use crate::tui::app::App;
@@ -22,6 +24,11 @@ pub fn header(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
         format!(" trailscope  {} of {} events", thousands(app.len() as u64), thousands(app.results().searched as u64)),
         format!("{} files", thousands(files)),
     ];
+    // Events that set off a rule among the matches (the level counts are cumulative: the last is every level).
+    let flagged = app.results().facets.iter().find(|c| c.field == Field::Level).and_then(|c| c.values.last());
+    if let Some(&(_, n)) = flagged {
+        parts.push(format!("{} flagged (n)", thousands(n as u64)));
+    }
     if !p.is_done() {
         let total = p.files_total.load(Relaxed).max(1);
         let pct = p.files_done.load(Relaxed) * 100 / total;
@@ -84,7 +91,7 @@ pub fn query_line(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     }
 }
 
-pub fn footer(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
+pub fn footer(f: &mut Frame, app: &App, store: &Store, found: &Results, theme: &Theme, r: Rect) {
     if r.height == 0 {
         return;
     }
@@ -94,7 +101,7 @@ pub fn footer(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
         let mut spans = Vec::new();
         if app.prompt.is_none() && app.overlay.is_none() {
             let pane = app.panes.get(app.focus);
-            let cx = app.cx(store, app.focus, body_rows(app.areas().of(app.focus)));
+            let cx = app.cx(store, found, app.focus, body_rows(app.areas().of(app.focus)));
             if let Some(prefix) = pane.footer(&cx) {
                 spans.push(Span::styled(format!(" {} ", visible(&prefix)), theme.title));
             }

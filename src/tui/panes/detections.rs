@@ -1,0 +1,152 @@
+//! The detections panel: over the current matches, the events at each level
+//! (or above) and the events of each rule that found something, the most
+//! serious first. Like the facets, a row is added to the query (`level:high`,
+//! `rule:ID`) or excluded from it.
+
+use super::pane::{Cx, Meta, Pane, Slot, title_line};
+use crate::detect::{Level, Results};
+use crate::engine::SearchResult;
+use crate::model::fields::Field;
+use crate::query::{Target, Term};
+use crate::sanitize::visible;
+use crate::tui::action::{Action, Command, PaneId};
+use crate::tui::keymap::Scope;
+use crate::tui::scroll::Scroll;
+use crate::tui::text::{cell, fitted};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+#[derive(Debug, Clone, Default)]
+pub struct DetectionsPane {
+    pub scroll: Scroll,
+}
+
+/// A row of the panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Heading(Field),
+    /// Events at this level or above.
+    Level(Level, u32),
+    /// A rule (index in the rule set) and its events.
+    Rule(usize, u32),
+}
+
+/// The panel flattened: levels, then rules by level (most serious first)
+/// and by events.
+pub fn rows(results: &SearchResult, found: &Results) -> Vec<Row> {
+    let counts = |f: Field| results.facets.iter().find(|c| c.field == f).map_or(&[][..], |c| c.values.as_slice());
+    let mut out = Vec::new();
+    let levels: Vec<Row> =
+        counts(Field::Level).iter().filter_map(|&(l, n)| Some(Row::Level(Level::from_u8(l as u8)?, n))).collect();
+    if !levels.is_empty() {
+        out.push(Row::Heading(Field::Level));
+        out.extend(levels);
+    }
+    let mut rules: Vec<(usize, u32)> = counts(Field::Rule)
+        .iter()
+        .map(|&(r, n)| (r as usize, n))
+        .filter(|&(r, _)| r < found.rules.rules.len())
+        .collect();
+    rules.sort_by_key(|&(r, n)| (std::cmp::Reverse(found.rules.rules[r].meta.level), std::cmp::Reverse(n), r));
+    if !rules.is_empty() {
+        out.push(Row::Heading(Field::Rule));
+        out.extend(rules.into_iter().map(|(r, n)| Row::Rule(r, n)));
+    }
+    out
+}
+
+impl DetectionsPane {
+    fn term(&self, cx: &Cx, negated: bool) -> Vec<Command> {
+        let term = match rows(cx.results, cx.found).get(self.scroll.cursor) {
+            Some(Row::Level(l, _)) => Term::matching(Target::field(Field::Level), l.name(), negated),
+            Some(Row::Rule(r, _)) => {
+                Term::matching(Target::field(Field::Rule), cx.found.rules.rules[*r].meta.key(), negated)
+            }
+            _ => return vec![],
+        };
+        vec![Command::AddTerm(term)]
+    }
+}
+
+impl Pane for DetectionsPane {
+    fn meta(&self) -> Meta {
+        Meta { id: PaneId::Detections, slot: Slot::Left, scope: Scope::Detections }
+    }
+
+    fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
+        if let Some(s) = self.scroll.step(action, rows(cx.results, cx.found).len(), cx.rows) {
+            self.scroll = s;
+            return vec![];
+        }
+        match action {
+            Action::Include => self.term(cx, false),
+            Action::Exclude => self.term(cx, true),
+            Action::Back => vec![Command::Focus(PaneId::List)],
+            _ => vec![],
+        }
+    }
+
+    fn click(&mut self, row: usize, cx: &Cx) -> Vec<Command> {
+        let target = self.scroll.offset + row;
+        if rows(cx.results, cx.found).get(target).is_some_and(|r| !matches!(r, Row::Heading(_))) {
+            self.scroll.cursor = target;
+        }
+        vec![]
+    }
+
+    fn settle(&mut self, cx: &Cx) {
+        let rows = rows(cx.results, cx.found);
+        self.scroll = self.scroll.visible(rows.len(), cx.rows);
+        // The cursor rests on rows that add a term, not on headings (each is followed by one).
+        if matches!(rows.get(self.scroll.cursor), Some(Row::Heading(_))) {
+            self.scroll.cursor += 1;
+        }
+    }
+
+    fn draw(&self, f: &mut Frame, r: Rect, cx: &Cx, theme: &Theme) {
+        let block = Block::default().borders(Borders::RIGHT).border_style(theme.dim);
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        let w = inner.width as usize;
+        let mut lines = vec![title_line("DETECTIONS  Enter · x exclude", w, cx.focused, theme)];
+        let all = rows(cx.results, cx.found);
+        if all.is_empty() {
+            let msg = if cx.found.evaluated < cx.store.len() { "  rules running…" } else { "  nothing flagged here" };
+            lines.push(fitted(msg, w, theme.dim));
+        }
+        for (i, row) in all.iter().enumerate().skip(self.scroll.offset).take((inner.height as usize).saturating_sub(1))
+        {
+            let style = theme.row(i == self.scroll.cursor, cx.focused);
+            let (level, n, label) = match *row {
+                Row::Heading(Field::Level) => {
+                    lines.push(fitted("level (or above)", w, theme.key));
+                    continue;
+                }
+                Row::Heading(_) => {
+                    lines.push(fitted(
+                        &format!("rule ({})", all.iter().filter(|r| matches!(r, Row::Rule(..))).count()),
+                        w,
+                        theme.key,
+                    ));
+                    continue;
+                }
+                Row::Level(l, n) => (l, n, l.name().to_string()),
+                Row::Rule(rule, n) => {
+                    let m = &cx.found.rules.rules[rule].meta;
+                    (m.level, n, visible(&m.title).into_owned())
+                }
+            };
+            let count = format!("{:>7} ", crate::format::thousands(n as u64));
+            let mut spans = vec![
+                Span::styled(level.glyph(), style.patch(theme.level(level))),
+                Span::styled(count.clone(), style.patch(theme.dim)),
+            ];
+            spans.extend(cell(&label, w.saturating_sub(count.len() + 1), &[], style, style));
+            lines.push(Line::from(spans));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
