@@ -14,12 +14,14 @@
 //! matches (from the columns when they can answer); a step recomputes only
 //! the groups that received events.
 
-use super::engine::{RecordOnce, field_values};
+use super::engine::{FieldPath, Hit, RecordOnce};
 use super::rule::{Body, CorrKind, Correlation};
 use super::ruleset::RuleSet;
+use crate::model::fields::Field;
 use crate::model::time::Micros;
 use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
+use foldhash::quality::RandomState;
 use std::collections::{BTreeSet, HashMap};
 
 /// One finding of a correlation rule.
@@ -54,20 +56,67 @@ struct Group {
 }
 
 /// One correlation rule's groups.
-#[derive(Default)]
 struct State {
-    groups: HashMap<Vec<String>, usize>,
+    /// The group-by fields, and the counted field (value_count).
+    group_by: Vec<FieldPath>,
+    counted: Option<FieldPath>,
+    /// Group (by its fields' interned values) → its index in `list`.
+    groups: HashMap<Vec<u32>, usize, RandomState>,
     list: Vec<Group>,
-    /// Counted values, interned (value_count).
-    values: HashMap<String, u32>,
-    /// How many hits of each counted rule were taken in.
-    taken: Vec<usize>,
+    keys: Keys,
+}
+
+/// Field values compared ignoring case, interned: a column value is folded
+/// once however many events hold it.
+#[derive(Default)]
+struct Keys {
+    by_text: HashMap<String, u32, RandomState>,
+    by_column: HashMap<(Field, u32), u32, RandomState>,
+}
+
+impl Keys {
+    fn text(&mut self, v: &str) -> u32 {
+        let folded = v.to_lowercase();
+        let next = self.by_text.len() as u32 + 1;
+        *self.by_text.entry(folded).or_insert(next)
+    }
+
+    /// The interned value of `field` in the event (0: absent).
+    fn of(&mut self, field: &FieldPath, rec: &mut RecordOnce) -> u32 {
+        match field.value_id(rec) {
+            Some(0) => 0,
+            Some(v) => {
+                let col = field.column.expect("a column");
+                if let Some(&k) = self.by_column.get(&(col, v)) {
+                    return k;
+                }
+                let k = self.text(rec.store.value(rec.id, col));
+                self.by_column.insert((col, v), k);
+                k
+            }
+            None => field.first(rec).map_or(0, |v| self.text(&v)),
+        }
+    }
+}
+
+impl State {
+    fn new(c: &Correlation) -> State {
+        State {
+            group_by: c.group_by.iter().map(|f| FieldPath::new(f)).collect(),
+            counted: c.field.as_deref().map(FieldPath::new),
+            groups: HashMap::default(),
+            list: Vec::new(),
+            keys: Keys::default(),
+        }
+    }
 }
 
 /// Every correlation's state, between steps.
 pub struct Correlator {
     /// Per correlation rule (by index in the rule set), its state.
     states: Vec<(usize, State)>,
+    /// Per rule: the correlations (index in `states`) that count it, and its place among their rules.
+    counted_by: Vec<Vec<(u32, u16)>>,
 }
 
 impl Correlator {
@@ -76,10 +125,18 @@ impl Correlator {
             .rules
             .iter()
             .enumerate()
-            .filter(|(_, r)| matches!(r.body, Body::Correlation(_)))
-            .map(|(i, _)| (i, State::default()))
-            .collect();
-        Correlator { states }
+            .filter_map(|(i, r)| match &r.body {
+                Body::Correlation(c) => Some((i, State::new(c))),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        let mut counted_by = vec![Vec::new(); rules.rules.len()];
+        for (si, (ci, _)) in states.iter().enumerate() {
+            for (pos, &r) in rules.refs[*ci].iter().enumerate() {
+                counted_by[r].push((si as u32, pos as u16));
+            }
+        }
+        Correlator { states, counted_by }
     }
 
     /// Whether there is nothing to correlate.
@@ -87,14 +144,36 @@ impl Correlator {
         self.states.is_empty()
     }
 
-    /// Takes in the hits that arrived since the last call (`hits[r]`: events
-    /// rule `r` matched, ascending): their groups and values are read now,
-    /// while their records may still be at hand.
-    pub fn take(&mut self, rules: &RuleSet, hits: &[Vec<EventId>], store: &Store) {
+    /// The fields correlations group or count by that only the record holds,
+    /// per counted rule: the engine reads them when the rule matches.
+    pub fn capture(rules: &RuleSet) -> Vec<Vec<String>> {
+        let mut out: Vec<Vec<String>> = vec![Vec::new(); rules.rules.len()];
+        for (ci, rule) in rules.rules.iter().enumerate() {
+            let Body::Correlation(c) = &rule.body else { continue };
+            for &r in &rules.refs[ci] {
+                for f in c.group_by.iter().chain(&c.field) {
+                    if FieldPath::new(f).column.is_none() && !out[r].contains(f) {
+                        out[r].push(f.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Takes in new matches (in event order) of the rules correlations
+    /// count: their groups and values, from what the engine captured, the
+    /// columns, or (rarely) the record.
+    pub fn take(&mut self, rules: &RuleSet, hits: &[Hit], capture: &[Vec<FieldPath>], store: &Store) {
         let mut cache = ChunkCache::new(4);
-        for (ci, state) in &mut self.states {
-            let Body::Correlation(c) = &rules.rules[*ci].body else { continue };
-            state.take(c, &rules.refs[*ci], hits, store, &mut cache);
+        for hit in hits {
+            let r = hit.rule as usize;
+            for &(si, pos) in self.counted_by.get(r).map_or(&[][..], |v| v.as_slice()) {
+                let (ci, state) = &mut self.states[si as usize];
+                let Body::Correlation(c) = &rules.rules[*ci].body else { continue };
+                let mut rec = RecordOnce::new(store, hit.id, &mut cache).knowing(&capture[r], &hit.captured);
+                state.take(c, pos, &mut rec);
+            }
         }
     }
 
@@ -136,39 +215,34 @@ impl Correlator {
 }
 
 impl State {
-    /// Takes in the new hits of the counted rules.
-    fn take(&mut self, c: &Correlation, refs: &[usize], hits: &[Vec<EventId>], store: &Store, cache: &mut ChunkCache) {
-        self.taken.resize(refs.len(), 0);
-        for (pos, &r) in refs.iter().enumerate() {
-            for &id in &hits[r][self.taken[pos]..] {
-                let mut rec = RecordOnce::new(store, id, cache);
-                let shown: Option<Vec<String>> =
-                    c.group_by.iter().map(|f| field_values(f, &mut rec).into_iter().next()).collect();
-                let Some(shown) = shown else { continue };
-                let value = match c.field.as_deref() {
-                    Some(f) => match field_values(f, &mut rec).into_iter().next() {
-                        Some(v) => {
-                            let next = self.values.len() as u32 + 1;
-                            *self.values.entry(v.to_lowercase()).or_insert(next)
-                        }
-                        // value_count leaves out events without the field.
-                        None if c.kind == CorrKind::ValueCount => continue,
-                        None => 0,
-                    },
-                    None => 0,
-                };
-                let key: Vec<String> = shown.iter().map(|v| v.to_lowercase()).collect();
-                let next = self.list.len();
-                let g = *self.groups.entry(key).or_insert(next);
-                if g == next {
-                    self.list.push(Group { shown, ..Group::default() });
-                }
-                let group = &mut self.list[g];
-                group.evs.push(Ev { time: store.time(id), id, rule: pos as u16, value });
-                group.dirty = true;
+    /// Takes in event `rec` as a match of the counted rule at `pos`. An
+    /// event without one of the group-by fields is left out.
+    fn take(&mut self, c: &Correlation, pos: u16, rec: &mut RecordOnce) {
+        let mut key = Vec::with_capacity(self.group_by.len());
+        for f in &self.group_by {
+            match self.keys.of(f, rec) {
+                0 => return,
+                k => key.push(k),
             }
-            self.taken[pos] = hits[r].len();
         }
+        let value = match &self.counted {
+            Some(f) => match self.keys.of(f, rec) {
+                // value_count leaves out events without the field.
+                0 if c.kind == CorrKind::ValueCount => return,
+                v => v,
+            },
+            None => 0,
+        };
+        let next = self.list.len();
+        let g = *self.groups.entry(key).or_insert(next);
+        if g == next {
+            // The group as the first event shows it.
+            let shown = self.group_by.iter().map(|f| f.first(rec).unwrap_or_default()).collect();
+            self.list.push(Group { shown, ..Group::default() });
+        }
+        let group = &mut self.list[g];
+        group.evs.push(Ev { time: rec.store.time(rec.id), id: rec.id, rule: pos, value });
+        group.dirty = true;
     }
 }
 

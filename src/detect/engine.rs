@@ -99,7 +99,19 @@ fn steps(field: &str) -> Vec<Step> {
     field.split('.').map(|k| Step::Key(k.to_string())).collect()
 }
 
+/// A rule's match on an event, with the values (first of each) of the
+/// fields in the rule's capture list, read while the record was at hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub id: EventId,
+    pub rule: u32,
+    pub captured: Vec<Option<String>>,
+}
+
 pub struct Engine {
+    /// Per rule: fields whose values are read when it matches (those
+    /// correlations need that only the record holds).
+    capture: Vec<Vec<FieldPath>>,
     atoms: Vec<Atom>,
     bits: Vec<Option<Bits>>,
     compiled: Vec<Compiled>,
@@ -195,8 +207,9 @@ fn test_values<'a>(test: &Test, values: impl Iterator<Item = Cow<'a, str>>) -> b
 }
 
 impl Engine {
-    /// Binds the detection rules of `rules` to the store's columns.
-    pub fn new(rules: &[Rule]) -> Engine {
+    /// Binds the detection rules of `rules` to the store's columns;
+    /// `capture[r]` names the fields read when rule `r` matches.
+    pub fn new(rules: &[Rule], capture: &[Vec<String>]) -> Engine {
         let columns = &*COLUMN_PATHS;
         let mut atoms: Vec<Atom> = Vec::new();
         let mut ids: HashMap<String, usize> = HashMap::new();
@@ -236,7 +249,15 @@ impl Engine {
         }
         let (keyed, unkeyed): (Vec<usize>, Vec<usize>) = (0..compiled.len()).partition(|&c| compiled[c].keys.is_some());
         let bits = atoms.iter().map(|a| matches!(a.source, Source::Column(_)).then(Bits::default)).collect();
-        Engine { atoms, bits, compiled, keyed, unkeyed, by_name: Vec::new() }
+        let capture = (0..rules.len())
+            .map(|r| capture.get(r).map_or_else(Vec::new, |fs| fs.iter().map(|f| FieldPath::new(f)).collect()))
+            .collect();
+        Engine { capture, atoms, bits, compiled, keyed, unkeyed, by_name: Vec::new() }
+    }
+
+    /// Per rule, the fields read when it matches (see [`Hit`]).
+    pub fn capture(&self) -> &[Vec<FieldPath>] {
+        &self.capture
     }
 
     /// How many atoms the rules share (for reports).
@@ -328,15 +349,22 @@ impl Engine {
         c.searches[s].iter().any(|alt| alt.iter().all(|&a| self.atom(a, cx)))
     }
 
-    fn try_rule(&self, c: usize, cx: &mut EventCx, out: &mut Vec<(EventId, u32)>) {
+    fn try_rule(&self, c: usize, cx: &mut EventCx, out: &mut Vec<Hit>) {
         let comp = &self.compiled[c];
         if comp.cond.eval(&mut |s| self.search(comp, s, cx)) {
-            out.push((cx.id, comp.rule as u32));
+            let fields = &self.capture[comp.rule];
+            let captured = if fields.is_empty() {
+                Vec::new()
+            } else {
+                let rec = cx.record();
+                fields.iter().map(|f| f.first_in(rec)).collect()
+            };
+            out.push(Hit { id: cx.id, rule: comp.rule as u32, captured });
         }
     }
 
     /// Adds (event, rule) to `out` for every rule event `id` matches.
-    fn event(&self, store: &Store, id: EventId, scratch: &mut Scratch, out: &mut Vec<(EventId, u32)>) {
+    fn event(&self, store: &Store, id: EventId, scratch: &mut Scratch, out: &mut Vec<Hit>) {
         scratch.turn = scratch.turn.wrapping_add(1);
         if scratch.turn == 0 {
             // After 4 billion events the stamps start over.
@@ -363,11 +391,11 @@ impl Engine {
 
     /// Evaluates events `from..to` (appended, published or not); returns
     /// (event, rule) for every match, in event order.
-    pub fn run(&mut self, store: &RwLock<Store>, from: usize, to: usize) -> Vec<(EventId, u32)> {
+    pub fn run(&mut self, store: &RwLock<Store>, from: usize, to: usize) -> Vec<Hit> {
         self.extend(&store.read().unwrap_or_else(|e| e.into_inner()));
         let this = &*self;
         let slices: Vec<(usize, usize)> = (from..to).step_by(SLICE).map(|a| (a, (a + SLICE).min(to))).collect();
-        let found: Vec<Vec<(EventId, u32)>> = slices
+        let found: Vec<Vec<Hit>> = slices
             .par_iter()
             .map_init(
                 || Scratch::new(this.atoms.len()),
@@ -406,11 +434,19 @@ pub struct RecordOnce<'s> {
     pub id: EventId,
     pub cache: &'s mut ChunkCache,
     record: Option<Vec<u8>>,
+    /// Values already read (a [`Hit`]'s capture), by field.
+    known: (&'s [FieldPath], &'s [Option<String>]),
 }
 
 impl<'s> RecordOnce<'s> {
     pub fn new(store: &'s Store, id: EventId, cache: &'s mut ChunkCache) -> Self {
-        RecordOnce { store, id, cache, record: None }
+        RecordOnce { store, id, cache, record: None, known: (&[], &[]) }
+    }
+
+    /// An event whose values of `fields` are known already.
+    pub fn knowing(mut self, fields: &'s [FieldPath], values: &'s [Option<String>]) -> Self {
+        self.known = (fields, values);
+        self
     }
 
     pub fn get(&mut self) -> &[u8] {
@@ -421,17 +457,45 @@ impl<'s> RecordOnce<'s> {
     }
 }
 
-/// The values of a dotted `field` in an event: from its column when the
-/// column holds exactly the record's member, else from the record.
-pub fn field_values(field: &str, rec: &mut RecordOnce) -> Vec<String> {
-    let (store, id) = (rec.store, rec.id);
-    if let Some(&f) = COLUMN_PATHS.get(field).filter(|_| store.is_exact(id)) {
-        return if store.value_id(id, f) == 0 { vec![] } else { vec![store.value(id, f).to_string()] };
+/// A dotted field name bound once: its column, if the field table interns
+/// it as the record's member, and its path.
+pub struct FieldPath {
+    pub name: String,
+    pub column: Option<Field>,
+    steps: Vec<Step>,
+}
+
+impl FieldPath {
+    pub fn new(field: &str) -> FieldPath {
+        FieldPath { name: field.to_string(), column: COLUMN_PATHS.get(field).copied(), steps: steps(field) }
     }
-    let mut out = Vec::new();
-    leaves(rec.get(), &steps(field), &mut |v| {
-        out.push(text(v).into_owned());
-        false
-    });
-    out
+
+    /// The field's first value in a record.
+    pub fn first_in(&self, rec: &[u8]) -> Option<String> {
+        let mut out = None;
+        leaves(rec, &self.steps, &mut |v| {
+            out = Some(text(v).into_owned());
+            true
+        });
+        out
+    }
+
+    /// The event's column value id for this field, when the column answers
+    /// for it (Some(0): absent).
+    pub fn value_id(&self, rec: &RecordOnce) -> Option<u32> {
+        let f = self.column.filter(|_| rec.store.is_exact(rec.id))?;
+        Some(rec.store.value_id(rec.id, f))
+    }
+
+    /// The field's first value in the event, from the column or the record.
+    pub fn first(&self, rec: &mut RecordOnce) -> Option<String> {
+        if let Some(v) = self.value_id(rec) {
+            return (v != 0).then(|| rec.store.value(rec.id, self.column.expect("a column")).to_string());
+        }
+        let (fields, values) = rec.known;
+        if let Some(i) = fields.iter().position(|f| f.name == self.name) {
+            return values.get(i).cloned().flatten();
+        }
+        self.first_in(rec.get())
+    }
 }

@@ -3,7 +3,7 @@
 //! updates it as events arrive; the annex answers `rule:` and `level:`.
 
 use super::correlate::{CorrMatch, Correlator};
-use super::engine;
+use super::engine::{self, Hit};
 use super::rule::{Body, Level};
 use super::ruleset::RuleSet;
 use crate::model::fields::Field;
@@ -85,9 +85,9 @@ impl Results {
     }
 
     /// Takes in single-event matches of events up to `events` (in event order).
-    fn add_hits(&mut self, found: Vec<(EventId, u32)>, events: usize) {
+    fn add_hits(&mut self, found: &[Hit], events: usize) {
         self.rule_levels.resize(events, 0);
-        for (id, rule) in found {
+        for &Hit { id, rule, .. } in found {
             let r = rule as usize;
             self.hits[r].push(id);
             if self.rules.reports[r] {
@@ -174,7 +174,7 @@ impl Detector {
     pub fn with_results(results: Arc<RwLock<Results>>) -> Detector {
         let rules = Arc::clone(&results.read().unwrap_or_else(|e| e.into_inner()).rules);
         Detector {
-            engine: engine::Engine::new(&rules.rules),
+            engine: engine::Engine::new(&rules.rules, &Correlator::capture(&rules)),
             correlator: Correlator::new(&rules),
             results,
             correlated: None,
@@ -197,10 +197,13 @@ impl Detector {
         let new = to > from;
         if new {
             let found = self.engine.run(store, from, to);
-            let mut r = self.results.write().unwrap_or_else(|e| e.into_inner());
-            r.add_hits(found, to);
-            let r = std::sync::RwLockWriteGuard::downgrade(r);
-            self.correlator.take(&r.rules, &r.hits, &store.read().unwrap_or_else(|e| e.into_inner()));
+            let rules = {
+                let mut r = self.results.write().unwrap_or_else(|e| e.into_inner());
+                r.add_hits(&found, to);
+                Arc::clone(&r.rules)
+            };
+            let s = store.read().unwrap_or_else(|e| e.into_inner());
+            self.correlator.take(&rules, &found, self.engine.capture(), &s);
         }
         let due = self.correlated.is_none_or(|(at, cost)| at.elapsed() >= CORRELATE_EVERY.max(cost * 4));
         if self.correlator.is_idle() || !(last || (new && due)) {
