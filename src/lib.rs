@@ -8,6 +8,7 @@ pub mod cli;
 pub mod detect;
 pub mod engine;
 pub mod format;
+pub mod identity;
 pub mod json;
 pub mod loader;
 pub mod model;

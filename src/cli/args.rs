@@ -119,6 +119,24 @@ pub enum Command {
         after_help = "Examples:\n  trailscope rules\n  trailscope rules --rules sigma/rules/cloud/aws --json | jq '.unsupported'"
     )]
     Rules(RulesArgs),
+    /// Who is behind an access key, an event or an identity: the credential chain, origin first
+    #[command(
+        after_help = "Examples:\n  trailscope trace ASIAQ3EGRJ4VEXAMPLE1 AWSLogs/\n  trailscope trace 'Deploy/ci-run-42' AWSLogs/\n  trailscope trace --json 5d1c0a8e-1f0e-4c1e-9a51-0d3a8f0c2b11 AWSLogs/ | jq '.hops[0]'\n\nWHAT is an access key id, an identity (an ARN, or an actor as the list shows it) or an eventID.\nEach hop is an identity and the key it used; the event that issued the key links it to the hop above."
+    )]
+    Trace(TraceArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// Print one JSON object: {"hops": [...], "events": [...]}
+    #[arg(long)]
+    pub json: bool,
+    /// An access key id, an ARN, an actor or an eventID
+    #[arg(value_name = "WHAT", allow_hyphen_values = true)]
+    pub what: String,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! The command line: the explorer by default, and the `stats`, `query`,
-//! `detect`, `rules` and `bench` commands on the same engine. `args` holds the arguments; each
+//! `detect`, `rules`, `trace` and `bench` commands on the same engine. `args` holds the arguments; each
 //! command is a module of its own.
 
 pub mod args;
@@ -10,6 +10,7 @@ pub mod load;
 pub mod query_cmd;
 pub mod rules_cmd;
 pub mod stats;
+pub mod trace_cmd;
 
 pub use args::{Cli, Command, EXIT_NOTHING_READ, EXIT_OK, EXIT_USAGE};
 
@@ -21,6 +22,7 @@ pub fn main(cli: &Cli) -> u8 {
         Some(Command::Bench(a)) => bench::main(a),
         Some(Command::Detect(a)) => detect_cmd::main(a),
         Some(Command::Rules(a)) => rules_cmd::main(a),
+        Some(Command::Trace(a)) => trace_cmd::main(a),
         None => explore::main(&cli.explore),
     }
 }

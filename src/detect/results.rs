@@ -223,7 +223,7 @@ impl Detector {
 pub struct Annex(pub Arc<RwLock<Results>>);
 
 impl crate::query::eval::Annex for Annex {
-    fn select(&self, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>> {
+    fn select(&self, _: &Store, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>> {
         let r = self.0.read().unwrap_or_else(|e| e.into_inner());
         let mut set = vec![false; events];
         match field {

@@ -2,8 +2,12 @@
 //! detections computed beside the store while it fills.
 
 use crate::detect::{self, Detector, Results, RuleSet};
+use crate::identity::{self, Graph, Tracker};
 use crate::loader::{self, LoadOptions, Progress};
+use crate::model::fields::Field;
 use crate::query::eval::Annex;
+use crate::query::facets::FacetCounts;
+use crate::query::glob::Glob;
 use crate::query::{Cancel, Query};
 use crate::store::{EventId, Store};
 use std::path::PathBuf;
@@ -26,6 +30,8 @@ pub struct Dataset {
     pub store: Arc<RwLock<Store>>,
     pub progress: Arc<Progress>,
     pub detections: Arc<RwLock<Results>>,
+    /// The credential graph.
+    pub identity: Arc<RwLock<Graph>>,
     /// The loader and the detector, while they run.
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -39,6 +45,7 @@ impl Dataset {
             store: Arc::new(RwLock::new(Store::new())),
             progress: Arc::new(Progress::default()),
             detections: Arc::new(RwLock::new(Results::new(rules))),
+            identity: Arc::default(),
             threads: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -52,20 +59,23 @@ impl Dataset {
         let load = opts.load.clone();
         let loader = std::thread::spawn(move || loader::load(&paths, &store, &progress, &load));
         let mut threads = vec![loader];
-        if !opts.rules.rules.is_empty() {
-            let (store, progress) = (Arc::clone(&d.store), Arc::clone(&d.progress));
-            let mut detector = Detector::with_results(Arc::clone(&d.detections));
-            threads.push(std::thread::spawn(move || {
-                loop {
-                    let done = progress.is_done();
-                    detector.step(&store, done);
-                    if done {
-                        break;
-                    }
-                    std::thread::sleep(DETECT_EVERY);
+        // Beside the loader: the credential graph, and the rules if there are any.
+        let (store, progress) = (Arc::clone(&d.store), Arc::clone(&d.progress));
+        let mut detector = (!opts.rules.rules.is_empty()).then(|| Detector::with_results(Arc::clone(&d.detections)));
+        let mut tracker = Tracker::new(Arc::clone(&d.identity));
+        threads.push(std::thread::spawn(move || {
+            loop {
+                let done = progress.is_done();
+                tracker.step(&store);
+                if let Some(d) = &mut detector {
+                    d.step(&store, done);
                 }
-            }));
-        }
+                if done {
+                    break;
+                }
+                std::thread::sleep(DETECT_EVERY);
+            }
+        }));
         *d.threads.lock().unwrap_or_else(|e| e.into_inner()) = threads;
         d
     }
@@ -82,6 +92,7 @@ impl Dataset {
     pub fn from_bytes_with(inputs: Vec<(String, Vec<u8>)>, rules: Arc<RuleSet>) -> Dataset {
         let d = Dataset::empty(Arc::clone(&rules));
         loader::load_bytes(inputs, &d.store, &d.progress);
+        Tracker::new(Arc::clone(&d.identity)).step(&d.store);
         if !rules.rules.is_empty() {
             Detector::with_results(Arc::clone(&d.detections)).step(&d.store, true);
         }
@@ -119,7 +130,12 @@ impl Dataset {
 
     /// What answers query terms on fields computed beside the store.
     pub fn annex(&self) -> Arc<dyn Annex + Send + Sync> {
-        Arc::new(detect::Annex(Arc::clone(&self.detections)))
+        Arc::new(Annexes(detect::Annex(Arc::clone(&self.detections)), identity::Annex(Arc::clone(&self.identity))))
+    }
+
+    /// The credential graph, for reading.
+    pub fn graph(&self) -> RwLockReadGuard<'_, Graph> {
+        self.identity.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The events matching `q`, oldest first, on this thread (commands).
@@ -127,5 +143,18 @@ impl Dataset {
         crate::query::eval::run_partial(&self.store, &*self.annex(), q, &Cancel::new(), &mut |_| {})
             .map(|m| m.ids)
             .unwrap_or_default()
+    }
+}
+
+/// The fields computed beside the store: detections, then identity.
+struct Annexes(detect::Annex, identity::Annex);
+
+impl Annex for Annexes {
+    fn select(&self, store: &Store, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>> {
+        self.0.select(store, field, value, events).or_else(|| self.1.select(store, field, value, events))
+    }
+
+    fn count(&self, field: Field, ids: &[EventId]) -> Option<FacetCounts> {
+        self.0.count(field, ids).or_else(|| self.1.count(field, ids))
     }
 }

@@ -175,6 +175,8 @@ fields! {
     Vpce { label: "VPC endpoint", name: "vpcEndpointId", queries: &["vpce", "vpcendpointid"], get: top("vpcEndpointId"), kept: Kept::Record },
     Message { label: "error message", name: "errorMessage", queries: &["message", "errormessage"], get: top("errorMessage"), kept: Kept::Record },
     Rule { label: "rule", name: "rule", queries: &["rule"], get: Get::Derived, kept: Kept::Derived },
+    Origin { label: "origin", name: "origin", queries: &["origin"], get: Get::Derived, kept: Kept::Derived },
+    Session { label: "session", name: "session", queries: &["session"], get: Get::Derived, kept: Kept::Derived },
     Level {
         label: "level", name: "level", queries: &["level"], get: Get::Derived, kept: Kept::Derived,
         // Shown whenever an event on screen set something off.

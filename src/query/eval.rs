@@ -29,9 +29,9 @@ const SLICE: usize = 32 * 1024;
 /// Fields computed beside the store (detections, identity) answer terms on
 /// them with the set of events selected.
 pub trait Annex: Sync {
-    /// The events (indexed by id, `events` of them) a `field:value` term
-    /// selects; None when this annex does not compute the field.
-    fn select(&self, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>>;
+    /// The events of `store` (indexed by id, `events` of them) a
+    /// `field:value` term selects; None when this annex does not compute the field.
+    fn select(&self, store: &Store, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>>;
 
     /// The values of a computed field over `ids`, counted as a facet is;
     /// None when this annex does not compute the field.
@@ -44,7 +44,7 @@ pub trait Annex: Sync {
 pub struct NoAnnex;
 
 impl Annex for NoAnnex {
-    fn select(&self, _: Field, _: &Glob, _: usize) -> Option<Vec<bool>> {
+    fn select(&self, _: &Store, _: Field, _: &Glob, _: usize) -> Option<Vec<bool>> {
         None
     }
 }
@@ -222,7 +222,7 @@ fn compile(store: &Store, annex: &dyn Annex, q: &Query, cancel: &Cancel) -> Resu
             TermKind::Match { target: Target::Fields { fields, .. }, value }
                 if fields.iter().any(|f| f.def().kept == Kept::Derived) =>
             {
-                let set = fields.iter().find_map(|&f| annex.select(f, value, store.len())).unwrap_or_default();
+                let set = fields.iter().find_map(|&f| annex.select(store, f, value, store.len())).unwrap_or_default();
                 c.fast.push((neg, Fast::Set(set)));
             }
             TermKind::Match { target: Target::Fields { fields, .. }, value } => {

@@ -1,0 +1,47 @@
+//! The query terms on identity: `origin:GLOB` (events whose chain ends at a
+//! matching identity) and `session:KEY` (events done with the key or with
+//! any key issued, at any depth, from it).
+
+use super::graph::Graph;
+use crate::model::fields::Field;
+use crate::query::glob::Glob;
+use crate::store::{EventId, Store};
+use std::sync::{Arc, RwLock};
+
+pub struct Annex(pub Arc<RwLock<Graph>>);
+
+impl crate::query::eval::Annex for Annex {
+    fn select(&self, s: &Store, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>> {
+        if !matches!(field, Field::Origin | Field::Session) {
+            return None;
+        }
+        let g = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let n = events.min(s.len()).min(g.evaluated);
+        let mut set = vec![false; events];
+        match field {
+            Field::Origin => {
+                for (id, b) in set.iter_mut().enumerate().take(n) {
+                    *b = value.matches(g.origin(s, id as EventId));
+                }
+            }
+            _ => {
+                // The keys the term names (a glob may name several), and what they issued.
+                let keys = s.dict(Field::AccessKey);
+                let mut wanted = vec![false; keys.len() + 1];
+                for k in 1..=keys.len() as u32 {
+                    if value.matches(keys.get(k)) {
+                        for d in g.descendants(keys.get(k)) {
+                            if let Some(i) = keys.lookup(&d) {
+                                wanted[i as usize] = true;
+                            }
+                        }
+                    }
+                }
+                for (id, b) in set.iter_mut().enumerate().take(n) {
+                    *b = wanted[s.value_id(id as EventId, Field::AccessKey) as usize];
+                }
+            }
+        }
+        Some(set)
+    }
+}

@@ -1,0 +1,141 @@
+//! The links: which event issued each access key, which keys each key's
+//! calls issued, how often each key was used, and each key's origin. Kept
+//! up to date by a [`super::Tracker`] as events arrive.
+
+use crate::json::canon;
+use crate::model::fields::Field;
+use crate::store::blobs::ChunkCache;
+use crate::store::{EventId, Store};
+use std::collections::HashMap;
+
+/// The calls whose response carries a new access key, and where in
+/// `responseElements` it is.
+pub const ISSUERS: [(&str, [&str; 2]); 7] = [
+    ("AssumeRole", ["credentials", "accessKeyId"]),
+    ("AssumeRoleWithSAML", ["credentials", "accessKeyId"]),
+    ("AssumeRoleWithWebIdentity", ["credentials", "accessKeyId"]),
+    ("GetSessionToken", ["credentials", "accessKeyId"]),
+    ("GetFederationToken", ["credentials", "accessKeyId"]),
+    ("GetRoleCredentials", ["roleCredentials", "accessKeyId"]),
+    ("CreateAccessKey", ["accessKey", "accessKeyId"]),
+];
+
+/// The credential graph of the events handled so far.
+#[derive(Default)]
+pub struct Graph {
+    /// Events handled (the first ones appended).
+    pub evaluated: usize,
+    /// Counts the changes, for views that refresh.
+    pub generation: u64,
+    /// Key → the event that issued it (the earliest, if several claim it).
+    pub(super) issued: HashMap<String, EventId>,
+    /// Key → the keys issued by calls made with it.
+    pub(super) children: HashMap<String, Vec<String>>,
+    /// Per value of the access-key column: (events done with it, the first).
+    pub(super) uses: Vec<(u32, EventId)>,
+    /// Per value of the access-key column: its origin (an index into `origins`).
+    origin_of_key: Vec<u32>,
+    /// Origins as shown, interned.
+    pub(super) origins: Vec<String>,
+    origin_ids: HashMap<String, u32>,
+}
+
+/// What an issuing event issued: the key, found in its response.
+fn issued_key(rec: &[u8], at: [&str; 2]) -> Option<String> {
+    let resp = canon::get(rec, "responseElements")?;
+    let inner = canon::get(resp, at[0])?;
+    let key = canon::get(inner, at[1])?;
+    canon::scalar_text(key).map(|k| k.into_owned()).filter(|k| !k.is_empty())
+}
+
+impl Graph {
+    /// Takes in events `from..to`: their keys, and the keys they issued.
+    pub(super) fn take(&mut self, store: &Store, from: usize, to: usize) {
+        let mut cache = ChunkCache::new(2);
+        self.uses.resize(store.dict(Field::AccessKey).len() + 1, (0, 0));
+        for id in from as EventId..to as EventId {
+            let k = store.value_id(id, Field::AccessKey) as usize;
+            if k != 0 {
+                let u = &mut self.uses[k];
+                if u.0 == 0 || store.time(id) < store.time(u.1) {
+                    u.1 = id;
+                }
+                u.0 += 1;
+            }
+            let name = store.value(id, Field::Name);
+            let Some((_, at)) = ISSUERS.iter().find(|(n, _)| *n == name) else { continue };
+            if !store.value(id, Field::Error).is_empty() {
+                continue;
+            }
+            let Some(key) = issued_key(store.record(id, &mut cache), *at) else { continue };
+            let earlier = self.issued.get(&key).is_some_and(|&e| store.time(e) <= store.time(id));
+            if earlier {
+                continue;
+            }
+            if self.issued.insert(key.clone(), id).is_none() {
+                let caller = store.value(id, Field::AccessKey);
+                if !caller.is_empty() && caller != key {
+                    self.children.entry(caller.to_string()).or_default().push(key);
+                }
+            }
+        }
+        self.evaluated = to;
+        self.generation += 1;
+    }
+
+    /// Sets each key's origin (by access-key value id, from 1).
+    pub(super) fn set_origins(&mut self, origins: Vec<String>) {
+        let ids: Vec<u32> = std::iter::once(0).chain(origins.iter().map(|o| self.intern(o))).collect();
+        self.origin_of_key = ids;
+    }
+
+    fn intern(&mut self, origin: &str) -> u32 {
+        if let Some(&i) = self.origin_ids.get(origin) {
+            return i;
+        }
+        self.origins.push(origin.to_string());
+        let i = self.origins.len() as u32 - 1;
+        self.origin_ids.insert(origin.to_string(), i);
+        i
+    }
+
+    /// The origin of event `id`: its key's, or (without a key) the identity itself.
+    pub fn origin<'a>(&'a self, store: &'a Store, id: EventId) -> &'a str {
+        let k = store.value_id(id, Field::AccessKey) as usize;
+        match self.origin_of_key.get(k).filter(|_| k != 0) {
+            Some(&o) => &self.origins[o as usize],
+            None => store.value(id, Field::Actor),
+        }
+    }
+
+    /// The event that issued `key`, if it was loaded.
+    pub fn issuer(&self, key: &str) -> Option<EventId> {
+        self.issued.get(key).copied()
+    }
+
+    /// `key` and every key issued, at any depth, by calls made with it.
+    pub fn descendants(&self, key: &str) -> Vec<String> {
+        let mut out = vec![key.to_string()];
+        let mut i = 0;
+        while i < out.len() {
+            if let Some(kids) = self.children.get(&out[i]) {
+                for k in kids {
+                    if !out.contains(k) {
+                        out.push(k.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Events done with `key`, and the first of them.
+    pub fn uses(&self, store: &Store, key: &str) -> (usize, Option<EventId>) {
+        let k = store.dict(Field::AccessKey).lookup(key).unwrap_or(0) as usize;
+        match self.uses.get(k).filter(|u| k != 0 && u.0 > 0) {
+            Some(&(n, first)) => (n as usize, Some(first)),
+            None => (0, None),
+        }
+    }
+}
