@@ -187,6 +187,23 @@ fn facet_recounts(data: &Dataset) -> Samples {
     facets
 }
 
+/// `trace` after load: a spread of up to 100 keys, each chain walked and
+/// its sessions' events gathered, as the command does.
+fn traces(data: &Dataset) -> Value {
+    let s = data.read();
+    let g = data.graph();
+    let keys = s.dict(crate::model::fields::Field::AccessKey);
+    let mut sample = Samples::default();
+    for k in (1..=keys.len() as u32).step_by((keys.len() / 100).max(1)) {
+        let t = Instant::now();
+        let chain = crate::identity::Chain::of(&g, &s, keys.get(k));
+        let events = super::trace_cmd::session_events(&g, &s, &[keys.get(k).to_string()]);
+        std::hint::black_box((chain, events));
+        sample.add(t.elapsed());
+    }
+    json!({"keys": keys.len(), "sample": sample.json()})
+}
+
 /// Detail trees: the largest event and a spread of others, from cold chunks.
 fn detail_trees(data: &Dataset) -> Value {
     let s = data.read();
@@ -253,6 +270,7 @@ pub fn main(args: &BenchArgs) -> u8 {
         "search": search,
         "facets": facet_recounts(&data).json(),
         "detail": detail_trees(&data),
+        "trace": traces(&data),
         "keystrokes": keystrokes,
     });
     if args.json {
@@ -318,6 +336,7 @@ fn text_report(r: &Value) -> String {
     }
     out += &row("facet recount after a filter change", &r["facets"]);
     out += &row("detail tree, sample of events", &r["detail"]["sample"]);
+    out += &row("trace: chain and sessions of a key", &r["trace"]["sample"]);
     let d = &r["detail"];
     out += &format!(
         "detail tree, largest event        {:.1} ms ({} bytes, {} rows)\n",

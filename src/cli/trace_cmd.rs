@@ -58,7 +58,7 @@ fn event_id(store: &Store, id: EventId, cache: &mut ChunkCache) -> String {
 }
 
 /// The events done with `keys` or any key issued from them, oldest first.
-fn session_events(graph: &Graph, store: &Store, keys: &[String]) -> Vec<EventId> {
+pub fn session_events(graph: &Graph, store: &Store, keys: &[String]) -> Vec<EventId> {
     let dict = store.dict(Field::AccessKey);
     let mut wanted = vec![false; dict.len() + 1];
     for k in keys {
@@ -68,7 +68,8 @@ fn session_events(graph: &Graph, store: &Store, keys: &[String]) -> Vec<EventId>
             }
         }
     }
-    store.order().iter().copied().filter(|&id| wanted[store.value_id(id, Field::AccessKey) as usize]).collect()
+    let col = store.column(Field::AccessKey);
+    store.order().iter().copied().filter(|&id| wanted[col[id as usize] as usize]).collect()
 }
 
 fn chain_json(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> Value {
@@ -131,7 +132,12 @@ pub fn main(args: &TraceArgs) -> u8 {
     let events = session_events(&graph, &store, &keys);
     let mut out = BufWriter::new(io::stdout().lock());
     let written = if args.json {
-        let ids: Vec<String> = events.iter().map(|&e| event_id(&store, e, &mut cache)).collect();
+        // Read in store order (each chunk decompressed once), printed in time order.
+        let mut by_id = events.clone();
+        by_id.sort_unstable();
+        let found: std::collections::HashMap<EventId, String> =
+            by_id.iter().map(|&e| (e, event_id(&store, e, &mut cache))).collect();
+        let ids: Vec<&String> = events.iter().filter_map(|e| found.get(e)).collect();
         let v = json!({
             "hops": chain_json(&chain, &store, &mut cache),
             "end": chain.end.says(),

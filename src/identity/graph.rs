@@ -1,24 +1,11 @@
-//! The links: which event issued each access key, which keys each key's
+//! The links: which event issued each access key (the loader reads the key
+//! a response issued into the `issuedKey` column), which keys each key's
 //! calls issued, how often each key was used, and each key's origin. Kept
 //! up to date by a [`super::Tracker`] as events arrive.
 
-use crate::json::canon;
 use crate::model::fields::Field;
-use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
 use std::collections::HashMap;
-
-/// The calls whose response carries a new access key, and where in
-/// `responseElements` it is.
-pub const ISSUERS: [(&str, [&str; 2]); 7] = [
-    ("AssumeRole", ["credentials", "accessKeyId"]),
-    ("AssumeRoleWithSAML", ["credentials", "accessKeyId"]),
-    ("AssumeRoleWithWebIdentity", ["credentials", "accessKeyId"]),
-    ("GetSessionToken", ["credentials", "accessKeyId"]),
-    ("GetFederationToken", ["credentials", "accessKeyId"]),
-    ("GetRoleCredentials", ["roleCredentials", "accessKeyId"]),
-    ("CreateAccessKey", ["accessKey", "accessKeyId"]),
-];
 
 /// The credential graph of the events handled so far.
 #[derive(Default)]
@@ -40,18 +27,9 @@ pub struct Graph {
     origin_ids: HashMap<String, u32>,
 }
 
-/// What an issuing event issued: the key, found in its response.
-fn issued_key(rec: &[u8], at: [&str; 2]) -> Option<String> {
-    let resp = canon::get(rec, "responseElements")?;
-    let inner = canon::get(resp, at[0])?;
-    let key = canon::get(inner, at[1])?;
-    canon::scalar_text(key).map(|k| k.into_owned()).filter(|k| !k.is_empty())
-}
-
 impl Graph {
     /// Takes in events `from..to`: their keys, and the keys they issued.
     pub(super) fn take(&mut self, store: &Store, from: usize, to: usize) {
-        let mut cache = ChunkCache::new(2);
         self.uses.resize(store.dict(Field::AccessKey).len() + 1, (0, 0));
         for id in from as EventId..to as EventId {
             let k = store.value_id(id, Field::AccessKey) as usize;
@@ -62,12 +40,12 @@ impl Graph {
                 }
                 u.0 += 1;
             }
-            let name = store.value(id, Field::Name);
-            let Some((_, at)) = ISSUERS.iter().find(|(n, _)| *n == name) else { continue };
-            if !store.value(id, Field::Error).is_empty() {
+            // The loader read the key a response issued into its own column.
+            let key = store.value(id, Field::IssuedKey);
+            if key.is_empty() || !store.value(id, Field::Error).is_empty() {
                 continue;
             }
-            let Some(key) = issued_key(store.record(id, &mut cache), *at) else { continue };
+            let key = key.to_string();
             let earlier = self.issued.get(&key).is_some_and(|&e| store.time(e) <= store.time(id));
             if earlier {
                 continue;
@@ -116,11 +94,12 @@ impl Graph {
     /// `key` and every key issued, at any depth, by calls made with it.
     pub fn descendants(&self, key: &str) -> Vec<String> {
         let mut out = vec![key.to_string()];
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::from([key]);
         let mut i = 0;
         while i < out.len() {
             if let Some(kids) = self.children.get(&out[i]) {
                 for k in kids {
-                    if !out.contains(k) {
+                    if seen.insert(k.as_str()) {
                         out.push(k.clone());
                     }
                 }

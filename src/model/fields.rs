@@ -18,6 +18,9 @@ pub enum Get {
     Identity(&'static str),
     /// The readable identity derived from `userIdentity` (see `actor.rs`).
     Actor,
+    /// The access key a call's response issued (`credentials`,
+    /// `accessKey` or `roleCredentials` `.accessKeyId` in `responseElements`).
+    Issued,
     /// Computed beside the store (detections, identity): a query asks the
     /// annex that computes it.
     Derived,
@@ -174,6 +177,10 @@ fields! {
     InvokedBy { label: "invoked by", name: "userIdentity.invokedBy", queries: &["invokedby", "useridentity.invokedby"], get: Get::Identity("invokedBy") },
     Vpce { label: "VPC endpoint", name: "vpcEndpointId", queries: &["vpce", "vpcendpointid"], get: top("vpcEndpointId"), kept: Kept::Record },
     Message { label: "error message", name: "errorMessage", queries: &["message", "errormessage"], get: top("errorMessage"), kept: Kept::Record },
+    IssuedKey {
+        label: "issued key", name: "issuedKey", queries: &["issued", "issuedkey"],
+        get: Get::Issued,
+    },
     Rule { label: "rule", name: "rule", queries: &["rule"], get: Get::Derived, kept: Kept::Derived },
     Origin { label: "origin", name: "origin", queries: &["origin"], get: Get::Derived, kept: Kept::Derived },
     Session { label: "session", name: "session", queries: &["session"], get: Get::Derived, kept: Kept::Derived },

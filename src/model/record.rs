@@ -48,7 +48,23 @@ const EVENT_ID: usize = 1;
 const IDENTITY: usize = 2;
 const EXTRA: usize = 3;
 const INSIGHT: usize = 4;
-const FIXED: [&str; 5] = ["eventTime", "eventID", "userIdentity", "additionalEventData", "insightDetails"];
+const RESPONSE: usize = 5;
+const FIXED: [&str; 6] =
+    ["eventTime", "eventID", "userIdentity", "additionalEventData", "insightDetails", "responseElements"];
+
+/// Where responses carry an access key they issue.
+const ISSUED_AT: [&str; 3] = ["credentials", "accessKey", "roleCredentials"];
+
+/// The access key a response issued, if any.
+fn issued_key(resp: &[u8]) -> Option<Cow<'_, str>> {
+    if resp.first() != Some(&b'{') {
+        return None;
+    }
+    canon::members(resp)
+        .filter(|(k, _)| ISSUED_AT.iter().any(|name| canon::key_is(k, name)))
+        .find_map(|(_, inner)| canon::get(inner, "accessKeyId"))
+        .and_then(scalar_text)
+}
 
 /// Keys longer than this are never slots (and are not lowercased to check).
 const MAX_KEY: usize = 24;
@@ -91,7 +107,7 @@ static SLOTS: LazyLock<Slots> = LazyLock::new(|| {
                 let p = prefix_of(quoted.as_bytes());
                 identity.push((quoted, p, c))
             }
-            Get::Time | Get::Actor | Get::Derived => {}
+            Get::Time | Get::Actor | Get::Issued | Get::Derived => {}
         }
     }
     let mut by_len = vec![Vec::new(); MAX_KEY + 1];
@@ -207,6 +223,9 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
         if let Some(c) = crate::model::fields::Field::Actor.column() {
             values[c] = actor(uid, get(EXTRA));
         }
+    }
+    if let Some(c) = crate::model::fields::Field::IssuedKey.column() {
+        values[c] = get(RESPONSE).and_then(issued_key);
     }
     let event_id = get(EVENT_ID).and_then(value_text);
     Ok(EventFields { time, values, event_id, exact: exactly })
