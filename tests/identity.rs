@@ -142,3 +142,187 @@ fn trace_prints_the_chain_origin_first_and_the_sessions_events() {
     let o = run(&["trace", "AKIANOTHEREATALL0000", trail.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// An event by `uid` at minute `min`, in `account`.
+fn ev(min: u32, account: &str, name: &str, uid: Value, response: Value) -> Value {
+    serde_json::json!({
+        "eventVersion": "1.09", "userIdentity": uid,
+        "eventTime": format!("2024-05-14T10:{min:02}:00Z"), "eventSource": "sts.amazonaws.com", "eventName": name,
+        "awsRegion": "us-east-1", "sourceIPAddress": format!("198.51.100.{min}"), "userAgent": "aws-cli/2.15.0",
+        "requestParameters": null, "responseElements": response,
+        "eventID": format!("{account}-{min}-{name}"), "eventType": "AwsApiCall", "recipientAccountId": account
+    })
+}
+
+fn user(name: &str, key: &str) -> Value {
+    serde_json::json!({"type": "IAMUser", "principalId": "AIDAEXAMPLE", "arn": format!("arn:aws:iam::111111111111:user/{name}"),
+        "accountId": "111111111111", "accessKeyId": key, "userName": name})
+}
+
+fn session(account: &str, role: &str, name: &str, key: &str) -> Value {
+    serde_json::json!({"type": "AssumedRole", "principalId": format!("AROAEXAMPLE:{name}"),
+        "arn": format!("arn:aws:sts::{account}:assumed-role/{role}/{name}"), "accountId": account, "accessKeyId": key,
+        "sessionContext": {"sessionIssuer": {"type": "Role", "userName": role, "arn": format!("arn:aws:iam::{account}:role/{role}"), "accountId": account}}})
+}
+
+fn creds(key: &str) -> Value {
+    serde_json::json!({"credentials": {"accessKeyId": key, "sessionToken": "x", "expiration": "May 14, 2024, 11:00:00 PM"}})
+}
+
+/// The chain of `key` in `files` (each a list of events, loaded as files in that order).
+fn chain_of(files: &[Vec<Value>], key: &str) -> (Vec<String>, End) {
+    let inputs = files
+        .iter()
+        .enumerate()
+        .map(|(i, evs)| (format!("f{i}.jsonl"), evs.iter().map(|e| format!("{e}\n")).collect::<String>().into_bytes()))
+        .collect();
+    let data = Dataset::from_bytes(inputs);
+    let (store, graph) = (data.read(), data.graph());
+    let chain = Chain::of(&graph, &store, key);
+    (chain.hops.iter().map(|h| h.actor.clone()).collect(), chain.end)
+}
+
+#[test]
+fn each_kind_of_link_traces_to_the_right_origin() {
+    // A user assumes a role, whose session assumes a role in another account (logged in both), which acts.
+    let a = vec![
+        ev(1, "111111111111", "GetCallerIdentity", user("alice", "AKIAALICE0000000001"), Value::Null),
+        ev(2, "111111111111", "AssumeRole", user("alice", "AKIAALICE0000000001"), creds("ASIAHOP10000000001")),
+        ev(
+            3,
+            "111111111111",
+            "AssumeRole",
+            session("111111111111", "Ops", "alice", "ASIAHOP10000000001"),
+            creds("ASIAHOP20000000002"),
+        ),
+    ];
+    let b = vec![
+        ev(
+            3,
+            "222222222222",
+            "AssumeRole",
+            session("111111111111", "Ops", "alice", "ASIAHOP10000000001"),
+            creds("ASIAHOP20000000002"),
+        ),
+        ev(
+            4,
+            "222222222222",
+            "ListBuckets",
+            session("222222222222", "Audit", "alice", "ASIAHOP20000000002"),
+            Value::Null,
+        ),
+    ];
+    let want = (vec!["alice".to_string(), "Ops/alice".into(), "Audit/alice".into()], End::Origin);
+    assert_eq!(chain_of(&[a.clone(), b.clone()], "ASIAHOP20000000002"), want);
+    assert_eq!(chain_of(&[b.clone(), a.clone()], "ASIAHOP20000000002"), want, "either account's trail first");
+
+    // SAML and web identity: the federated subject is the origin.
+    let saml = serde_json::json!({"type": "SAMLUser", "principalId": "x:alice@corp.example", "userName": "alice@corp.example", "identityProvider": "arn:aws:iam::111111111111:saml-provider/Okta"});
+    let web = serde_json::json!({"type": "WebIdentityUser", "principalId": "token.actions.githubusercontent.com:sub", "userName": "repo:org/app:ref:refs/heads/main", "identityProvider": "token.actions.githubusercontent.com"});
+    let fed = vec![
+        ev(1, "111111111111", "AssumeRoleWithSAML", saml, creds("ASIASAML0000000001")),
+        ev(
+            2,
+            "111111111111",
+            "ListUsers",
+            session("111111111111", "Okta-Admin", "alice@corp.example", "ASIASAML0000000001"),
+            Value::Null,
+        ),
+        ev(3, "111111111111", "AssumeRoleWithWebIdentity", web, creds("ASIAWEBID000000001")),
+        ev(
+            4,
+            "111111111111",
+            "PutObject",
+            session("111111111111", "gha-deploy", "GitHubActions", "ASIAWEBID000000001"),
+            Value::Null,
+        ),
+    ];
+    assert_eq!(
+        chain_of(&[fed.clone()], "ASIASAML0000000001").0,
+        ["alice@corp.example", "Okta-Admin/alice@corp.example"]
+    );
+    assert_eq!(
+        chain_of(&[fed], "ASIAWEBID000000001").0,
+        ["repo:org/app:ref:refs/heads/main", "gha-deploy/GitHubActions"]
+    );
+
+    // Identity Center: the person is the session name of an AWSReservedSSO_ role.
+    let sso = vec![ev(
+        1,
+        "111111111111",
+        "ListRoles",
+        session("111111111111", "AWSReservedSSO_Admin_0a1b2c", "bob@corp.example", "ASIASSO00000000001"),
+        Value::Null,
+    )];
+    assert_eq!(
+        chain_of(&[sso], "ASIASSO00000000001"),
+        (vec!["bob@corp.example".into(), "AWSReservedSSO_Admin_0a1b2c/bob@corp.example".into()], End::Origin)
+    );
+
+    // A console session: a user's own temporary key ends at the user.
+    let mut console = ev(1, "111111111111", "DescribeInstances", user("carol", "ASIACONSOLE0000001"), Value::Null);
+    console["sessionCredentialFromConsole"] = "true".into();
+    assert_eq!(chain_of(&[vec![console]], "ASIACONSOLE0000001"), (vec!["carol".into()], End::Origin));
+
+    // An instance role: issued to EC2, which ends the chain.
+    let ec2 = serde_json::json!({"type": "AWSService", "invokedBy": "ec2.amazonaws.com"});
+    let inst = vec![
+        ev(1, "111111111111", "AssumeRole", ec2, creds("ASIAINSTANCE000001")),
+        ev(
+            2,
+            "111111111111",
+            "GetObject",
+            session("111111111111", "web-role", "i-0abc1234def567890", "ASIAINSTANCE000001"),
+            Value::Null,
+        ),
+    ];
+    assert_eq!(chain_of(&[inst], "ASIAINSTANCE000001").0, ["ec2.amazonaws.com", "web-role/i-0abc1234def567890"]);
+
+    // A user whose key another user created: the owner is the origin, the creation is on record.
+    let made = vec![
+        ev(
+            1,
+            "111111111111",
+            "CreateAccessKey",
+            user("bob", "AKIABOB00000000001"),
+            serde_json::json!({"accessKey": {"userName": "dave", "accessKeyId": "AKIADAVE0000000001", "status": "Active"}}),
+        ),
+        ev(2, "111111111111", "ListBuckets", user("dave", "AKIADAVE0000000001"), Value::Null),
+    ];
+    let inputs =
+        vec![("made.jsonl".to_string(), made.iter().map(|e| format!("{e}\n")).collect::<String>().into_bytes())];
+    let data = Dataset::from_bytes(inputs);
+    let chain = Chain::of(&data.graph(), &data.read(), "AKIADAVE0000000001");
+    assert_eq!((chain.origin(), chain.end), ("dave", End::Origin));
+    let creator = chain.hops[0].issued_by.expect("the CreateAccessKey is on record");
+    assert_eq!(data.read().value(creator, Field::Actor), "bob");
+
+    // A missing link: a role session whose issuer was not loaded.
+    let lone = vec![ev(
+        1,
+        "111111111111",
+        "ListRoles",
+        session("111111111111", "Admin", "x", "ASIALONE0000000001"),
+        Value::Null,
+    )];
+    assert_eq!(chain_of(&[lone], "ASIALONE0000000001").1, End::Missing);
+
+    // A cycle: two keys each issued by a call made with the other; the walk ends.
+    let cyc = vec![
+        ev(
+            1,
+            "111111111111",
+            "AssumeRole",
+            session("111111111111", "A", "a", "ASIACYCLEA00000001"),
+            creds("ASIACYCLEB00000001"),
+        ),
+        ev(
+            2,
+            "111111111111",
+            "AssumeRole",
+            session("111111111111", "B", "b", "ASIACYCLEB00000001"),
+            creds("ASIACYCLEA00000001"),
+        ),
+    ];
+    assert_eq!(chain_of(&[cyc], "ASIACYCLEA00000001").1, End::Cycle);
+}

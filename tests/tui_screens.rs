@@ -150,3 +150,40 @@ fn hostile_strings_are_shown_escaped() {
         assert!(s.contains(shown), "{shown} missing from:\n{s}");
     }
 }
+
+/// A user's key assumes a role, whose session assumes another, which acts.
+fn chained() -> PathBuf {
+    let dir = PathBuf::from("target/test-fixtures/screen-chain");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let uid = |role: Option<&str>, name: &str, key: &str| match role {
+        None => {
+            json!({"type": "IAMUser", "arn": format!("arn:aws:iam::111111111111:user/{name}"), "accountId": "111111111111", "accessKeyId": key, "userName": name})
+        }
+        Some(r) => {
+            json!({"type": "AssumedRole", "arn": format!("arn:aws:sts::222222222222:assumed-role/{r}/{name}"), "accountId": "222222222222",
+            "accessKeyId": key, "sessionContext": {"sessionIssuer": {"type": "Role", "userName": r}}})
+        }
+    };
+    let ev = |min: u32, name: &str, who: serde_json::Value, issued: Option<&str>| {
+        json!({"eventTime": format!("2024-05-14T10:{min:02}:00Z"), "eventSource": "sts.amazonaws.com", "eventName": name,
+            "userIdentity": who, "sourceIPAddress": format!("198.51.100.{min}"), "userAgent": "aws-cli/2.15.0 Python/3.11",
+            "eventID": format!("e{min}"), "responseElements": issued.map(|k| json!({"credentials": {"accessKeyId": k}}))})
+    };
+    let lines = [
+        ev(1, "AssumeRole", uid(None, "alice", "AKIAALICE0000000001"), Some("ASIAOPS00000000001")),
+        ev(2, "AssumeRole", uid(Some("Ops"), "alice", "ASIAOPS00000000001"), Some("ASIAAUDIT000000001")),
+        ev(3, "ListBuckets", uid(Some("Audit"), "alice", "ASIAAUDIT000000001"), None),
+    ];
+    std::fs::write(dir.join("chain.jsonl"), lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    dir
+}
+
+#[test]
+fn credential_chain() {
+    both("chain", |size| {
+        let mut h = Harness::new(&[chained()], size, "name:ListBuckets");
+        h.key(KeyCode::Char('s')).key(KeyCode::Char('j'));
+        h
+    });
+}

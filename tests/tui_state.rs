@@ -473,3 +473,53 @@ fn the_detail_lists_findings_and_enter_on_a_correlation_shows_its_events() {
     got.sort_unstable();
     assert_eq!(got, want, "query: {}", h.app.query());
 }
+
+#[test]
+fn s_opens_the_chain_and_enter_shows_a_hops_events() {
+    let dir = tempdir("tui-chain");
+    let uid = |kind: &str, name: &str, key: &str| match kind {
+        "user" => {
+            serde_json::json!({"type": "IAMUser", "arn": format!("arn:aws:iam::111111111111:user/{name}"), "accountId": "111111111111", "accessKeyId": key, "userName": name})
+        }
+        role => {
+            serde_json::json!({"type": "AssumedRole", "arn": format!("arn:aws:sts::111111111111:assumed-role/{role}/{name}"), "accountId": "111111111111", "accessKeyId": key,
+            "sessionContext": {"sessionIssuer": {"type": "Role", "userName": role}}})
+        }
+    };
+    let ev = |min: u32, name: &str, who: Value, issued: Option<&str>| {
+        serde_json::json!({"eventTime": format!("2024-05-14T10:{min:02}:00Z"), "eventSource": "sts.amazonaws.com", "eventName": name,
+            "userIdentity": who, "sourceIPAddress": "198.51.100.7", "userAgent": "aws-cli/2.15.0", "eventID": format!("e{min}"),
+            "responseElements": issued.map(|k| serde_json::json!({"credentials": {"accessKeyId": k}}))})
+    };
+    let lines = [
+        ev(1, "AssumeRole", uid("user", "alice", "AKIAALICE0000000001"), Some("ASIAOPS00000000001")),
+        ev(2, "AssumeRole", uid("Ops", "alice", "ASIAOPS00000000001"), Some("ASIAAUDIT000000001")),
+        ev(3, "ListBuckets", uid("Audit", "alice", "ASIAAUDIT000000001"), None),
+        ev(4, "ListUsers", uid("Audit", "alice", "ASIAAUDIT000000001"), None),
+        ev(5, "GetCallerIdentity", uid("user", "bob", "AKIABOB00000000001"), None),
+    ];
+    let path = dir.join("chain.jsonl");
+    std::fs::write(&path, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    let mut h = Harness::new(&[path], (120, 40), "name:ListBuckets");
+    assert_eq!(h.app.len(), 1);
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.scopes()[0], Scope::Chain);
+    let screen = h.screen();
+    assert!(screen.contains("credential chain") && screen.contains("origin") && screen.contains("alice"), "{screen}");
+    let (first, hops) = {
+        // The hops, origin first: alice, Ops/alice, Audit/alice.
+        let s = h.screen();
+        let at = |t: &str| s.find(t).unwrap_or_else(|| panic!("{t} on screen:\n{s}"));
+        (at("origin"), [at("Ops/alice"), at("Audit/alice")])
+    };
+    assert!(first < hops[0] && hops[0] < hops[1], "origin first");
+    // Down to the last hop (the event's own session): Enter shows every event done with its key.
+    h.key(KeyCode::Char('j')).key(KeyCode::Char('j')).key(KeyCode::Enter);
+    assert!(h.app.overlay.is_none());
+    assert_eq!(h.app.query(), "session:ASIAAUDIT000000001");
+    assert_eq!(h.app.len(), 2, "ListBuckets and ListUsers");
+    // From the origin, `f` adds the session of alice's own key (every session issued from it) to the query.
+    h.key(KeyCode::Char('s')).key(KeyCode::Char('g')).key(KeyCode::Char('f'));
+    assert_eq!(h.app.query(), "session:ASIAAUDIT000000001 session:AKIAALICE0000000001");
+    assert_eq!(h.app.len(), 2);
+}

@@ -110,7 +110,25 @@ impl Chain {
             hop.events = events;
             let Some(e) = issuer else {
                 let done = ends_at_itself(store, &key, first);
+                // An Identity Center session: the person is its session name.
+                let sso = hop
+                    .actor
+                    .strip_prefix("AWSReservedSSO_")
+                    .and_then(|r| r.split_once('/'))
+                    .map(|(_, u)| u.to_string());
                 up.push(hop);
+                if let Some(user) = sso {
+                    up.push(Hop {
+                        key: None,
+                        actor: user,
+                        arn: String::new(),
+                        account: String::new(),
+                        issued_by: None,
+                        issued_at: None,
+                        source_ip: None,
+                        events: 0,
+                    });
+                }
                 break if done { End::Origin } else { End::Missing };
             };
             hop.issued_by = Some(e);

@@ -26,6 +26,8 @@ pub enum Action {
     ToggleFacets,
     Help,
     Problems,
+    /// Open the selected event's credential chain.
+    Chain,
     // The tree.
     Collapse,
     Expand,

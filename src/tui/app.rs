@@ -281,6 +281,13 @@ impl App {
             }
             Action::Help => self.overlay = Some(Box::new(overlays::help::Help::default())),
             Action::Problems => self.overlay = Some(Box::new(overlays::problems::Problems::default())),
+            Action::Chain => match self.selected() {
+                Some(id) => {
+                    let view = overlays::chain::ChainView::open(&self.data.graph(), &self.data.read(), id);
+                    self.overlay = Some(Box::new(view));
+                }
+                None => self.status = Some("no event selected".into()),
+            },
             Action::CopyEvent => return vec![self.copy_event()],
             Action::NextFlagged | Action::PrevFlagged => self.next_flagged(action == Action::NextFlagged),
             Action::ScrollAt { x, y, down } => self.scroll_at(x, y, down),

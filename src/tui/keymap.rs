@@ -20,11 +20,12 @@ pub enum Scope {
     Overlay,
     Help,
     Problems,
+    Chain,
 }
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const ALL: [Scope; 10] = [
+    pub const ALL: [Scope; 11] = [
         Scope::Always,
         Scope::Global,
         Scope::List,
@@ -35,6 +36,7 @@ impl Scope {
         Scope::Overlay,
         Scope::Help,
         Scope::Problems,
+        Scope::Chain,
     ];
 
     pub fn title(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Scope {
             Scope::Overlay => "Any overlay",
             Scope::Help => "Help",
             Scope::Problems => "Problems",
+            Scope::Chain => "Credential chain",
         }
     }
 }
@@ -114,6 +117,8 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Overlay, [k('G'), code(End)], Action::Bottom, "last"),
             bind!(Help, [k('?')], Action::Back, "close the help"),
             bind!(Problems, [k('!')], Action::Back, "close the problems"),
+            bind!(Chain, [code(Enter)], Action::Include, "show this hop's events (session:KEY)", "its events"),
+            bind!(Chain, [k('f')], Action::Pivot, "add session:KEY to the query", "add"),
             bind!(Global, [k('/')], Action::Search, "search (the query language, live as you type)", "search"),
             bind!(Global, [code(Down), k('j')], Action::Down, "move down"),
             bind!(Global, [code(Up), k('k')], Action::Up, "move up"),
@@ -125,9 +130,10 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Global, [code(BackTab)], Action::FocusPrev, "previous pane"),
             bind!(Global, [k('n')], Action::NextFlagged, "next event that set off a rule"),
             bind!(Global, [k('N')], Action::PrevFlagged, "previous event that set off a rule"),
+            bind!(Global, [k('s')], Action::Chain, "who is behind the event: its credential chain", "chain"),
             bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON", "copy"),
             bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time", "UTC/local"),
-            bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first", "order"),
+            bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first"),
             bind!(Global, [k('F')], Action::ToggleFacets, "show / hide facets", "facets"),
             bind!(Global, [k('!')], Action::Problems, "problems found while loading"),
             bind!(Global, [k('?')], Action::Help, "this help", "help"),

@@ -1,8 +1,9 @@
-//! Overlays drawn over the screen (help, problems). Each owns its state,
+//! Overlays drawn over the screen (help, problems, the credential chain). Each owns its state,
 //! updates and drawing, and has its own key scope, searched before the
 //! keys every overlay shares. A new overlay is a file here, a scope in the
 //! key table, and the action that opens it.
 
+pub mod chain;
 pub mod help;
 pub mod problems;
 
