@@ -238,7 +238,7 @@ fn each_kind_of_link_traces_to_the_right_origin() {
         ),
     ];
     assert_eq!(
-        chain_of(&[fed.clone()], "ASIASAML0000000001").0,
+        chain_of(std::slice::from_ref(&fed), "ASIASAML0000000001").0,
         ["alice@corp.example", "Okta-Admin/alice@corp.example"]
     );
     assert_eq!(
@@ -279,7 +279,7 @@ fn each_kind_of_link_traces_to_the_right_origin() {
     assert_eq!(chain_of(&[inst], "ASIAINSTANCE000001").0, ["ec2.amazonaws.com", "web-role/i-0abc1234def567890"]);
 
     // A user whose key another user created: the owner is the origin, the creation is on record.
-    let made = vec![
+    let made = [
         ev(
             1,
             "111111111111",
