@@ -326,3 +326,38 @@ fn each_kind_of_link_traces_to_the_right_origin() {
     ];
     assert_eq!(chain_of(&[cyc], "ASIACYCLEA00000001").1, End::Cycle);
 }
+
+#[test]
+fn actors_sum_up_each_identity_as_the_queries_count_it() {
+    let sample = sample();
+    let sample = sample.to_str().unwrap();
+    let o = run(&["actors", "--json", sample]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    let stats: Value = serde_json::from_str(&stdout(&run(&["stats", "--json", "--no-builtin", sample]))).unwrap();
+    let actors = stats["facets"]["actor"].as_object().unwrap();
+    let named: Vec<&Value> = all.iter().filter(|a| a["identity"] != "(no identity)").collect();
+    assert_eq!(named.len(), actors.len());
+    for a in &all {
+        let who = a["identity"].as_str().unwrap();
+        if who == "(no identity)" {
+            continue;
+        }
+        assert_eq!(a["events"], actors[who], "{who}");
+        assert!(a["first"].as_str() <= a["last"].as_str());
+        let calls = a["calls"].as_array().unwrap();
+        let sum: u64 = calls.iter().map(|c| c["succeeded"].as_u64().unwrap() + c["failed"].as_u64().unwrap()).sum();
+        assert_eq!(Some(sum), a["events"].as_u64(), "{who}: every event is a call that succeeded or failed");
+        assert!(a["denied"].as_u64() <= a["failed"].as_u64());
+    }
+    // Sorted as asked; a query narrows.
+    let by_denied: Vec<Value> =
+        serde_json::from_str(&stdout(&run(&["actors", "--json", "--sort", "denied", sample]))).unwrap();
+    assert!(by_denied.windows(2).all(|w| w[0]["denied"].as_u64() >= w[1]["denied"].as_u64()));
+    assert!(by_denied[0]["denied"].as_u64().unwrap() > 0);
+    let bob: Vec<Value> =
+        serde_json::from_str(&stdout(&run(&["actors", "--json", "-q", "actor:bob", sample]))).unwrap();
+    assert_eq!(bob.len(), 1);
+    let text = stdout(&run(&["actors", sample]));
+    assert!(text.starts_with("IDENTITY") && text.contains(&format!("{} identities", all.len())), "{text}");
+}

@@ -523,3 +523,36 @@ fn s_opens_the_chain_and_enter_shows_a_hops_events() {
     assert_eq!(h.app.query(), "session:ASIAAUDIT000000001 session:AKIAALICE0000000001");
     assert_eq!(h.app.len(), 2);
 }
+
+#[test]
+fn a_lists_identities_sorts_them_and_enter_keeps_ones_events() {
+    let mut h = Harness::sample((120, 40));
+    h.key(KeyCode::Char('a'));
+    assert_eq!(h.app.scopes()[0], Scope::Actors);
+    let screen = h.screen();
+    assert!(screen.contains("sorted by events") && screen.contains("ACTOR"), "{screen}");
+    // The busiest identity first; the facet counts agree.
+    let top = {
+        let actor = h.app.results().facets.iter().find(|c| c.field == Facet::Actor).unwrap().values[0];
+        (Labels::new(&h.store.read().unwrap()).label(Facet::Actor, actor.0).to_string(), actor.1)
+    };
+    let line = screen.lines().find(|l| l.contains(&top.0)).expect("the top actor is listed").to_string();
+    assert!(line.contains(&top.1.to_string()), "{line}");
+    // o sorts by denied calls: the first row then has the most.
+    h.key(KeyCode::Char('o'));
+    assert!(h.screen().contains("sorted by denied"));
+    h.key(KeyCode::Enter);
+    let q = h.app.query().to_string();
+    assert!(q.starts_with("actor:"), "{q}");
+    assert!(!h.app.is_empty());
+    // b groups by origin; Enter then filters by origin.
+    h.key(KeyCode::Char('/'))
+        .key(KeyCode::Char('u'))
+        .key_mod(KeyCode::Char('u'), KeyModifiers::CONTROL)
+        .key(KeyCode::Enter);
+    h.key(KeyCode::Char('a')).key(KeyCode::Char('b'));
+    assert!(h.screen().contains("ORIGIN"));
+    h.key(KeyCode::Enter);
+    assert!(h.app.query().starts_with("origin:"), "{}", h.app.query());
+    assert!(!h.app.is_empty());
+}

@@ -124,6 +124,48 @@ pub enum Command {
         after_help = "Examples:\n  trailscope trace ASIAQ3EGRJ4VEXAMPLE1 AWSLogs/\n  trailscope trace 'Deploy/ci-run-42' AWSLogs/\n  trailscope trace --json 5d1c0a8e-1f0e-4c1e-9a51-0d3a8f0c2b11 AWSLogs/ | jq '.hops[0]'\n\nWHAT is an access key id, an identity (an ARN, or an actor as the list shows it) or an eventID.\nEach hop is an identity and the key it used; the event that issued the key links it to the hop above."
     )]
     Trace(TraceArgs),
+    /// Per identity (by actor, or by the origin of its credentials): when, how much, which calls, denials, where from
+    #[command(
+        after_help = "Examples:\n  trailscope actors AWSLogs/\n  trailscope actors --by origin --sort denied AWSLogs/\n  trailscope actors --json -q 'error:*' AWSLogs/ | jq '.[0]'"
+    )]
+    Actors(ActorsArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorsBy {
+    /// The actor as the list shows it
+    Actor,
+    /// The identity at the end of the credential chain
+    Origin,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorsSort {
+    Events,
+    First,
+    Last,
+    Calls,
+    Failed,
+    Denied,
+}
+
+#[derive(Args, Debug)]
+pub struct ActorsArgs {
+    /// Only the events matching this query
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
+    /// Group by actor or by origin
+    #[arg(long, value_enum, default_value_t = ActorsBy::Actor)]
+    pub by: ActorsBy,
+    /// Most first (earliest first for `first`)
+    #[arg(long, value_enum, default_value_t = ActorsSort::Events)]
+    pub sort: ActorsSort,
+    /// Print a JSON array instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -1,7 +1,8 @@
 //! The command line: the explorer by default, and the `stats`, `query`,
-//! `detect`, `rules`, `trace` and `bench` commands on the same engine. `args` holds the arguments; each
+//! `detect`, `rules`, `trace`, `actors` and `bench` commands on the same engine. `args` holds the arguments; each
 //! command is a module of its own.
 
+pub mod actors_cmd;
 pub mod args;
 pub mod bench;
 pub mod detect_cmd;
@@ -23,6 +24,7 @@ pub fn main(cli: &Cli) -> u8 {
         Some(Command::Detect(a)) => detect_cmd::main(a),
         Some(Command::Rules(a)) => rules_cmd::main(a),
         Some(Command::Trace(a)) => trace_cmd::main(a),
+        Some(Command::Actors(a)) => actors_cmd::main(a),
         None => explore::main(&cli.explore),
     }
 }

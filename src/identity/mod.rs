@@ -5,9 +5,10 @@
 //! event to its caller's key, and so on to the identity at the end: the
 //! key's **origin** (an IAM user, root, a federated or Identity Center
 //! user, an AWS service). `graph` holds the links, `chain` walks them,
-//! `tracker` keeps them up to date, and `annex` answers the query terms
-//! `origin:` and `session:`.
+//! `tracker` keeps them up to date, `annex` answers the query terms
+//! `origin:` and `session:`, and `actors` sums up what each identity did.
 
+pub mod actors;
 pub mod annex;
 pub mod chain;
 pub mod graph;

@@ -28,6 +28,10 @@ pub enum Action {
     Problems,
     /// Open the selected event's credential chain.
     Chain,
+    /// Open the identities among the matches.
+    Actors,
+    /// Group identities by actor or by origin.
+    GroupBy,
     // The tree.
     Collapse,
     Expand,

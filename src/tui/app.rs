@@ -281,6 +281,14 @@ impl App {
             }
             Action::Help => self.overlay = Some(Box::new(overlays::help::Help::default())),
             Action::Problems => self.overlay = Some(Box::new(overlays::problems::Problems::default())),
+            Action::Actors => {
+                let view = overlays::actors::ActorsView::open(
+                    std::sync::Arc::clone(&self.data.identity),
+                    &self.data.read(),
+                    std::sync::Arc::clone(&self.search.results.ids),
+                );
+                self.overlay = Some(Box::new(view));
+            }
             Action::Chain => match self.selected() {
                 Some(id) => {
                     let view = overlays::chain::ChainView::open(&self.data.graph(), &self.data.read(), id);

@@ -21,11 +21,12 @@ pub enum Scope {
     Help,
     Problems,
     Chain,
+    Actors,
 }
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const ALL: [Scope; 11] = [
+    pub const ALL: [Scope; 12] = [
         Scope::Always,
         Scope::Global,
         Scope::List,
@@ -37,6 +38,7 @@ impl Scope {
         Scope::Help,
         Scope::Problems,
         Scope::Chain,
+        Scope::Actors,
     ];
 
     pub fn title(self) -> &'static str {
@@ -52,6 +54,7 @@ impl Scope {
             Scope::Help => "Help",
             Scope::Problems => "Problems",
             Scope::Chain => "Credential chain",
+            Scope::Actors => "Identities",
         }
     }
 }
@@ -119,6 +122,9 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Problems, [k('!')], Action::Back, "close the problems"),
             bind!(Chain, [code(Enter)], Action::Include, "show this hop's events (session:KEY)", "its events"),
             bind!(Chain, [k('f')], Action::Pivot, "add session:KEY to the query", "add"),
+            bind!(Actors, [code(Enter)], Action::Include, "show this identity's events", "its events"),
+            bind!(Actors, [k('o')], Action::ToggleOrder, "sort by events, denied, failed, first or last seen", "sort"),
+            bind!(Actors, [k('b')], Action::GroupBy, "by actor / by origin", "by"),
             bind!(Global, [k('/')], Action::Search, "search (the query language, live as you type)", "search"),
             bind!(Global, [code(Down), k('j')], Action::Down, "move down"),
             bind!(Global, [code(Up), k('k')], Action::Up, "move up"),
@@ -131,6 +137,7 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Global, [k('n')], Action::NextFlagged, "next event that set off a rule"),
             bind!(Global, [k('N')], Action::PrevFlagged, "previous event that set off a rule"),
             bind!(Global, [k('s')], Action::Chain, "who is behind the event: its credential chain", "chain"),
+            bind!(Global, [k('a')], Action::Actors, "identities among the matches: what each did"),
             bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON", "copy"),
             bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time", "UTC/local"),
             bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first"),

@@ -1,8 +1,10 @@
-//! Overlays drawn over the screen (help, problems, the credential chain). Each owns its state,
+//! Overlays drawn over the screen (help, problems, the credential chain, the
+//! identities). Each owns its state,
 //! updates and drawing, and has its own key scope, searched before the
 //! keys every overlay shares. A new overlay is a file here, a scope in the
 //! key table, and the action that opens it.
 
+pub mod actors;
 pub mod chain;
 pub mod help;
 pub mod problems;

@@ -1,0 +1,131 @@
+//! Who did what: per identity (by actor, or by origin), when it was first
+//! and last seen, its events, its calls with their successes and failures,
+//! denied calls, and the regions, addresses, user agents, keys and accounts
+//! it used. Read from the columns, so a million events take a moment.
+
+use super::graph::Graph;
+use crate::model::fields::Field;
+use crate::model::time::Micros;
+use crate::store::{EventId, Store};
+use std::collections::{HashMap, HashSet};
+
+/// How identities are told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum By {
+    /// As the list shows the actor.
+    Actor,
+    /// By the identity at the end of the credential chain.
+    Origin,
+}
+
+/// The values of one field an identity used (interned ids of its column).
+#[derive(Debug, Clone, Default)]
+pub struct Used(HashSet<u32>);
+
+impl Used {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The values, as the store holds them, sorted.
+    pub fn values<'s>(&self, store: &'s Store, field: Field) -> Vec<&'s str> {
+        let mut v: Vec<&str> = self.0.iter().map(|&i| store.dict(field).get(i)).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// One identity's activity.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub identity: String,
+    pub first: Micros,
+    pub last: Micros,
+    pub events: usize,
+    /// Per call (event name id): (succeeded, failed).
+    pub calls: HashMap<u32, (usize, usize)>,
+    /// Calls refused for want of permission.
+    pub denied: usize,
+    pub regions: Used,
+    pub ips: Used,
+    pub agents: Used,
+    pub keys: Used,
+    pub accounts: Used,
+}
+
+/// How events without an identity are grouped.
+pub const NO_IDENTITY: &str = "(no identity)";
+
+/// The fields whose distinct values a summary keeps.
+pub const USED: [Field; 5] = [Field::Region, Field::Ip, Field::Agent, Field::AccessKey, Field::Account];
+
+impl Summary {
+    pub fn used(&self, field: Field) -> &Used {
+        match field {
+            Field::Region => &self.regions,
+            Field::Ip => &self.ips,
+            Field::Agent => &self.agents,
+            Field::AccessKey => &self.keys,
+            _ => &self.accounts,
+        }
+    }
+
+    pub fn failed(&self) -> usize {
+        self.calls.values().map(|c| c.1).sum()
+    }
+}
+
+/// Whether an error code says the caller lacked permission.
+pub fn is_denial(code: &str) -> bool {
+    let c = code.to_ascii_lowercase();
+    c.contains("denied") || c.contains("unauthorized") || c.contains("forbidden")
+}
+
+/// The activity of every identity among `ids`, most events first.
+pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<Summary> {
+    let errors = store.dict(Field::Error);
+    let denial: Vec<bool> = (0..=errors.len() as u32).map(|e| e != 0 && is_denial(errors.get(e))).collect();
+    let mut groups: HashMap<&str, Summary> = HashMap::new();
+    for &id in ids {
+        let who = match by {
+            By::Actor => store.value(id, Field::Actor),
+            By::Origin => graph.origin(store, id),
+        };
+        let who = if who.is_empty() { NO_IDENTITY } else { who };
+        let s = groups.entry(who).or_insert_with(|| Summary {
+            identity: who.to_string(),
+            first: Micros::MAX,
+            last: Micros::MIN,
+            ..Summary::default()
+        });
+        let t = store.time(id);
+        s.first = s.first.min(t);
+        s.last = s.last.max(t);
+        s.events += 1;
+        let err = store.value_id(id, Field::Error);
+        let call = s.calls.entry(store.value_id(id, Field::Name)).or_default();
+        if err == 0 {
+            call.0 += 1;
+        } else {
+            call.1 += 1;
+        }
+        s.denied += denial.get(err as usize).copied().unwrap_or(false) as usize;
+        s.regions.0.insert(store.value_id(id, Field::Region));
+        s.ips.0.insert(store.value_id(id, Field::Ip));
+        s.agents.0.insert(store.value_id(id, Field::Agent));
+        s.keys.0.insert(store.value_id(id, Field::AccessKey));
+        s.accounts.0.insert(store.value_id(id, Field::Account));
+    }
+    let mut out: Vec<Summary> = groups.into_values().collect();
+    for s in &mut out {
+        for used in [&mut s.regions, &mut s.ips, &mut s.agents, &mut s.keys, &mut s.accounts] {
+            used.0.remove(&0);
+        }
+    }
+    out.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.identity.cmp(&b.identity)));
+    out
+}

@@ -1,0 +1,165 @@
+//! Who did what among the current matches: one row per identity (by actor,
+//! or `b` by origin), sortable with `o`; Enter filters the list to it.
+
+use super::{Overlay, show};
+use crate::identity::Graph;
+use crate::identity::actors::{By, NO_IDENTITY, Summary, summarize};
+use crate::model::fields::Field;
+use crate::query::{Target, Term};
+use crate::store::{EventId, Store};
+use crate::tui::action::{Action, Command};
+use crate::tui::keymap::Scope;
+use crate::tui::panes::Cx;
+use crate::tui::text::fitted;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use std::sync::{Arc, RwLock};
+
+/// What the rows are sorted by, most first (`First`: earliest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Events,
+    Denied,
+    Failed,
+    First,
+    Last,
+}
+
+impl SortBy {
+    const ALL: [SortBy; 5] = [SortBy::Events, SortBy::Denied, SortBy::Failed, SortBy::First, SortBy::Last];
+
+    fn name(self) -> &'static str {
+        match self {
+            SortBy::Events => "events",
+            SortBy::Denied => "denied",
+            SortBy::Failed => "failed",
+            SortBy::First => "first seen",
+            SortBy::Last => "last seen",
+        }
+    }
+
+    fn key(self, s: &Summary) -> i64 {
+        match self {
+            SortBy::Events => s.events as i64,
+            SortBy::Denied => s.denied as i64,
+            SortBy::Failed => s.failed() as i64,
+            SortBy::First => -s.first,
+            SortBy::Last => s.last,
+        }
+    }
+}
+
+pub struct ActorsView {
+    graph: Arc<RwLock<Graph>>,
+    ids: Arc<Vec<EventId>>,
+    pub by: By,
+    pub sort: SortBy,
+    pub rows: Vec<Summary>,
+    pub cursor: usize,
+}
+
+impl ActorsView {
+    /// The identities among `ids` (the current matches).
+    pub fn open(graph: Arc<RwLock<Graph>>, store: &Store, ids: Arc<Vec<EventId>>) -> ActorsView {
+        let mut v = ActorsView { graph, ids, by: By::Actor, sort: SortBy::Events, rows: vec![], cursor: 0 };
+        v.refresh(store);
+        v
+    }
+
+    fn refresh(&mut self, store: &Store) {
+        self.rows = {
+            let g = self.graph.read().unwrap_or_else(|e| e.into_inner());
+            summarize(store, &g, &self.ids, self.by)
+        };
+        self.order();
+    }
+
+    fn order(&mut self) {
+        let sort = self.sort;
+        self.rows.sort_by(|a, b| sort.key(b).cmp(&sort.key(a)).then_with(|| a.identity.cmp(&b.identity)));
+        self.cursor = 0;
+    }
+
+    /// The term that keeps the selected identity's events.
+    fn term(&self) -> Option<Term> {
+        let s = self.rows.get(self.cursor).filter(|s| s.identity != NO_IDENTITY)?;
+        let field = if self.by == By::Origin { Field::Origin } else { Field::Actor };
+        Some(Term::matching(Target::field(field), &s.identity, false))
+    }
+}
+
+impl Overlay for ActorsView {
+    fn scope(&self) -> Scope {
+        Scope::Actors
+    }
+
+    fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
+        let last = self.rows.len().saturating_sub(1);
+        let page = cx.rows.saturating_sub(2).max(1);
+        match action {
+            Action::Down => self.cursor = (self.cursor + 1).min(last),
+            Action::Up => self.cursor = self.cursor.saturating_sub(1),
+            Action::PageDown => self.cursor = (self.cursor + page).min(last),
+            Action::PageUp => self.cursor = self.cursor.saturating_sub(page),
+            Action::Top => self.cursor = 0,
+            Action::Bottom => self.cursor = last,
+            Action::Back => return vec![Command::CloseOverlay],
+            Action::ToggleOrder => {
+                let at = SortBy::ALL.iter().position(|s| *s == self.sort).unwrap_or(0);
+                self.sort = SortBy::ALL[(at + 1) % SortBy::ALL.len()];
+                self.order();
+            }
+            Action::GroupBy => {
+                self.by = if self.by == By::Actor { By::Origin } else { By::Actor };
+                self.refresh(cx.store);
+            }
+            Action::Include => {
+                let Some(t) = self.term() else { return vec![] };
+                return vec![Command::Filter(vec![t]), Command::CloseOverlay];
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn draw(&self, f: &mut Frame, cx: &Cx, theme: &Theme) {
+        let w = super::frame_area(f.area()).width.saturating_sub(2) as usize;
+        let name_w = w.saturating_sub(58).max(12);
+        let head = format!(
+            "{:<name_w$} {:>9} {:>7} {:>7} {:>6} {:>5} {:>4}  {:<10}",
+            if self.by == By::Origin { "ORIGIN" } else { "ACTOR" },
+            "EVENTS",
+            "FAILED",
+            "DENIED",
+            "CALLS",
+            "IPS",
+            "KEYS",
+            "LAST SEEN"
+        );
+        let mut lines = vec![fitted(&head, w, theme.title)];
+        let rows = cx.rows.saturating_sub(1);
+        let top = (self.cursor + 1).saturating_sub(rows);
+        for (i, s) in self.rows.iter().enumerate().skip(top).take(rows) {
+            let name: String = crate::sanitize::fit(&s.identity, name_w);
+            let line = format!(
+                "{name} {:>9} {:>7} {:>7} {:>6} {:>5} {:>4}  {}",
+                crate::format::thousands(s.events as u64),
+                crate::format::thousands(s.failed() as u64),
+                crate::format::thousands(s.denied as u64),
+                s.calls.len(),
+                s.ips.len(),
+                s.keys.len(),
+                crate::model::time::format_utc(s.last)
+            );
+            lines.push(fitted(&line, w, theme.row(i == self.cursor, true)));
+        }
+        let title = format!(
+            " {} {} · sorted by {} (o) · b by {} · Enter its events · Esc closes ",
+            self.rows.len(),
+            if self.by == By::Origin { "origins" } else { "actors" },
+            self.sort.name(),
+            if self.by == By::Origin { "actor" } else { "origin" }
+        );
+        show(f, theme, &title, lines);
+    }
+}
