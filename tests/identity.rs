@@ -361,3 +361,27 @@ fn actors_sum_up_each_identity_as_the_queries_count_it() {
     let text = stdout(&run(&["actors", sample]));
     assert!(text.starts_with("IDENTITY") && text.contains(&format!("{} identities", all.len())), "{text}");
 }
+
+#[test]
+fn stratus_detonations_trace_back_to_the_operator() {
+    let Some(shared) = shared("identity real corpus") else { return };
+    let data = Dataset::load(&[shared.join("corpus/real/stratus-red-team")], Options::default());
+    let (store, graph) = (data.read(), data.graph());
+    let actors = |key: &str| {
+        let c = Chain::of(&graph, &store, key);
+        (c.hops.iter().map(|h| (h.actor.clone(), h.events)).collect::<Vec<_>>(), c.end)
+    };
+    // ec2-get-password-data: the operator's user key assumed the technique's role, whose session did the work.
+    let (hops, end) = actors("ASIANQQHHS551LWULIWD");
+    assert_eq!(end, End::Origin);
+    assert_eq!(hops[0].0, "christophe");
+    assert_eq!(hops[1], ("stratus-red-team-ec2-get-password-data-role/aws-go-sdk-1722375070115152000".to_string(), 30));
+    // sts-federation-token: a user's GetFederationToken; the federated session acted.
+    let (hops, end) = actors("ASIASTJKC5GCM7ZE6LUP");
+    assert_eq!((end, hops[0].0.as_str(), hops[1].0.as_str()), (End::Origin, "stratus-red-team-user-federation-user", "stratus_red_team"));
+    // Every event of the role session has the operator as its origin.
+    let q = trailscope::query::parse("session:ASIANQQHHS551LWULIWD").unwrap();
+    let events = data.matching(&q);
+    assert_eq!(events.len(), 30);
+    assert!(events.iter().all(|&id| graph.origin(&store, id) == "christophe"));
+}
