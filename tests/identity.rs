@@ -378,7 +378,10 @@ fn stratus_detonations_trace_back_to_the_operator() {
     assert_eq!(hops[1], ("stratus-red-team-ec2-get-password-data-role/aws-go-sdk-1722375070115152000".to_string(), 30));
     // sts-federation-token: a user's GetFederationToken; the federated session acted.
     let (hops, end) = actors("ASIASTJKC5GCM7ZE6LUP");
-    assert_eq!((end, hops[0].0.as_str(), hops[1].0.as_str()), (End::Origin, "stratus-red-team-user-federation-user", "stratus_red_team"));
+    assert_eq!(
+        (end, hops[0].0.as_str(), hops[1].0.as_str()),
+        (End::Origin, "stratus-red-team-user-federation-user", "stratus_red_team")
+    );
     // Every event of the role session has the operator as its origin.
     let q = trailscope::query::parse("session:ASIANQQHHS551LWULIWD").unwrap();
     let events = data.matching(&q);

@@ -522,6 +522,18 @@ fn s_opens_the_chain_and_enter_shows_a_hops_events() {
     h.key(KeyCode::Char('s')).key(KeyCode::Char('g')).key(KeyCode::Char('f'));
     assert_eq!(h.app.query(), "session:ASIAAUDIT000000001 session:AKIAALICE0000000001");
     assert_eq!(h.app.len(), 2);
+    // The origin facet counts every event by the identity behind it; Enter keeps one origin.
+    let mut h = Harness::new(&[dir.join("chain.jsonl")], (160, 48), "");
+    let origins = h.app.results().facets.iter().find(|c| c.field == Facet::Origin).expect("an origin facet").clone();
+    let shown: Vec<(String, u32)> =
+        origins.values.iter().map(|&(v, n)| (origins.labels[v as usize - 1].clone(), n)).collect();
+    assert_eq!(shown, [("alice".to_string(), 4), ("bob".to_string(), 1)]);
+    let pos = facets::rows(h.app.results()).iter().position(|r| r.0 == Facet::Origin && r.1.is_some()).unwrap();
+    h.key(KeyCode::BackTab);
+    h.app.panes.facets.scroll.cursor = pos;
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.query(), "origin:alice");
+    assert_eq!(h.app.len(), 4);
 }
 
 #[test]

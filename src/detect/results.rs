@@ -253,7 +253,7 @@ impl crate::query::eval::Annex for Annex {
     /// Levels: events at each level or above (value: the level's number),
     /// so a count is what `level:NAME` selects. Rules: events per reporting
     /// rule (value: the rule's index), most first.
-    fn count(&self, field: Field, ids: &[EventId]) -> Option<FacetCounts> {
+    fn count(&self, _: &Store, field: Field, ids: &[EventId]) -> Option<FacetCounts> {
         let r = self.0.read().unwrap_or_else(|e| e.into_inner());
         let values: Vec<(u32, u32)> = match field {
             Field::Level => {
@@ -278,6 +278,6 @@ impl crate::query::eval::Annex for Annex {
             }
             _ => return None,
         };
-        Some(FacetCounts { field, distinct: values.len(), values })
+        Some(FacetCounts { field, distinct: values.len(), values, labels: vec![] })
     }
 }

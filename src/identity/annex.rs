@@ -4,6 +4,7 @@
 
 use super::graph::Graph;
 use crate::model::fields::Field;
+use crate::query::facets::FacetCounts;
 use crate::query::glob::Glob;
 use crate::store::{EventId, Store};
 use std::sync::{Arc, RwLock};
@@ -44,4 +45,18 @@ impl crate::query::eval::Annex for Annex {
         }
         Some(set)
     }
+
+    /// Events per origin, as a facet (the labels carried along).
+    fn count(&self, store: &Store, field: Field, ids: &[EventId]) -> Option<FacetCounts> {
+        if field != Field::Origin {
+            return None;
+        }
+        let g = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let (top, distinct) = g.count_origins(store, ids, FACET_VALUES);
+        let values = (1..=top.len() as u32).zip(top.iter().map(|t| t.1)).collect();
+        Some(FacetCounts { field, values, distinct, labels: top.into_iter().map(|t| t.0).collect() })
+    }
 }
+
+/// Origins listed in a facet.
+const FACET_VALUES: usize = 12;

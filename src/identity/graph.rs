@@ -86,6 +86,34 @@ impl Graph {
         }
     }
 
+    /// Events per origin among `ids`, most first, the `keep` most kept; and
+    /// how many origins there were. An origin is counted by its label, so a
+    /// user seen both with a key and without one is one origin.
+    pub fn count_origins(&self, store: &Store, ids: &[EventId], keep: usize) -> (Vec<(String, u32)>, usize) {
+        let keys = store.column(Field::AccessKey);
+        let actors = store.column(Field::Actor);
+        let mut by_origin = vec![0u32; self.origins.len()];
+        let mut by_actor = vec![0u32; store.dict(Field::Actor).len() + 1];
+        for &id in ids {
+            match self.origin_of_key.get(keys[id as usize] as usize).filter(|_| keys[id as usize] != 0) {
+                Some(&o) => by_origin[o as usize] += 1,
+                None => by_actor[actors[id as usize] as usize] += 1,
+            }
+        }
+        let mut counts: HashMap<&str, u32> = HashMap::new();
+        for (o, &n) in by_origin.iter().enumerate().filter(|(_, n)| **n > 0) {
+            *counts.entry(&self.origins[o]).or_default() += n;
+        }
+        for (a, &n) in by_actor.iter().enumerate().skip(1).filter(|(_, n)| **n > 0) {
+            *counts.entry(store.dict(Field::Actor).get(a as u32)).or_default() += n;
+        }
+        let distinct = counts.len();
+        let mut v: Vec<(String, u32)> = counts.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.truncate(keep);
+        (v, distinct)
+    }
+
     /// The event that issued `key`, if it was loaded.
     pub fn issuer(&self, key: &str) -> Option<EventId> {
         self.issued.get(key).copied()

@@ -182,7 +182,7 @@ fields! {
         get: Get::Issued,
     },
     Rule { label: "rule", name: "rule", queries: &["rule"], get: Get::Derived, kept: Kept::Derived },
-    Origin { label: "origin", name: "origin", queries: &["origin"], get: Get::Derived, kept: Kept::Derived },
+    Origin { label: "origin", name: "origin", queries: &["origin"], get: Get::Derived, kept: Kept::Derived, panel: Some(3) },
     Session { label: "session", name: "session", queries: &["session"], get: Get::Derived, kept: Kept::Derived },
     Level {
         label: "level", name: "level", queries: &["level"], get: Get::Derived, kept: Kept::Derived,

@@ -35,7 +35,7 @@ pub trait Annex: Sync {
 
     /// The values of a computed field over `ids`, counted as a facet is;
     /// None when this annex does not compute the field.
-    fn count(&self, _field: Field, _ids: &[EventId]) -> Option<super::facets::FacetCounts> {
+    fn count(&self, _store: &Store, _field: Field, _ids: &[EventId]) -> Option<super::facets::FacetCounts> {
         None
     }
 }

@@ -14,6 +14,20 @@ pub struct FacetCounts {
     pub values: Vec<(u32, u32)>,
     /// How many distinct values there were (`values` may hold fewer).
     pub distinct: usize,
+    /// For a field computed beside the store: value `v`'s label is
+    /// `labels[v - 1]` (store fields are labelled from the store).
+    pub labels: Vec<String>,
+}
+
+impl FacetCounts {
+    /// Value `v` as shown.
+    pub fn label<'a>(&'a self, store_labels: &Labels<'a>, v: u32) -> &'a str {
+        match self.labels.get((v as usize).wrapping_sub(1)) {
+            Some(l) => l,
+            None if self.labels.is_empty() => store_labels.label(self.field, v),
+            None => "",
+        }
+    }
 }
 
 /// A value in the running top list; the heap keeps the worst on top.
@@ -69,11 +83,13 @@ fn top_k<'a>(counts: &[u32], k: usize, label: impl Fn(u32) -> &'a str) -> Vec<(u
 }
 
 /// Counts the values of `fields` over `ids`; keeps the `limit` most frequent
-/// of each (all of them when `limit` is None). Ties go by label.
+/// of each (all of them when `limit` is None). Ties go by label. Fields
+/// without a column (computed beside the store) are left to their annex.
 pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usize>) -> Vec<FacetCounts> {
     let labels = Labels::new(store);
     fields
         .par_iter()
+        .filter(|f| f.column().is_some())
         .map(|&f| {
             let col = store.column(f);
             let mut counts = vec![0u32; store.dict(f).len() + 1];
@@ -92,7 +108,7 @@ pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usi
                 values.into_iter().map(|(v, n)| (v, n, labels.label(f, v))).collect();
             keyed.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(b.2)));
             let values = keyed.into_iter().map(|(v, n, _)| (v, n)).collect();
-            FacetCounts { field: f, values, distinct }
+            FacetCounts { field: f, values, distinct, labels: vec![] }
         })
         .collect()
 }

@@ -47,7 +47,8 @@ impl FacetsPane {
         let Some((field, Some((value, _)))) = rows(cx.results).get(self.scroll.cursor).copied() else {
             return vec![];
         };
-        vec![Command::AddTerm(Term::matching(Target::field(field), cx.labels.label(field, value), negated))]
+        let Some(c) = cx.results.facets.iter().find(|c| c.field == field) else { return vec![] };
+        vec![Command::AddTerm(Term::matching(Target::field(field), c.label(&cx.labels, value), negated))]
     }
 }
 
@@ -103,7 +104,8 @@ impl Pane for FacetsPane {
                     let style = theme.row(i == self.scroll.cursor, cx.focused);
                     let count = format!("{:>7} ", crate::format::thousands(*n as u64));
                     let mut spans = vec![Span::styled(count.clone(), style.patch(theme.dim))];
-                    let label = visible(cx.labels.label(*field, *v));
+                    let counts = cx.results.facets.iter().find(|c| c.field == *field);
+                    let label = visible(counts.map_or("", |c| c.label(&cx.labels, *v)));
                     spans.extend(cell(&label, w.saturating_sub(count.len()), &[], style, style));
                     lines.push(Line::from(spans));
                 }
