@@ -136,6 +136,25 @@ fn trace_prints_the_chain_origin_first_and_the_sessions_events() {
         .lines()
         .count();
     assert_eq!(events.len(), n);
+    // The same chain from the session's ARN, from its actor, or from one of its events.
+    let own = hops.last().unwrap();
+    let event = stdout(&run(&[
+        "query",
+        "-q",
+        &format!("key:{key}"),
+        "--format",
+        "jsonl",
+        "--limit",
+        "1",
+        trail.to_str().unwrap(),
+    ]));
+    let event: Value = serde_json::from_str(event.lines().next().unwrap()).unwrap();
+    for what in [own["identity"].as_str().unwrap(), own["actor"].as_str().unwrap(), event["eventID"].as_str().unwrap()]
+    {
+        let o = run(&["trace", "--json", what, trail.to_str().unwrap()]);
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{what}: {e} {}", stderr(&o)));
+        assert_eq!(v["origin"], want["origin"], "{what}");
+    }
     // The readable form names the origin first; an unknown WHAT is a usage error.
     let text = stdout(&run(&["trace", key, trail.to_str().unwrap()]));
     assert!(text.starts_with(&format!("origin    {}", want["origin"].as_str().unwrap())), "{text}");

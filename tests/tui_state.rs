@@ -524,6 +524,13 @@ fn s_opens_the_chain_and_enter_shows_a_hops_events() {
     assert_eq!(h.app.len(), 2);
     // The origin facet counts every event by the identity behind it; Enter keeps one origin.
     let mut h = Harness::new(&[dir.join("chain.jsonl")], (160, 48), "");
+    // The list shows the origin where it differs from the actor.
+    let screen = h.screen();
+    assert!(screen.contains("ORIGIN"), "{screen}");
+    let row = screen.lines().find(|l| l.contains("ListBuckets")).unwrap();
+    assert!(row.contains("Audit/alice") && row.split("Audit/alice").nth(1).unwrap().contains("alice"), "{row}");
+    let bob = screen.lines().find(|l| l.contains("GetCallerIdentity")).unwrap();
+    assert_eq!(bob.matches("bob").count(), 1, "the origin is left blank where it is the actor: {bob}");
     let origins = h.app.results().facets.iter().find(|c| c.field == Facet::Origin).expect("an origin facet").clone();
     let shown: Vec<(String, u32)> =
         origins.values.iter().map(|&(v, n)| (origins.labels[v as usize - 1].clone(), n)).collect();

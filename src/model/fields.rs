@@ -182,7 +182,11 @@ fields! {
         get: Get::Issued,
     },
     Rule { label: "rule", name: "rule", queries: &["rule"], get: Get::Derived, kept: Kept::Derived },
-    Origin { label: "origin", name: "origin", queries: &["origin"], get: Get::Derived, kept: Kept::Derived, panel: Some(3) },
+    Origin {
+        label: "origin", name: "origin", queries: &["origin"], get: Get::Derived, kept: Kept::Derived, panel: Some(3),
+        // Shown when a row's credentials lead back to someone other than its actor.
+        column: col(4, 10, 26, 2),
+    },
     Session { label: "session", name: "session", queries: &["session"], get: Get::Derived, kept: Kept::Derived },
     Level {
         label: "level", name: "level", queries: &["level"], get: Get::Derived, kept: Kept::Derived,

@@ -17,6 +17,7 @@ use super::prompt::{Edit, Prompt};
 use super::timefmt::TimeMode;
 use crate::detect::Results;
 use crate::engine::{Dataset, Request, SearchResult};
+use crate::identity::Graph;
 use crate::model::fields::{Field, panel_fields};
 use crate::query::labels::Labels;
 use crate::query::{self, Term};
@@ -68,15 +69,15 @@ pub struct App {
     pub quit: bool,
 }
 
-/// What panes read, from the parts of the state they need.
+/// What panes read, from the parts of the state they need (the caller
+/// sets the focus and the rows).
 fn cx<'a>(
     store: &'a Store,
     found: &'a Results,
+    graph: &'a Graph,
     data: &'a Dataset,
     search: &'a Search,
     time: TimeMode,
-    focused: bool,
-    rows: usize,
 ) -> Cx<'a> {
     Cx {
         store,
@@ -84,11 +85,12 @@ fn cx<'a>(
         progress: &data.progress,
         results: &search.results,
         found,
+        graph,
         query: &search.query,
         time,
         selected: None,
-        focused,
-        rows,
+        focused: false,
+        rows: 0,
     }
 }
 
@@ -158,8 +160,9 @@ impl App {
     }
 
     /// What pane `id` reads, for drawing; `rows` of its body.
-    pub fn cx<'a>(&'a self, store: &'a Store, found: &'a Results, id: PaneId, rows: usize) -> Cx<'a> {
-        let mut c = cx(store, found, &self.data, &self.search, self.config.time, self.focus == id, rows);
+    pub fn cx<'a>(&'a self, store: &'a Store, found: &'a Results, graph: &'a Graph, id: PaneId, rows: usize) -> Cx<'a> {
+        let mut c = cx(store, found, graph, &self.data, &self.search, self.config.time);
+        (c.focused, c.rows) = (self.focus == id, rows);
         c.selected = self.selected();
         c
     }
@@ -283,7 +286,7 @@ impl App {
             Action::Problems => self.overlay = Some(Box::new(overlays::problems::Problems::default())),
             Action::Actors => {
                 let view = overlays::actors::ActorsView::open(
-                    std::sync::Arc::clone(&self.data.identity),
+                    &self.data.graph(),
                     &self.data.read(),
                     std::sync::Arc::clone(&self.search.results.ids),
                 );
@@ -311,7 +314,9 @@ impl App {
         let selected = self.selected();
         let store = self.data.store.read().unwrap_or_else(|e| e.into_inner());
         let found = self.data.found();
-        let mut c = cx(&store, &found, &self.data, &self.search, self.config.time, self.focus == id, rows);
+        let graph = self.data.graph();
+        let mut c = cx(&store, &found, &graph, &self.data, &self.search, self.config.time);
+        (c.focused, c.rows) = (self.focus == id, rows);
         c.selected = selected;
         f(self.panes.get_mut(id), &c)
     }
@@ -320,7 +325,9 @@ impl App {
         let rows = overlays::inner_rows(Rect::new(0, 0, self.size.0, self.size.1));
         let store = self.data.store.read().unwrap_or_else(|e| e.into_inner());
         let found = self.data.found();
-        let c = cx(&store, &found, &self.data, &self.search, self.config.time, true, rows);
+        let graph = self.data.graph();
+        let mut c = cx(&store, &found, &graph, &self.data, &self.search, self.config.time);
+        (c.focused, c.rows) = (true, rows);
         self.overlay.as_mut().map_or_else(Vec::new, |o| o.update(action, &c))
     }
 

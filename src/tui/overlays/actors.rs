@@ -13,7 +13,7 @@ use crate::tui::panes::Cx;
 use crate::tui::text::fitted;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// What the rows are sorted by, most first (`First`: earliest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,6 @@ impl SortBy {
 }
 
 pub struct ActorsView {
-    graph: Arc<RwLock<Graph>>,
     ids: Arc<Vec<EventId>>,
     pub by: By,
     pub sort: SortBy,
@@ -60,17 +59,14 @@ pub struct ActorsView {
 
 impl ActorsView {
     /// The identities among `ids` (the current matches).
-    pub fn open(graph: Arc<RwLock<Graph>>, store: &Store, ids: Arc<Vec<EventId>>) -> ActorsView {
-        let mut v = ActorsView { graph, ids, by: By::Actor, sort: SortBy::Events, rows: vec![], cursor: 0 };
-        v.refresh(store);
+    pub fn open(graph: &Graph, store: &Store, ids: Arc<Vec<EventId>>) -> ActorsView {
+        let mut v = ActorsView { ids, by: By::Actor, sort: SortBy::Events, rows: vec![], cursor: 0 };
+        v.refresh(store, graph);
         v
     }
 
-    fn refresh(&mut self, store: &Store) {
-        self.rows = {
-            let g = self.graph.read().unwrap_or_else(|e| e.into_inner());
-            summarize(store, &g, &self.ids, self.by)
-        };
+    fn refresh(&mut self, store: &Store, graph: &Graph) {
+        self.rows = summarize(store, graph, &self.ids, self.by);
         self.order();
     }
 
@@ -111,7 +107,7 @@ impl Overlay for ActorsView {
             }
             Action::GroupBy => {
                 self.by = if self.by == By::Actor { By::Origin } else { By::Actor };
-                self.refresh(cx.store);
+                self.refresh(cx.store, cx.graph);
             }
             Action::Include => {
                 let Some(t) = self.term() else { return vec![] };

@@ -159,6 +159,11 @@ impl ListPane {
         match f {
             Field::Time => timefmt::show(cx.store.time(id), cx.time),
             Field::Level => cx.found.level(id).map_or("", |l| l.glyph()).to_string(),
+            // Only when it says more than the actor does.
+            Field::Origin => match cx.graph.origin(cx.store, id) {
+                o if o == cx.store.value(id, Field::Actor) => String::new(),
+                o => visible(o).into_owned(),
+            },
             f => visible(cx.labels.compact_of(id, f)).into_owned(),
         }
     }
@@ -257,9 +262,13 @@ mod tests {
             Field::Level => 1,
             Field::Time => 19,
             Field::Name => 40,
+            Field::Origin => 0,
             _ => 30,
         };
         assert_eq!(names(&columns(40, wide)), ["level", "time", "event"]);
+        // Rows whose credentials lead back to someone else: the origin comes after the actor.
+        let behind = |f: Field| if f == Field::Origin { 12 } else { wide(f) };
+        assert_eq!(names(&columns(200, behind))[4..6], ["actor", "origin"]);
         // Nothing flagged on screen: no level column.
         let quiet = |f: Field| if f == Field::Level { 0 } else { wide(f) };
         assert_eq!(names(&columns(40, quiet)), ["time", "event"]);
@@ -275,7 +284,7 @@ mod tests {
             Field::Time => 19,
             Field::Name => 28,
             Field::Source => 17,
-            Field::Error => 0,
+            Field::Error | Field::Origin => 0,
             _ => 14,
         };
         let cols = columns(170, sparse);
@@ -288,7 +297,7 @@ mod tests {
             Field::Name => 28,
             Field::Actor => 30,
             Field::Source => 16,
-            Field::Error => 0,
+            Field::Error | Field::Origin => 0,
             _ => 15,
         };
         let cols = columns(76, busy);

@@ -3,6 +3,7 @@
 
 use crate::detect::Results;
 use crate::engine::SearchResult;
+use crate::identity::Graph;
 use crate::loader::Progress;
 use crate::query::labels::Labels;
 use crate::store::{EventId, Store};
@@ -30,6 +31,8 @@ pub struct Cx<'a> {
     pub results: &'a SearchResult,
     /// What the rules found.
     pub found: &'a Results,
+    /// The credential graph.
+    pub graph: &'a Graph,
     /// The query whose results are shown (for highlights).
     pub query: &'a str,
     pub time: TimeMode,

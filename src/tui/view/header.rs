@@ -2,6 +2,7 @@
 
 use crate::detect::Results;
 use crate::format::thousands;
+use crate::identity::Graph;
 use crate::model::fields::Field;
 use crate::sanitize::visible;
 use crate::store::Store;
@@ -91,7 +92,7 @@ pub fn query_line(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     }
 }
 
-pub fn footer(f: &mut Frame, app: &App, store: &Store, found: &Results, theme: &Theme, r: Rect) {
+pub fn footer(f: &mut Frame, app: &App, store: &Store, found: &Results, graph: &Graph, theme: &Theme, r: Rect) {
     if r.height == 0 {
         return;
     }
@@ -101,7 +102,7 @@ pub fn footer(f: &mut Frame, app: &App, store: &Store, found: &Results, theme: &
         let mut spans = Vec::new();
         if app.prompt.is_none() && app.overlay.is_none() {
             let pane = app.panes.get(app.focus);
-            let cx = app.cx(store, found, app.focus, body_rows(app.areas().of(app.focus)));
+            let cx = app.cx(store, found, graph, app.focus, body_rows(app.areas().of(app.focus)));
             if let Some(prefix) = pane.footer(&cx) {
                 spans.push(Span::styled(format!(" {} ", visible(&prefix)), theme.title));
             }
