@@ -316,6 +316,21 @@ fn each_kind_of_link_traces_to_the_right_origin() {
     let creator = chain.hops[0].issued_by.expect("the CreateAccessKey is on record");
     assert_eq!(data.read().value(creator, Field::Actor), "bob");
 
+    // GetSessionToken: a user's own temporary key (for MFA) ends at the user.
+    let st = vec![
+        ev(1, "111111111111", "GetSessionToken", user("erin", "AKIAERIN0000000001"), creds("ASIASTOKEN00000001")),
+        ev(2, "111111111111", "ListBuckets", user("erin", "ASIASTOKEN00000001"), Value::Null),
+    ];
+    assert_eq!(chain_of(&[st], "ASIASTOKEN00000001"), (vec!["erin".into(), "erin".into()], End::Origin));
+
+    // Identity Center's portal: GetRoleCredentials issued the key to the person signed in.
+    let portal = serde_json::json!({"type": "Unknown", "principalId": "x", "accountId": "111111111111", "userName": "frank@corp.example"});
+    let gr = vec![
+        ev(1, "111111111111", "GetRoleCredentials", portal, serde_json::json!({"roleCredentials": {"accessKeyId": "ASIAPORTAL00000001"}})),
+        ev(2, "111111111111", "ListRoles", session("111111111111", "AWSReservedSSO_Read_9f8e", "frank@corp.example", "ASIAPORTAL00000001"), Value::Null),
+    ];
+    assert_eq!(chain_of(&[gr], "ASIAPORTAL00000001").0, ["frank@corp.example", "AWSReservedSSO_Read_9f8e/frank@corp.example"]);
+
     // A missing link: a role session whose issuer was not loaded.
     let lone = vec![ev(
         1,
