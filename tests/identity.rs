@@ -326,10 +326,25 @@ fn each_kind_of_link_traces_to_the_right_origin() {
     // Identity Center's portal: GetRoleCredentials issued the key to the person signed in.
     let portal = serde_json::json!({"type": "Unknown", "principalId": "x", "accountId": "111111111111", "userName": "frank@corp.example"});
     let gr = vec![
-        ev(1, "111111111111", "GetRoleCredentials", portal, serde_json::json!({"roleCredentials": {"accessKeyId": "ASIAPORTAL00000001"}})),
-        ev(2, "111111111111", "ListRoles", session("111111111111", "AWSReservedSSO_Read_9f8e", "frank@corp.example", "ASIAPORTAL00000001"), Value::Null),
+        ev(
+            1,
+            "111111111111",
+            "GetRoleCredentials",
+            portal,
+            serde_json::json!({"roleCredentials": {"accessKeyId": "ASIAPORTAL00000001"}}),
+        ),
+        ev(
+            2,
+            "111111111111",
+            "ListRoles",
+            session("111111111111", "AWSReservedSSO_Read_9f8e", "frank@corp.example", "ASIAPORTAL00000001"),
+            Value::Null,
+        ),
     ];
-    assert_eq!(chain_of(&[gr], "ASIAPORTAL00000001").0, ["frank@corp.example", "AWSReservedSSO_Read_9f8e/frank@corp.example"]);
+    assert_eq!(
+        chain_of(&[gr], "ASIAPORTAL00000001").0,
+        ["frank@corp.example", "AWSReservedSSO_Read_9f8e/frank@corp.example"]
+    );
 
     // A missing link: a role session whose issuer was not loaded.
     let lone = vec![ev(

@@ -1,5 +1,6 @@
-//! A dataset: the store, the loading progress, the loader thread, and the
-//! detections computed beside the store while it fills.
+//! A dataset: the store, the loading progress, the loader thread, and what
+//! is computed beside the store while it fills (detections, the credential
+//! graph).
 
 use crate::detect::{self, Detector, Results, RuleSet};
 use crate::identity::{self, Graph, Tracker};
@@ -36,8 +37,9 @@ pub struct Dataset {
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
-/// How often the detector looks for new events while loading goes on.
-const DETECT_EVERY: Duration = Duration::from_millis(200);
+/// How often the detector and the identity tracker take in new events
+/// while loading goes on.
+const STEP_EVERY: Duration = Duration::from_millis(200);
 
 impl Dataset {
     fn empty(rules: Arc<RuleSet>) -> Dataset {
@@ -73,7 +75,7 @@ impl Dataset {
                 if done {
                     break;
                 }
-                std::thread::sleep(DETECT_EVERY);
+                std::thread::sleep(STEP_EVERY);
             }
         }));
         *d.threads.lock().unwrap_or_else(|e| e.into_inner()) = threads;

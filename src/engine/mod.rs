@@ -1,5 +1,6 @@
 //! The engine facade: a [`Dataset`] is the events loaded from what the user
-//! named (store, progress, the loader at work), and a [`SearchService`] runs
+//! named (store, progress, the loader at work, detections and the
+//! credential graph beside them), and a [`SearchService`] runs
 //! queries over it off the caller's thread. The explorer, every command,
 //! `bench` and the tests go through here; nothing above creates a store or
 //! spawns the loader itself.

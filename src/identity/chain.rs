@@ -24,6 +24,22 @@ pub struct Hop {
     pub events: usize,
 }
 
+impl Hop {
+    /// A hop known only by its key or its name.
+    fn bare(key: Option<String>, actor: String) -> Hop {
+        Hop {
+            key,
+            actor,
+            arn: String::new(),
+            account: String::new(),
+            issued_by: None,
+            issued_at: None,
+            source_ip: None,
+            events: 0,
+        }
+    }
+}
+
 /// How a chain ends, at its first hop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum End {
@@ -56,16 +72,7 @@ pub struct Chain {
 /// The identity behind event `id` (as its columns give it), using `key`.
 fn hop_of_event(store: &Store, id: EventId, key: Option<String>) -> Hop {
     let v = |f| store.value(id, f).to_string();
-    Hop {
-        key,
-        actor: v(Field::Actor),
-        arn: v(Field::Arn),
-        account: v(Field::IdentityAccount),
-        issued_by: None,
-        issued_at: None,
-        source_ip: None,
-        events: 0,
-    }
+    Hop { arn: v(Field::Arn), account: v(Field::IdentityAccount), ..Hop::bare(key, v(Field::Actor)) }
 }
 
 /// Whether a key with no issuing event still ends a chain rightly: a
@@ -96,16 +103,7 @@ impl Chain {
             let mut hop = match first {
                 Some(id) => hop_of_event(store, id, Some(key.clone())),
                 // Issued but not used in the data.
-                None => Hop {
-                    key: Some(key.clone()),
-                    actor: String::new(),
-                    arn: String::new(),
-                    account: String::new(),
-                    issued_by: None,
-                    issued_at: None,
-                    source_ip: None,
-                    events: 0,
-                },
+                None => Hop::bare(Some(key.clone()), String::new()),
             };
             hop.events = events;
             let Some(e) = issuer else {
@@ -117,18 +115,7 @@ impl Chain {
                     .and_then(|r| r.split_once('/'))
                     .map(|(_, u)| u.to_string());
                 up.push(hop);
-                if let Some(user) = sso {
-                    up.push(Hop {
-                        key: None,
-                        actor: user,
-                        arn: String::new(),
-                        account: String::new(),
-                        issued_by: None,
-                        issued_at: None,
-                        source_ip: None,
-                        events: 0,
-                    });
-                }
+                up.extend(sso.map(|user| Hop::bare(None, user)));
                 break if done { End::Origin } else { End::Missing };
             };
             hop.issued_by = Some(e);
