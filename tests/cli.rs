@@ -225,6 +225,9 @@ fn queries_may_start_with_a_dash_in_every_command() {
     let typed: Vec<&str> =
         report["keystrokes"].as_array().unwrap().iter().map(|k| k["typed"].as_str().unwrap()).collect();
     assert_eq!(typed.last(), Some(&"-error:*"), "bench replays the given query: {typed:?}");
+    let o = run(&["actors", "--json", "-q", "-error:*", &sample]);
+    let actors: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    assert_eq!(actors.iter().map(|a| a["events"].as_u64().unwrap()).sum::<u64>(), all - with_errors);
     // A malformed query that starts with a dash is still a query error (2), not a usage error about flags.
     let o = run(&["stats", "-q", "- x", &sample]);
     assert_eq!(o.status.code(), Some(2));

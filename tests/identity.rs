@@ -356,6 +356,21 @@ fn each_kind_of_link_traces_to_the_right_origin() {
     )];
     assert_eq!(chain_of(&[lone], "ASIALONE0000000001").1, End::Missing);
 
+    // No issuer loaded, but the session names its person: sourceIdentity, or Identity Center's onBehalfOf.
+    let mut named = session("111111111111", "Deploy", "ci-42", "ASIANAMED000000001");
+    named["sessionContext"]["sourceIdentity"] = "gina@corp.example".into();
+    let mut behalf = session("111111111111", "Support", "s-1", "ASIABEHALF00000001");
+    behalf["onBehalfOf"] = serde_json::json!({"userId": "hank-1234", "identityStoreArn": "arn:aws:identitystore::111111111111:identitystore/d-1"});
+    let both = vec![
+        ev(1, "111111111111", "ListRoles", named, Value::Null),
+        ev(2, "111111111111", "ListRoles", behalf, Value::Null),
+    ];
+    assert_eq!(
+        chain_of(std::slice::from_ref(&both), "ASIANAMED000000001"),
+        (vec!["gina@corp.example".into(), "Deploy/ci-42".into()], End::Named)
+    );
+    assert_eq!(chain_of(&[both], "ASIABEHALF00000001").0, ["hank-1234", "Support/s-1"]);
+
     // A cycle: two keys each issued by a call made with the other; the walk ends.
     let cyc = vec![
         ev(

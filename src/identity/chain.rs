@@ -50,6 +50,9 @@ pub enum End {
     Missing,
     /// The links lead back to a key already on the chain.
     Cycle,
+    /// The issuer is not in the loaded data, but the session names the
+    /// person behind it (`sourceIdentity`, Identity Center's `onBehalfOf`).
+    Named,
 }
 
 impl End {
@@ -58,6 +61,7 @@ impl End {
             End::Origin => "origin",
             End::Missing => "issuer not in the loaded data",
             End::Cycle => "the links loop back",
+            End::Named => "named by the session",
         }
     }
 }
@@ -116,7 +120,16 @@ impl Chain {
                     .map(|(_, u)| u.to_string());
                 up.push(hop);
                 up.extend(sso.map(|user| Hop::bare(None, user)));
-                break if done { End::Origin } else { End::Missing };
+                if done {
+                    break End::Origin;
+                }
+                match graph.named(&key) {
+                    Some(who) => {
+                        up.push(Hop::bare(None, who.to_string()));
+                        break End::Named;
+                    }
+                    None => break End::Missing,
+                }
             };
             hop.issued_by = Some(e);
             hop.issued_at = Some(store.time(e));

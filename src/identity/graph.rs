@@ -3,9 +3,20 @@
 //! calls issued, how often each key was used, and each key's origin. Kept
 //! up to date by a [`super::Tracker`] as events arrive.
 
+use crate::json::canon;
 use crate::model::fields::Field;
+use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
 use std::collections::HashMap;
+
+/// The person a session's identity names: `sessionContext.sourceIdentity`
+/// (set when the role was assumed), else `onBehalfOf.userId`.
+fn named_by(rec: &[u8]) -> Option<String> {
+    let uid = canon::get(rec, "userIdentity")?;
+    let source = canon::get(uid, "sessionContext").and_then(|c| canon::get(c, "sourceIdentity"));
+    let behalf = || canon::get(uid, "onBehalfOf").and_then(|o| canon::get(o, "userId"));
+    source.or_else(behalf).and_then(canon::scalar_text).map(|s| s.into_owned()).filter(|s| !s.is_empty())
+}
 
 /// The credential graph of the events handled so far.
 #[derive(Default)]
@@ -18,6 +29,9 @@ pub struct Graph {
     pub(super) issued: HashMap<String, EventId>,
     /// Key → the keys issued by calls made with it.
     pub(super) children: HashMap<String, Vec<String>>,
+    /// Temporary key → the person its session names (`sourceIdentity`, or
+    /// Identity Center's `onBehalfOf`), read once from its first event.
+    pub(super) named: HashMap<String, String>,
     /// Per value of the access-key column: (events done with it, the first).
     pub(super) uses: Vec<(u32, EventId)>,
     /// Per value of the access-key column: its origin (an index into `origins`).
@@ -30,9 +44,18 @@ pub struct Graph {
 impl Graph {
     /// Takes in events `from..to`: their keys, and the keys they issued.
     pub(super) fn take(&mut self, store: &Store, from: usize, to: usize) {
+        let mut cache = ChunkCache::new(2);
         self.uses.resize(store.dict(Field::AccessKey).len() + 1, (0, 0));
         for id in from as EventId..to as EventId {
             let k = store.value_id(id, Field::AccessKey) as usize;
+            // A temporary key's first event: does its session name its person?
+            if k != 0
+                && self.uses[k].0 == 0
+                && store.value(id, Field::AccessKey).starts_with("ASIA")
+                && let Some(who) = named_by(store.record(id, &mut cache))
+            {
+                self.named.insert(store.value(id, Field::AccessKey).to_string(), who);
+            }
             if k != 0 {
                 let u = &mut self.uses[k];
                 if u.0 == 0 || store.time(id) < store.time(u.1) {
@@ -112,6 +135,11 @@ impl Graph {
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(keep);
         (v, distinct)
+    }
+
+    /// The person `key`'s session names, if it names one.
+    pub fn named(&self, key: &str) -> Option<&str> {
+        self.named.get(key).map(String::as_str)
     }
 
     /// The event that issued `key`, if it was loaded.
