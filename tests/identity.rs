@@ -346,6 +346,25 @@ fn each_kind_of_link_traces_to_the_right_origin() {
         ["frank@corp.example", "AWSReservedSSO_Read_9f8e/frank@corp.example"]
     );
 
+    // A response that hid the key: the link is inferred from the account, role, session name and time.
+    let mut hid = ev(1, "111111111111", "AssumeRole", user("ivan", "AKIAIVAN0000000001"), Value::Null);
+    hid["requestParameters"] =
+        serde_json::json!({"roleArn": "arn:aws:iam::111111111111:role/ops/Ops", "roleSessionName": "ivan"});
+    let used =
+        ev(2, "111111111111", "ListRoles", session("111111111111", "Ops", "ivan", "ASIAHIDDEN00000001"), Value::Null);
+    let inputs = vec![("hid.jsonl".to_string(), format!("{hid}\n{used}\n").into_bytes())];
+    let data = Dataset::from_bytes(inputs);
+    let chain = Chain::of(&data.graph(), &data.read(), "ASIAHIDDEN00000001");
+    let actors: Vec<&str> = chain.hops.iter().map(|h| h.actor.as_str()).collect();
+    assert_eq!((actors, chain.end), (vec!["ivan", "Ops/ivan"], End::Origin));
+    assert!(chain.hops[1].inferred && !chain.hops[0].inferred);
+    // A later assumption cannot have issued an earlier session.
+    let mut late = hid.clone();
+    late["eventTime"] = "2024-05-14T10:30:00Z".into();
+    let inputs = vec![("late.jsonl".to_string(), format!("{late}\n{used}\n").into_bytes())];
+    let data = Dataset::from_bytes(inputs);
+    assert_eq!(Chain::of(&data.graph(), &data.read(), "ASIAHIDDEN00000001").end, End::Missing);
+
     // A missing link: a role session whose issuer was not loaded.
     let lone = vec![ev(
         1,

@@ -83,6 +83,7 @@ fn chain_json(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> Value {
                 "actor": h.actor,
                 "account": h.account,
                 "issuedBy": h.issued_by.map(|e| event_id(store, e, cache)),
+                "inferred": h.inferred,
                 "issuedAt": h.issued_at.map(format_utc),
                 "sourceIPAddress": h.source_ip,
                 "events": h.events,
@@ -98,8 +99,9 @@ fn chain_text(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> String {
     for (i, h) in chain.hops.iter().enumerate() {
         if let Some(e) = h.issued_by {
             out += &format!(
-                "   ↓ {} at {} from {} (event {})\n",
+                "   ↓ {}{} at {} from {} (event {})\n",
                 or_unknown(store.value(e, Field::Name)),
+                if h.inferred { " (inferred: its response hid the key)" } else { "" },
                 format_utc(store.time(e)),
                 or_unknown(h.source_ip.as_deref().unwrap_or("")),
                 or_unknown(&event_id(store, e, cache))

@@ -18,6 +18,9 @@ pub struct Hop {
     /// The event that issued `key` (for a long-term key, the `CreateAccessKey`
     /// that created it), with its time and source address.
     pub issued_by: Option<EventId>,
+    /// The link to `issued_by` was inferred (its response hid the key; the
+    /// account, role, session name and time match).
+    pub inferred: bool,
     pub issued_at: Option<Micros>,
     pub source_ip: Option<String>,
     /// Events done with `key`.
@@ -33,6 +36,7 @@ impl Hop {
             arn: String::new(),
             account: String::new(),
             issued_by: None,
+            inferred: false,
             issued_at: None,
             source_ip: None,
             events: 0,
@@ -103,7 +107,12 @@ impl Chain {
             }
             seen.push(key.clone());
             let (events, first) = graph.uses(store, &key);
-            let issuer = graph.issuer(&key);
+            let mut inferred = false;
+            let issuer = graph.issuer(&key).or_else(|| {
+                let found = first.and_then(|f| graph.inferred_issuer(store, store.value(f, Field::Arn), f));
+                inferred = found.is_some();
+                found
+            });
             let mut hop = match first {
                 Some(id) => hop_of_event(store, id, Some(key.clone())),
                 // Issued but not used in the data.
@@ -132,6 +141,7 @@ impl Chain {
                 }
             };
             hop.issued_by = Some(e);
+            hop.inferred = inferred;
             hop.issued_at = Some(store.time(e));
             hop.source_ip = Some(store.value(e, Field::Ip).to_string());
             up.push(hop);

@@ -18,6 +18,15 @@ fn named_by(rec: &[u8]) -> Option<String> {
     source.or_else(behalf).and_then(canon::scalar_text).map(|s| s.into_owned()).filter(|s| !s.is_empty())
 }
 
+/// `ACCOUNT/ROLE/SESSION` of an assumed-role session ARN,
+/// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` (as the loader writes
+/// the session a request asked for).
+fn session_of_arn(arn: &str) -> Option<String> {
+    let rest = arn.strip_prefix("arn:aws")?.split_once(":sts::")?.1;
+    let (account, path) = rest.split_once(":assumed-role/")?;
+    Some(format!("{account}/{path}"))
+}
+
 /// The credential graph of the events handled so far.
 #[derive(Default)]
 pub struct Graph {
@@ -29,6 +38,9 @@ pub struct Graph {
     pub(super) issued: HashMap<String, EventId>,
     /// Key → the keys issued by calls made with it.
     pub(super) children: HashMap<String, Vec<String>>,
+    /// Role assumptions whose response hid the key (redacted or null), by
+    /// (account, role name, session name), for links inferred from them.
+    pub(super) hidden: HashMap<String, Vec<EventId>>,
     /// Temporary key → the person its session names (`sourceIdentity`, or
     /// Identity Center's `onBehalfOf`), read once from its first event.
     pub(super) named: HashMap<String, String>,
@@ -65,7 +77,15 @@ impl Graph {
             }
             // The loader read the key a response issued into its own column.
             let key = store.value(id, Field::IssuedKey);
-            if key.is_empty() || !store.value(id, Field::Error).is_empty() {
+            if !store.value(id, Field::Error).is_empty() {
+                continue;
+            }
+            if key.is_empty() {
+                // A role assumption whose response hid the key: kept for links inferred later.
+                let asked = store.value(id, Field::RequestedSession);
+                if !asked.is_empty() {
+                    self.hidden.entry(asked.to_string()).or_default().push(id);
+                }
                 continue;
             }
             let key = key.to_string();
@@ -135,6 +155,15 @@ impl Graph {
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(keep);
         (v, distinct)
+    }
+
+    /// The role assumption whose key was hidden that most likely issued
+    /// the session `arn` (an assumed-role ARN) first used at `first`: the
+    /// latest one for the same account, role and session name before it.
+    pub fn inferred_issuer(&self, store: &Store, arn: &str, first: EventId) -> Option<EventId> {
+        let session = session_of_arn(arn)?;
+        let t = store.time(first);
+        self.hidden.get(&session)?.iter().copied().filter(|&e| store.time(e) <= t).max_by_key(|&e| store.time(e))
     }
 
     /// The person `key`'s session names, if it names one.

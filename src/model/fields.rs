@@ -21,6 +21,9 @@ pub enum Get {
     /// The access key a call's response issued (`credentials`,
     /// `accessKey` or `roleCredentials` `.accessKeyId` in `responseElements`).
     Issued,
+    /// The role session a call asked for: `ACCOUNT/ROLE/SESSION` from
+    /// `requestParameters.roleArn` and `.roleSessionName`.
+    Requested,
     /// Computed beside the store (detections, identity): a query asks the
     /// annex that computes it.
     Derived,
@@ -180,6 +183,10 @@ fields! {
     IssuedKey {
         label: "issued key", name: "issuedKey", queries: &["issued", "issuedkey"],
         get: Get::Issued,
+    },
+    RequestedSession {
+        label: "requested session", name: "requestedSession", queries: &["requested", "requestedsession"],
+        get: Get::Requested,
     },
     Rule { label: "rule", name: "rule", queries: &["rule"], get: Get::Derived, kept: Kept::Derived },
     Origin {

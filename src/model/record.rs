@@ -49,11 +49,45 @@ const IDENTITY: usize = 2;
 const EXTRA: usize = 3;
 const INSIGHT: usize = 4;
 const RESPONSE: usize = 5;
-const FIXED: [&str; 6] =
-    ["eventTime", "eventID", "userIdentity", "additionalEventData", "insightDetails", "responseElements"];
+const REQUEST: usize = 6;
+const FIXED: [&str; 7] = [
+    "eventTime",
+    "eventID",
+    "userIdentity",
+    "additionalEventData",
+    "insightDetails",
+    "responseElements",
+    "requestParameters",
+];
+
+/// The calls whose responses issue access keys.
+const ISSUING_CALLS: [&str; 7] = [
+    "AssumeRole",
+    "AssumeRoleWithSAML",
+    "AssumeRoleWithWebIdentity",
+    "GetSessionToken",
+    "GetFederationToken",
+    "GetRoleCredentials",
+    "CreateAccessKey",
+];
 
 /// Where responses carry an access key they issue.
 const ISSUED_AT: [&str; 3] = ["credentials", "accessKey", "roleCredentials"];
+
+/// The role session a request asked for, as `ACCOUNT/ROLE/SESSION` (the
+/// role's path dropped), if it names one.
+fn requested_session(req: &[u8]) -> Option<Cow<'static, str>> {
+    if req.first() != Some(&b'{') {
+        return None;
+    }
+    let text = |k| canon::get(req, k).and_then(scalar_text);
+    let session = text("roleSessionName")?;
+    let role_arn = text("roleArn")?;
+    let (head, path) = role_arn.split_once(":role/")?;
+    let account = head.rsplit(':').next()?;
+    let role = path.rsplit('/').next()?;
+    Some(Cow::Owned(format!("{account}/{role}/{session}")))
+}
 
 /// The access key a response issued, if any.
 fn issued_key(resp: &[u8]) -> Option<Cow<'_, str>> {
@@ -107,7 +141,7 @@ static SLOTS: LazyLock<Slots> = LazyLock::new(|| {
                 let p = prefix_of(quoted.as_bytes());
                 identity.push((quoted, p, c))
             }
-            Get::Time | Get::Actor | Get::Issued | Get::Derived => {}
+            Get::Time | Get::Actor | Get::Issued | Get::Requested | Get::Derived => {}
         }
     }
     let mut by_len = vec![Vec::new(); MAX_KEY + 1];
@@ -224,8 +258,15 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
             values[c] = actor(uid, get(EXTRA));
         }
     }
-    if let Some(c) = crate::model::fields::Field::IssuedKey.column() {
-        values[c] = get(RESPONSE).and_then(issued_key);
+    // Only the calls that issue keys are looked into (a response may be 100 KB).
+    let name = crate::model::fields::Field::Name.column().and_then(|c| values[c].as_deref()).unwrap_or("");
+    if ISSUING_CALLS.contains(&name) {
+        if let Some(c) = crate::model::fields::Field::IssuedKey.column() {
+            values[c] = get(RESPONSE).and_then(issued_key);
+        }
+        if let Some(c) = crate::model::fields::Field::RequestedSession.column() {
+            values[c] = get(REQUEST).and_then(requested_session);
+        }
     }
     let event_id = get(EVENT_ID).and_then(value_text);
     Ok(EventFields { time, values, event_id, exact: exactly })

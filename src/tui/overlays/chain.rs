@@ -63,8 +63,9 @@ impl ChainView {
                 )];
                 if let Some(e) = h.issued_by {
                     lines.push(format!(
-                        "   issued by {} at {} from {} · {}",
+                        "   issued by {}{} at {} from {} · {}",
                         store.value(e, Field::Name),
+                        if h.inferred { " (inferred)" } else { "" },
                         format_utc(store.time(e)),
                         h.source_ip.as_deref().unwrap_or("?"),
                         store.value(e, Field::Agent)
