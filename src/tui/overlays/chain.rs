@@ -5,9 +5,11 @@
 
 use super::{Overlay, show};
 use crate::identity::{Chain, End, Graph};
+use crate::json::canon;
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
 use crate::query::{Target, Term};
+use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
 use crate::tui::action::{Action, Command};
 use crate::tui::keymap::Scope;
@@ -70,6 +72,10 @@ impl ChainView {
                         h.source_ip.as_deref().unwrap_or("?"),
                         store.value(e, Field::Agent)
                     ));
+                    let mut cache = ChunkCache::new(1);
+                    let rec = store.record(e, &mut cache);
+                    let id = canon::get(rec, "eventID").and_then(canon::scalar_text).unwrap_or_default();
+                    lines.push(format!("   issuing event {id}"));
                 }
                 let term = match &h.key {
                     Some(k) => Term::matching(Target::field(Field::Session), k, false),
