@@ -271,6 +271,11 @@ pub fn main(args: &BenchArgs) -> u8 {
         "facets": facet_recounts(&data).json(),
         "detail": detail_trees(&data),
         "trace": traces(&data),
+        "identity": {
+            "keys": data.read().dict(crate::model::fields::Field::AccessKey).len(),
+            "issued_links": data.graph().issued_count(),
+            "work_seconds": data.graph().work.as_secs_f64(),
+        },
         "keystrokes": keystrokes,
     });
     if args.json {
@@ -313,6 +318,13 @@ fn text_report(r: &Value) -> String {
         d["correlation_matches"],
         d["seconds_after_load"].as_f64().unwrap_or(0.0),
         d["load_and_detect_seconds"].as_f64().unwrap_or(0.0)
+    );
+    let g = &r["identity"];
+    out += &format!(
+        "identity graph   {} keys, {} issued in the data; {:.2} s of work beside loading\n",
+        g["keys"],
+        g["issued_links"],
+        g["work_seconds"].as_f64().unwrap_or(0.0)
     );
     out += &format!(
         "first frame      {:.1} ms (explorer, 160x48, while loading)\n\n",

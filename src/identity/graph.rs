@@ -34,6 +34,8 @@ pub struct Graph {
     pub evaluated: usize,
     /// Counts the changes, for views that refresh.
     pub generation: u64,
+    /// Time spent keeping the graph up to date (for `bench`).
+    pub work: std::time::Duration,
     /// Key → the event that issued it (the earliest, if several claim it).
     pub(super) issued: HashMap<String, EventId>,
     /// Key → the keys issued by calls made with it.
@@ -169,6 +171,11 @@ impl Graph {
     /// The person `key`'s session names, if it names one.
     pub fn named(&self, key: &str) -> Option<&str> {
         self.named.get(key).map(String::as_str)
+    }
+
+    /// Keys whose issuing event was loaded.
+    pub fn issued_count(&self) -> usize {
+        self.issued.len()
     }
 
     /// The event that issued `key`, if it was loaded.

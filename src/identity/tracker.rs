@@ -19,6 +19,7 @@ impl Tracker {
 
     /// Takes in the events appended since the last call. Returns whether there were any.
     pub fn step(&mut self, store: &RwLock<Store>) -> bool {
+        let started = std::time::Instant::now();
         let s = store.read().unwrap_or_else(|e| e.into_inner());
         let from = self.graph.read().unwrap_or_else(|e| e.into_inner()).evaluated;
         let to = s.len();
@@ -30,6 +31,7 @@ impl Tracker {
         let keys = s.dict(Field::AccessKey);
         let origins = (1..=keys.len() as u32).map(|k| Chain::of(&g, &s, keys.get(k)).origin().to_string()).collect();
         g.set_origins(origins);
+        g.work += started.elapsed();
         true
     }
 }
