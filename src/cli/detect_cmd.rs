@@ -62,16 +62,6 @@ pub fn findings<'a>(
     out
 }
 
-/// The event id as the record gives it.
-fn event_id(store: &Store, id: EventId, cache: &mut crate::store::blobs::ChunkCache) -> String {
-    let rec = store.record(id, cache);
-    crate::json::canon::get(rec, "eventID")
-        .or_else(|| crate::json::canon::get(rec, "eventId"))
-        .and_then(crate::json::canon::scalar_text)
-        .map(|s| s.into_owned())
-        .unwrap_or_default()
-}
-
 /// A finding as one JSON object.
 pub fn to_json(f: &Finding, store: &Store, labels: &Labels, cache: &mut crate::store::blobs::ChunkCache) -> Value {
     let m = &f.rule.meta;
@@ -98,13 +88,13 @@ pub fn to_json(f: &Finding, store: &Store, labels: &Labels, cache: &mut crate::s
     }
     match (f.events, f.group) {
         (Some(events), group) => {
-            v["eventIDs"] = json!(events.iter().map(|&e| event_id(store, e, cache)).collect::<Vec<_>>());
+            v["eventIDs"] = json!(events.iter().map(|&e| store.event_id(e, cache)).collect::<Vec<_>>());
             v["last"] = json!(format_utc(store.time(*events.last().unwrap_or(&f.event))));
             let g: serde_json::Map<String, Value> =
                 group.unwrap_or_default().iter().map(|(k, val)| (k.clone(), json!(val))).collect();
             v["group"] = Value::Object(g);
         }
-        (None, _) => v["eventID"] = json!(event_id(store, f.event, cache)),
+        (None, _) => v["eventID"] = json!(store.event_id(f.event, cache)),
     }
     v
 }

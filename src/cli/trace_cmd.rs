@@ -6,7 +6,6 @@ use super::args::{EXIT_USAGE, TraceArgs};
 use super::load::load;
 use crate::format::thousands;
 use crate::identity::{Chain, Graph};
-use crate::json::canon;
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
 use crate::query::{Target, Term};
@@ -52,11 +51,6 @@ fn keys_of(data: &crate::engine::Dataset, store: &Store, what: &str) -> Vec<Stri
     out
 }
 
-fn event_id(store: &Store, id: EventId, cache: &mut ChunkCache) -> String {
-    let rec = store.record(id, cache);
-    canon::get(rec, "eventID").and_then(canon::scalar_text).map(|s| s.into_owned()).unwrap_or_default()
-}
-
 /// The events done with `keys` or any key issued from them, oldest first.
 pub fn session_events(graph: &Graph, store: &Store, keys: &[String]) -> Vec<EventId> {
     let dict = store.dict(Field::AccessKey);
@@ -82,7 +76,7 @@ fn chain_json(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> Value {
                 "identity": h.arn,
                 "actor": h.actor,
                 "account": h.account,
-                "issuedBy": h.issued_by.map(|e| event_id(store, e, cache)),
+                "issuedBy": h.issued_by.map(|e| store.event_id(e, cache)),
                 "inferred": h.inferred,
                 "issuedAt": h.issued_at.map(format_utc),
                 "sourceIPAddress": h.source_ip,
@@ -104,7 +98,7 @@ fn chain_text(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> String {
                 if h.inferred { " (inferred: its response hid the key)" } else { "" },
                 format_utc(store.time(e)),
                 or_unknown(h.source_ip.as_deref().unwrap_or("")),
-                or_unknown(&event_id(store, e, cache))
+                or_unknown(&store.event_id(e, cache))
             );
         }
         let what = if i == 0 { chain.end.says() } else { "session" };
@@ -138,7 +132,7 @@ pub fn main(args: &TraceArgs) -> u8 {
         let mut by_id = events.clone();
         by_id.sort_unstable();
         let found: std::collections::HashMap<EventId, String> =
-            by_id.iter().map(|&e| (e, event_id(&store, e, &mut cache))).collect();
+            by_id.iter().map(|&e| (e, store.event_id(e, &mut cache))).collect();
         let ids: Vec<&String> = events.iter().filter_map(|e| found.get(e)).collect();
         let v = json!({
             "hops": chain_json(&chain, &store, &mut cache),

@@ -198,6 +198,17 @@ impl Store {
         self.locs[id as usize]
     }
 
+    /// Event `id`'s eventID as its record gives it (`eventId` in exports
+    /// that spell it so; empty when it has none).
+    pub fn event_id(&self, id: EventId, cache: &mut ChunkCache) -> String {
+        let rec = self.record(id, cache);
+        crate::json::canon::get(rec, "eventID")
+            .or_else(|| crate::json::canon::get(rec, "eventId"))
+            .and_then(crate::json::canon::scalar_text)
+            .map(|s| s.into_owned())
+            .unwrap_or_default()
+    }
+
     /// The canonical JSON of event `id`.
     pub fn record<'c>(&self, id: EventId, cache: &'c mut ChunkCache) -> &'c [u8] {
         let loc = self.locs[id as usize];

@@ -5,7 +5,6 @@
 
 use super::{Overlay, show};
 use crate::identity::{Chain, End, Graph};
-use crate::json::canon;
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
 use crate::query::{Target, Term};
@@ -72,10 +71,7 @@ impl ChainView {
                         h.source_ip.as_deref().unwrap_or("?"),
                         store.value(e, Field::Agent)
                     ));
-                    let mut cache = ChunkCache::new(1);
-                    let rec = store.record(e, &mut cache);
-                    let id = canon::get(rec, "eventID").and_then(canon::scalar_text).unwrap_or_default();
-                    lines.push(format!("   issuing event {id}"));
+                    lines.push(format!("   issuing event {}", store.event_id(e, &mut ChunkCache::new(1))));
                 }
                 let term = match &h.key {
                     Some(k) => Term::matching(Target::field(Field::Session), k, false),
