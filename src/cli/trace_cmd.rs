@@ -53,15 +53,7 @@ fn keys_of(data: &crate::engine::Dataset, store: &Store, what: &str) -> Vec<Stri
 
 /// The events done with `keys` or any key issued from them, oldest first.
 pub fn session_events(graph: &Graph, store: &Store, keys: &[String]) -> Vec<EventId> {
-    let dict = store.dict(Field::AccessKey);
-    let mut wanted = vec![false; dict.len() + 1];
-    for k in keys {
-        for d in graph.descendants(k) {
-            if let Some(i) = dict.lookup(&d) {
-                wanted[i as usize] = true;
-            }
-        }
-    }
+    let wanted = graph.session_keys(store, keys.iter().map(String::as_str));
     let col = store.column(Field::AccessKey);
     store.order().iter().copied().filter(|&id| wanted[col[id as usize] as usize]).collect()
 }

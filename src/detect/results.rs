@@ -252,8 +252,9 @@ impl crate::query::eval::Annex for Annex {
 
     /// Levels: events at each level or above (value: the level's number),
     /// so a count is what `level:NAME` selects. Rules: events per reporting
-    /// rule (value: the rule's index), most first.
-    fn count(&self, _: &Store, field: Field, ids: &[EventId]) -> Option<FacetCounts> {
+    /// rule (value: the rule's index), most first; all of them (a panel
+    /// lists every rule that found something).
+    fn count(&self, _: &Store, field: Field, ids: &[EventId], _: usize) -> Option<FacetCounts> {
         let r = self.0.read().unwrap_or_else(|e| e.into_inner());
         let values: Vec<(u32, u32)> = match field {
             Field::Level => {

@@ -156,7 +156,7 @@ impl Annex for Annexes {
         self.0.select(store, field, value, events).or_else(|| self.1.select(store, field, value, events))
     }
 
-    fn count(&self, store: &Store, field: Field, ids: &[EventId]) -> Option<FacetCounts> {
-        self.0.count(store, field, ids).or_else(|| self.1.count(store, field, ids))
+    fn count(&self, store: &Store, field: Field, ids: &[EventId], keep: usize) -> Option<FacetCounts> {
+        self.0.count(store, field, ids, keep).or_else(|| self.1.count(store, field, ids, keep))
     }
 }

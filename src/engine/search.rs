@@ -94,7 +94,7 @@ fn result(
         let (derived, kept): (Vec<Field>, Vec<Field>) =
             req.facets.iter().partition(|f| f.def().kept == crate::model::fields::Kept::Derived);
         facets = count(&s, &m.ids, &kept, Some(req.facet_values));
-        facets.extend(derived.into_iter().filter_map(|f| annex.count(&s, f, &m.ids)));
+        facets.extend(derived.into_iter().filter_map(|f| annex.count(&s, f, &m.ids, req.facet_values)));
         // In the order asked for (the panel's).
         facets.sort_by_key(|c| req.facets.iter().position(|&f| f == c.field));
     }

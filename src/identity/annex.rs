@@ -20,26 +20,15 @@ impl crate::query::eval::Annex for Annex {
         let n = events.min(s.len()).min(g.evaluated);
         let mut set = vec![false; events];
         match field {
-            Field::Origin => {
-                for (id, b) in set.iter_mut().enumerate().take(n) {
-                    *b = value.matches(g.origin(s, id as EventId));
-                }
-            }
+            Field::Origin => set[..n].copy_from_slice(&g.origins_where(s, n, |o| value.matches(o))),
             _ => {
                 // The keys the term names (a glob may name several), and what they issued.
                 let keys = s.dict(Field::AccessKey);
-                let mut wanted = vec![false; keys.len() + 1];
-                for k in 1..=keys.len() as u32 {
-                    if value.matches(keys.get(k)) {
-                        for d in g.descendants(keys.get(k)) {
-                            if let Some(i) = keys.lookup(&d) {
-                                wanted[i as usize] = true;
-                            }
-                        }
-                    }
-                }
-                for (id, b) in set.iter_mut().enumerate().take(n) {
-                    *b = wanted[s.value_id(id as EventId, Field::AccessKey) as usize];
+                let named = (1..=keys.len() as u32).map(|k| keys.get(k)).filter(|k| value.matches(k));
+                let wanted = g.session_keys(s, named);
+                let col = s.column(Field::AccessKey);
+                for (b, &k) in set.iter_mut().zip(col).take(n) {
+                    *b = wanted[k as usize];
                 }
             }
         }
@@ -47,16 +36,13 @@ impl crate::query::eval::Annex for Annex {
     }
 
     /// Events per origin, as a facet (the labels carried along).
-    fn count(&self, store: &Store, field: Field, ids: &[EventId]) -> Option<FacetCounts> {
+    fn count(&self, store: &Store, field: Field, ids: &[EventId], keep: usize) -> Option<FacetCounts> {
         if field != Field::Origin {
             return None;
         }
         let g = self.0.read().unwrap_or_else(|e| e.into_inner());
-        let (top, distinct) = g.count_origins(store, ids, FACET_VALUES);
+        let (top, distinct) = g.count_origins(store, ids, keep);
         let values = (1..=top.len() as u32).zip(top.iter().map(|t| t.1)).collect();
         Some(FacetCounts { field, values, distinct, labels: top.into_iter().map(|t| t.0).collect() })
     }
 }
-
-/// Origins listed in a facet.
-const FACET_VALUES: usize = 12;

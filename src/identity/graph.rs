@@ -27,6 +27,15 @@ fn session_of_arn(arn: &str) -> Option<String> {
     Some(format!("{account}/{path}"))
 }
 
+/// Where an event's origin is named.
+#[derive(Clone, Copy)]
+enum Origin {
+    /// The origin of its key (an index into `Graph::origins`).
+    Key(u32),
+    /// Its actor (a value id), for events without a key or before origins are known.
+    Actor(u32),
+}
+
 /// The credential graph of the events handled so far.
 #[derive(Default)]
 pub struct Graph {
@@ -60,37 +69,41 @@ impl Graph {
     pub(super) fn take(&mut self, store: &Store, from: usize, to: usize) {
         let mut cache = ChunkCache::new(2);
         self.uses.resize(store.dict(Field::AccessKey).len() + 1, (0, 0));
+        // Per event only ids are compared: strings are read for the few events that issue keys.
+        let (used, issued, asked, errors) = (
+            store.column(Field::AccessKey),
+            store.column(Field::IssuedKey),
+            store.column(Field::RequestedSession),
+            store.column(Field::Error),
+        );
         for id in from as EventId..to as EventId {
-            let k = store.value_id(id, Field::AccessKey) as usize;
-            // A temporary key's first event: does its session name its person?
-            if k != 0
-                && self.uses[k].0 == 0
-                && store.value(id, Field::AccessKey).starts_with("ASIA")
-                && let Some(who) = named_by(store.record(id, &mut cache))
-            {
-                self.named.insert(store.value(id, Field::AccessKey).to_string(), who);
-            }
+            let i = id as usize;
+            let k = used[i] as usize;
             if k != 0 {
+                // A temporary key's first event: does its session name its person?
+                let key = store.value(id, Field::AccessKey);
+                if self.uses[k].0 == 0
+                    && key.starts_with("ASIA")
+                    && let Some(who) = named_by(store.record(id, &mut cache))
+                {
+                    self.named.insert(key.to_string(), who);
+                }
                 let u = &mut self.uses[k];
                 if u.0 == 0 || store.time(id) < store.time(u.1) {
                     u.1 = id;
                 }
                 u.0 += 1;
             }
+            if errors[i] != 0 || (issued[i] == 0 && asked[i] == 0) {
+                continue;
+            }
             // The loader read the key a response issued into its own column.
-            let key = store.value(id, Field::IssuedKey);
-            if !store.value(id, Field::Error).is_empty() {
-                continue;
-            }
-            if key.is_empty() {
+            if issued[i] == 0 {
                 // A role assumption whose response hid the key: kept for links inferred later.
-                let asked = store.value(id, Field::RequestedSession);
-                if !asked.is_empty() {
-                    self.hidden.entry(asked.to_string()).or_default().push(id);
-                }
+                self.hidden.entry(store.value(id, Field::RequestedSession).to_string()).or_default().push(id);
                 continue;
             }
-            let key = key.to_string();
+            let key = store.value(id, Field::IssuedKey).to_string();
             let earlier = self.issued.get(&key).is_some_and(|&e| store.time(e) <= store.time(id));
             if earlier {
                 continue;
@@ -122,35 +135,60 @@ impl Graph {
         i
     }
 
-    /// The origin of event `id`: its key's, or (without a key) the identity itself.
-    pub fn origin<'a>(&'a self, store: &'a Store, id: EventId) -> &'a str {
+    /// Where event `id`'s origin is named: its key's origin, or (without a
+    /// key whose origin is known) its actor.
+    fn origin_of(&self, store: &Store, id: EventId) -> Origin {
         let k = store.value_id(id, Field::AccessKey) as usize;
         match self.origin_of_key.get(k).filter(|_| k != 0) {
-            Some(&o) => &self.origins[o as usize],
-            None => store.value(id, Field::Actor),
+            Some(&o) => Origin::Key(o),
+            None => Origin::Actor(store.value_id(id, Field::Actor)),
         }
+    }
+
+    fn origin_text<'a>(&'a self, store: &'a Store, o: Origin) -> &'a str {
+        match o {
+            Origin::Key(o) => &self.origins[o as usize],
+            Origin::Actor(a) => store.dict(Field::Actor).get(a),
+        }
+    }
+
+    /// The origin of event `id`: its key's, or (without a key) the identity itself.
+    pub fn origin<'a>(&'a self, store: &'a Store, id: EventId) -> &'a str {
+        self.origin_text(store, self.origin_of(store, id))
+    }
+
+    /// Which of the first `n` events have an origin `test` accepts; each
+    /// origin is tested once, not once per event.
+    pub fn origins_where(&self, store: &Store, n: usize, test: impl Fn(&str) -> bool) -> Vec<bool> {
+        let by_key: Vec<bool> = self.origins.iter().map(|o| test(o)).collect();
+        let actors = store.dict(Field::Actor);
+        let by_actor: Vec<bool> = (0..=actors.len() as u32).map(|a| test(actors.get(a))).collect();
+        (0..n as EventId)
+            .map(|id| match self.origin_of(store, id) {
+                Origin::Key(o) => by_key[o as usize],
+                Origin::Actor(a) => by_actor[a as usize],
+            })
+            .collect()
     }
 
     /// Events per origin among `ids`, most first, the `keep` most kept; and
     /// how many origins there were. An origin is counted by its label, so a
     /// user seen both with a key and without one is one origin.
     pub fn count_origins(&self, store: &Store, ids: &[EventId], keep: usize) -> (Vec<(String, u32)>, usize) {
-        let keys = store.column(Field::AccessKey);
-        let actors = store.column(Field::Actor);
         let mut by_origin = vec![0u32; self.origins.len()];
         let mut by_actor = vec![0u32; store.dict(Field::Actor).len() + 1];
         for &id in ids {
-            match self.origin_of_key.get(keys[id as usize] as usize).filter(|_| keys[id as usize] != 0) {
-                Some(&o) => by_origin[o as usize] += 1,
-                None => by_actor[actors[id as usize] as usize] += 1,
+            match self.origin_of(store, id) {
+                Origin::Key(o) => by_origin[o as usize] += 1,
+                Origin::Actor(a) => by_actor[a as usize] += 1,
             }
         }
         let mut counts: HashMap<&str, u32> = HashMap::new();
         for (o, &n) in by_origin.iter().enumerate().filter(|(_, n)| **n > 0) {
-            *counts.entry(&self.origins[o]).or_default() += n;
+            *counts.entry(self.origin_text(store, Origin::Key(o as u32))).or_default() += n;
         }
         for (a, &n) in by_actor.iter().enumerate().skip(1).filter(|(_, n)| **n > 0) {
-            *counts.entry(store.dict(Field::Actor).get(a as u32)).or_default() += n;
+            *counts.entry(self.origin_text(store, Origin::Actor(a as u32))).or_default() += n;
         }
         let distinct = counts.len();
         let mut v: Vec<(String, u32)> = counts.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
@@ -181,6 +219,21 @@ impl Graph {
     /// The event that issued `key`, if it was loaded.
     pub fn issuer(&self, key: &str) -> Option<EventId> {
         self.issued.get(key).copied()
+    }
+
+    /// Per value of the access-key column: whether it is one of `keys` or
+    /// was issued, at any depth, from one of them (what `session:` selects).
+    pub fn session_keys<'k>(&self, store: &Store, keys: impl IntoIterator<Item = &'k str>) -> Vec<bool> {
+        let dict = store.dict(Field::AccessKey);
+        let mut wanted = vec![false; dict.len() + 1];
+        for k in keys {
+            for d in self.descendants(k) {
+                if let Some(i) = dict.lookup(&d) {
+                    wanted[i as usize] = true;
+                }
+            }
+        }
+        wanted
     }
 
     /// `key` and every key issued, at any depth, by calls made with it.

@@ -33,9 +33,16 @@ pub trait Annex: Sync {
     /// `field:value` term selects; None when this annex does not compute the field.
     fn select(&self, store: &Store, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>>;
 
-    /// The values of a computed field over `ids`, counted as a facet is;
-    /// None when this annex does not compute the field.
-    fn count(&self, _store: &Store, _field: Field, _ids: &[EventId]) -> Option<super::facets::FacetCounts> {
+    /// The values of a computed field over `ids`, counted as a facet is
+    /// (keeping the `keep` most frequent where values are many); None when
+    /// this annex does not compute the field.
+    fn count(
+        &self,
+        _store: &Store,
+        _field: Field,
+        _ids: &[EventId],
+        _keep: usize,
+    ) -> Option<super::facets::FacetCounts> {
         None
     }
 }
