@@ -168,10 +168,15 @@ impl Correlator {
         let mut cache = ChunkCache::new(4);
         for hit in hits {
             let r = hit.rule as usize;
-            for &(si, pos) in self.counted_by.get(r).map_or(&[][..], |v| v.as_slice()) {
+            let counting = self.counted_by.get(r).map_or(&[][..], |v| v.as_slice());
+            if counting.is_empty() {
+                continue;
+            }
+            // One read of the record (if any) serves every correlation counting the rule.
+            let mut rec = RecordOnce::new(store, hit.id, &mut cache).knowing(&capture[r], &hit.captured);
+            for &(si, pos) in counting {
                 let (ci, state) = &mut self.states[si as usize];
                 let Body::Correlation(c) = &rules.rules[*ci].body else { continue };
-                let mut rec = RecordOnce::new(store, hit.id, &mut cache).knowing(&capture[r], &hit.captured);
                 state.take(c, pos, &mut rec);
             }
         }

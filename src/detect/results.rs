@@ -143,11 +143,13 @@ impl Results {
         (0..self.rules.rules.len())
             .filter(|&r| self.rules.reports[r])
             .map(|r| {
-                let n = match (&set, &self.rules.rules[r].body) {
-                    (None, Body::Detection(_)) => self.hits[r].len(),
-                    (Some(s), Body::Detection(_)) => self.hits[r].iter().filter(|&&e| s[e as usize]).count(),
-                    (None, _) => self.events_of(r).len(),
-                    (Some(s), _) => self.events_of(r).iter().filter(|&&e| s.get(e as usize) == Some(&true)).count(),
+                let events = match &self.rules.rules[r].body {
+                    Body::Detection(_) => std::borrow::Cow::Borrowed(self.hits[r].as_slice()),
+                    Body::Correlation(_) => std::borrow::Cow::Owned(self.events_of(r)),
+                };
+                let n = match &set {
+                    None => events.len(),
+                    Some(s) => events.iter().filter(|&&e| s.get(e as usize) == Some(&true)).count(),
                 };
                 (r, n)
             })
@@ -260,7 +262,7 @@ impl crate::query::eval::Annex for Annex {
             Field::Level => {
                 let at = r.level_counts(ids.iter().copied());
                 let mut above = 0;
-                let v: Vec<(u32, u32)> = Level::ALL
+                Level::ALL
                     .iter()
                     .rev()
                     .map(|&l| {
@@ -268,8 +270,7 @@ impl crate::query::eval::Annex for Annex {
                         (l as u32, above as u32)
                     })
                     .filter(|&(_, n)| n > 0)
-                    .collect();
-                v
+                    .collect()
             }
             Field::Rule => {
                 let mut v: Vec<(u32, u32)> =

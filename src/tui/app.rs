@@ -374,21 +374,22 @@ impl App {
     /// Moves the list's cursor to the next (or previous) event on the list
     /// that set off a rule.
     fn next_flagged(&mut self, forward: bool) {
-        let found = self.data.found();
-        let list = &self.panes.list;
-        let n = self.search.results.ids.len();
-        let flagged = |row: usize| list.event_at(&self.search.results, row).is_some_and(|id| found.level(id).is_some());
-        let at = list.scroll.cursor;
-        let hit = if forward { (at + 1..n).find(|&r| flagged(r)) } else { (0..at.min(n)).rev().find(|&r| flagged(r)) };
+        let hit = {
+            let found = self.data.found();
+            let list = &self.panes.list;
+            let n = self.search.results.ids.len();
+            let flagged =
+                |row: usize| list.event_at(&self.search.results, row).is_some_and(|id| found.level(id).is_some());
+            let at = list.scroll.cursor;
+            if forward { (at + 1..n).find(|&r| flagged(r)) } else { (0..at.min(n)).rev().find(|&r| flagged(r)) }
+        };
         match hit {
             Some(row) => {
-                drop(found);
                 self.panes.list.scroll.cursor = row;
                 self.status = None;
             }
             None => {
                 let what = if forward { "after" } else { "before" };
-                drop(found);
                 self.status = Some(format!("no flagged event {what} this one"));
             }
         }
