@@ -3,7 +3,7 @@
 use super::args::{ActorsArgs, ActorsBy, ActorsSort, RuleArgs};
 use super::load::matching;
 use crate::format::thousands;
-use crate::identity::actors::{By, Summary, USED, summarize};
+use crate::identity::actors::{By, SortBy, Summary, USED, sort, summarize};
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
 use crate::sanitize::{fit, visible};
@@ -13,21 +13,6 @@ use std::io::{self, BufWriter, Write};
 
 /// Values listed per field in JSON (the count of distinct values is always given).
 const LISTED: usize = 100;
-
-/// Sorts summaries as asked: most first, or earliest first.
-pub fn sort(all: &mut [Summary], by: ActorsSort) {
-    let key = |s: &Summary| -> i64 {
-        match by {
-            ActorsSort::Events => s.events as i64,
-            ActorsSort::First => -s.first,
-            ActorsSort::Last => s.last,
-            ActorsSort::Calls => s.calls.len() as i64,
-            ActorsSort::Failed => s.failed() as i64,
-            ActorsSort::Denied => s.denied as i64,
-        }
-    };
-    all.sort_by(|a, b| key(b).cmp(&key(a)).then_with(|| a.identity.cmp(&b.identity)));
-}
 
 fn to_json(s: &Summary, store: &Store) -> Value {
     let names = store.dict(Field::Name);
@@ -93,7 +78,15 @@ pub fn main(args: &ActorsArgs) -> u8 {
     let store = loaded.data.read();
     let by = if args.by == ActorsBy::Origin { By::Origin } else { By::Actor };
     let mut all = summarize(&store, &loaded.data.graph(), &ids, by);
-    sort(&mut all, args.sort);
+    let by_key = match args.sort {
+        ActorsSort::Events => SortBy::Events,
+        ActorsSort::First => SortBy::First,
+        ActorsSort::Last => SortBy::Last,
+        ActorsSort::Calls => SortBy::Calls,
+        ActorsSort::Failed => SortBy::Failed,
+        ActorsSort::Denied => SortBy::Denied,
+    };
+    sort(&mut all, by_key);
     let mut out = BufWriter::new(io::stdout().lock());
     let written = if args.json {
         let v: Vec<Value> = all.iter().map(|s| to_json(s, &store)).collect();

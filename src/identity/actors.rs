@@ -79,6 +79,46 @@ impl Summary {
     }
 }
 
+/// What summaries are sorted by: most first (`First`: earliest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Events,
+    Denied,
+    Failed,
+    Calls,
+    First,
+    Last,
+}
+
+impl SortBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            SortBy::Events => "events",
+            SortBy::Denied => "denied",
+            SortBy::Failed => "failed",
+            SortBy::Calls => "calls",
+            SortBy::First => "first seen",
+            SortBy::Last => "last seen",
+        }
+    }
+
+    fn key(self, s: &Summary) -> i64 {
+        match self {
+            SortBy::Events => s.events as i64,
+            SortBy::Denied => s.denied as i64,
+            SortBy::Failed => s.failed() as i64,
+            SortBy::Calls => s.calls.len() as i64,
+            SortBy::First => -s.first,
+            SortBy::Last => s.last,
+        }
+    }
+}
+
+/// Sorts summaries by `by`, ties by identity.
+pub fn sort(all: &mut [Summary], by: SortBy) {
+    all.sort_by(|a, b| by.key(b).cmp(&by.key(a)).then_with(|| a.identity.cmp(&b.identity)));
+}
+
 /// Whether an error code says the caller lacked permission.
 pub fn is_denial(code: &str) -> bool {
     let c = code.to_ascii_lowercase();

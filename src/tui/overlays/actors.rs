@@ -3,7 +3,7 @@
 
 use super::{Overlay, show};
 use crate::identity::Graph;
-use crate::identity::actors::{By, NO_IDENTITY, Summary, summarize};
+use crate::identity::actors::{By, NO_IDENTITY, SortBy, Summary, sort, summarize};
 use crate::model::fields::Field;
 use crate::query::{Target, Term};
 use crate::store::{EventId, Store};
@@ -15,39 +15,8 @@ use crate::tui::theme::Theme;
 use ratatui::Frame;
 use std::sync::Arc;
 
-/// What the rows are sorted by, most first (`First`: earliest first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortBy {
-    Events,
-    Denied,
-    Failed,
-    First,
-    Last,
-}
-
-impl SortBy {
-    const ALL: [SortBy; 5] = [SortBy::Events, SortBy::Denied, SortBy::Failed, SortBy::First, SortBy::Last];
-
-    fn name(self) -> &'static str {
-        match self {
-            SortBy::Events => "events",
-            SortBy::Denied => "denied",
-            SortBy::Failed => "failed",
-            SortBy::First => "first seen",
-            SortBy::Last => "last seen",
-        }
-    }
-
-    fn key(self, s: &Summary) -> i64 {
-        match self {
-            SortBy::Events => s.events as i64,
-            SortBy::Denied => s.denied as i64,
-            SortBy::Failed => s.failed() as i64,
-            SortBy::First => -s.first,
-            SortBy::Last => s.last,
-        }
-    }
-}
+/// The orders `o` cycles through.
+const CYCLE: [SortBy; 5] = [SortBy::Events, SortBy::Denied, SortBy::Failed, SortBy::First, SortBy::Last];
 
 pub struct ActorsView {
     ids: Arc<Vec<EventId>>,
@@ -71,8 +40,7 @@ impl ActorsView {
     }
 
     fn order(&mut self) {
-        let sort = self.sort;
-        self.rows.sort_by(|a, b| sort.key(b).cmp(&sort.key(a)).then_with(|| a.identity.cmp(&b.identity)));
+        sort(&mut self.rows, self.sort);
         self.cursor = 0;
     }
 
@@ -101,8 +69,8 @@ impl Overlay for ActorsView {
             Action::Bottom => self.cursor = last,
             Action::Back => return vec![Command::CloseOverlay],
             Action::ToggleOrder => {
-                let at = SortBy::ALL.iter().position(|s| *s == self.sort).unwrap_or(0);
-                self.sort = SortBy::ALL[(at + 1) % SortBy::ALL.len()];
+                let at = CYCLE.iter().position(|s| *s == self.sort).unwrap_or(0);
+                self.sort = CYCLE[(at + 1) % CYCLE.len()];
                 self.order();
             }
             Action::GroupBy => {
