@@ -3,7 +3,7 @@
 //! serious first. Like the facets, a row is added to the query (`level:high`,
 //! `rule:ID`) or excluded from it.
 
-use super::pane::{Cx, Meta, Pane, Slot, title_line};
+use super::pane::{Cx, Meta, Pane, Slot, pick_row, settle_rows, term_panel, title_line};
 use crate::detect::{Level, Results};
 use crate::engine::SearchResult;
 use crate::model::fields::Field;
@@ -77,33 +77,22 @@ impl Pane for DetectionsPane {
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
-        if let Some(s) = self.scroll.step(action, rows(cx.results, cx.found).len(), cx.rows) {
-            self.scroll = s;
-            return vec![];
-        }
-        match action {
-            Action::Include => self.term(cx, false),
-            Action::Exclude => self.term(cx, true),
-            Action::Back => vec![Command::Focus(PaneId::List)],
-            _ => vec![],
-        }
+        let len = rows(cx.results, cx.found).len();
+        let mut scroll = self.scroll;
+        let out = term_panel(&mut scroll, action, len, cx.rows, |negated| self.term(cx, negated));
+        self.scroll = scroll;
+        out
     }
 
     fn click(&mut self, row: usize, cx: &Cx) -> Vec<Command> {
-        let target = self.scroll.offset + row;
-        if rows(cx.results, cx.found).get(target).is_some_and(|r| !matches!(r, Row::Heading(_))) {
-            self.scroll.cursor = target;
-        }
+        let all = rows(cx.results, cx.found);
+        pick_row(&mut self.scroll, row, |i| all.get(i).map(|r| matches!(r, Row::Heading(_))));
         vec![]
     }
 
     fn settle(&mut self, cx: &Cx) {
-        let rows = rows(cx.results, cx.found);
-        self.scroll = self.scroll.visible(rows.len(), cx.rows);
-        // The cursor rests on rows that add a term, not on headings (each is followed by one).
-        if matches!(rows.get(self.scroll.cursor), Some(Row::Heading(_))) {
-            self.scroll.cursor += 1;
-        }
+        let all = rows(cx.results, cx.found);
+        settle_rows(&mut self.scroll, all.len(), cx.rows, |i| matches!(all[i], Row::Heading(_)));
     }
 
     fn draw(&self, f: &mut Frame, r: Rect, cx: &Cx, theme: &Theme) {

@@ -2,7 +2,7 @@
 //! table) over the current matches; a value is added to the query, or
 //! excluded, as a term of the query tree.
 
-use super::pane::{Cx, Meta, Pane, Slot, title_line};
+use super::pane::{Cx, Meta, Pane, Slot, pick_row, settle_rows, term_panel, title_line};
 use crate::engine::SearchResult;
 use crate::model::fields::{Field, panel_fields};
 use crate::query::{Target, Term};
@@ -58,33 +58,22 @@ impl Pane for FacetsPane {
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
-        if let Some(s) = self.scroll.step(action, rows(cx.results).len(), cx.rows) {
-            self.scroll = s;
-            return vec![];
-        }
-        match action {
-            Action::Include => self.term(cx, false),
-            Action::Exclude => self.term(cx, true),
-            Action::Back => vec![Command::Focus(PaneId::List)],
-            _ => vec![],
-        }
+        let len = rows(cx.results).len();
+        let mut scroll = self.scroll;
+        let out = term_panel(&mut scroll, action, len, cx.rows, |negated| self.term(cx, negated));
+        self.scroll = scroll;
+        out
     }
 
     fn click(&mut self, row: usize, cx: &Cx) -> Vec<Command> {
-        let target = self.scroll.offset + row;
-        if rows(cx.results).get(target).is_some_and(|r| r.1.is_some()) {
-            self.scroll.cursor = target;
-        }
+        let all = rows(cx.results);
+        pick_row(&mut self.scroll, row, |i| all.get(i).map(|r| r.1.is_none()));
         vec![]
     }
 
     fn settle(&mut self, cx: &Cx) {
-        let rows = rows(cx.results);
-        self.scroll = self.scroll.visible(rows.len(), cx.rows);
-        // The cursor rests on values, not on headings (a heading is always followed by one).
-        if rows.get(self.scroll.cursor).is_some_and(|r| r.1.is_none()) {
-            self.scroll.cursor += 1;
-        }
+        let all = rows(cx.results);
+        settle_rows(&mut self.scroll, all.len(), cx.rows, |i| all[i].1.is_none());
     }
 
     fn draw(&self, f: &mut Frame, r: Rect, cx: &Cx, theme: &Theme) {

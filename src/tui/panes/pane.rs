@@ -9,6 +9,7 @@ use crate::query::labels::Labels;
 use crate::store::{EventId, Store};
 use crate::tui::action::{Action, Command, PaneId};
 use crate::tui::keymap::Scope;
+use crate::tui::scroll::Scroll;
 use crate::tui::theme::Theme;
 use crate::tui::timefmt::TimeMode;
 use ratatui::Frame;
@@ -62,6 +63,45 @@ pub trait Pane {
     /// What the footer shows before the key hints.
     fn footer(&self, _cx: &Cx) -> Option<String> {
         None
+    }
+}
+
+/// Keys of a panel of terms (facets, detections) whose rows are headings
+/// or values: movement over `len` rows, Enter and `x` add or exclude the
+/// selected row's term (`term(negated)`), Esc goes back to the list.
+pub fn term_panel(
+    scroll: &mut Scroll,
+    action: &Action,
+    len: usize,
+    rows: usize,
+    term: impl FnOnce(bool) -> Vec<Command>,
+) -> Vec<Command> {
+    if let Some(s) = scroll.step(action, len, rows) {
+        *scroll = s;
+        return vec![];
+    }
+    match action {
+        Action::Include => term(false),
+        Action::Exclude => term(true),
+        Action::Back => vec![Command::Focus(PaneId::List)],
+        _ => vec![],
+    }
+}
+
+/// A click on body row `row` of such a panel selects it unless it is a heading.
+pub fn pick_row(scroll: &mut Scroll, row: usize, heading: impl Fn(usize) -> Option<bool>) {
+    let target = scroll.offset + row;
+    if heading(target) == Some(false) {
+        scroll.cursor = target;
+    }
+}
+
+/// Keeps such a panel's cursor in view and off headings (each heading is
+/// followed by a value).
+pub fn settle_rows(scroll: &mut Scroll, len: usize, rows: usize, heading: impl Fn(usize) -> bool) {
+    *scroll = scroll.visible(len, rows);
+    if scroll.cursor < len && heading(scroll.cursor) {
+        scroll.cursor += 1;
     }
 }
 
