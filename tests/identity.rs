@@ -11,29 +11,24 @@ use trailscope::engine::{Dataset, Options};
 use trailscope::identity::{Chain, End};
 use trailscope::model::fields::Field;
 
+/// A generated trail with the events that issued every key (ndjson) and
+/// its truth; None (skipped) without ../shared.
+fn chains_trail(test: &str, dir: &str, events: u32, seed: u32) -> Option<(std::path::PathBuf, Value)> {
+    let shared = shared(test)?;
+    let dir = tempdir(dir);
+    let (trail, truth) = (dir.join("trail.jsonl"), dir.join("truth.json"));
+    let (events, seed) = (events.to_string(), seed.to_string());
+    let args = ["--events", &events, "--seed", &seed, "--chains", "--format", "ndjson", "--out"];
+    let mut args: Vec<&str> = args.to_vec();
+    args.extend([trail.to_str().unwrap(), "--truth", truth.to_str().unwrap()]);
+    generate(&shared, &args);
+    let truth = serde_json::from_str(&std::fs::read_to_string(&truth).unwrap()).unwrap();
+    Some((trail, truth))
+}
+
 #[test]
 fn every_key_of_a_generated_trail_traces_to_its_origin() {
-    let Some(shared) = shared("identity") else { return };
-    let dir = tempdir("chains");
-    let trail = dir.join("trail.jsonl");
-    let truth = dir.join("truth.json");
-    generate(
-        &shared,
-        &[
-            "--events",
-            "20000",
-            "--seed",
-            "11",
-            "--chains",
-            "--format",
-            "ndjson",
-            "--out",
-            trail.to_str().unwrap(),
-            "--truth",
-            truth.to_str().unwrap(),
-        ],
-    );
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth).unwrap()).unwrap();
+    let Some((trail, truth)) = chains_trail("identity", "chains", 20000, 11) else { return };
     let chains = truth["chains"].as_object().expect("the truth holds chains");
     assert!(chains.len() >= 50, "{} chains", chains.len());
     let data = Dataset::load(std::slice::from_ref(&trail), Options::default());
@@ -95,27 +90,7 @@ fn every_key_of_a_generated_trail_traces_to_its_origin() {
 
 #[test]
 fn trace_prints_the_chain_origin_first_and_the_sessions_events() {
-    let Some(shared) = shared("trace") else { return };
-    let dir = tempdir("trace");
-    let trail = dir.join("trail.jsonl");
-    let truth = dir.join("truth.json");
-    generate(
-        &shared,
-        &[
-            "--events",
-            "5000",
-            "--seed",
-            "5",
-            "--chains",
-            "--format",
-            "ndjson",
-            "--out",
-            trail.to_str().unwrap(),
-            "--truth",
-            truth.to_str().unwrap(),
-        ],
-    );
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth).unwrap()).unwrap();
+    let Some((trail, truth)) = chains_trail("trace", "trace", 5000, 5) else { return };
     let chains = truth["chains"].as_object().unwrap();
     let (key, want) = chains.iter().max_by_key(|(_, v)| v["hops"].as_array().unwrap().len()).unwrap();
     let o = run(&["trace", "--json", key, trail.to_str().unwrap()]);
@@ -184,6 +159,11 @@ fn session(account: &str, role: &str, name: &str, key: &str) -> Value {
         "sessionContext": {"sessionIssuer": {"type": "Role", "userName": role, "arn": format!("arn:aws:iam::{account}:role/{role}"), "accountId": account}}})
 }
 
+/// `by` assumes a role; the response issues `key`.
+fn assume(min: u32, account: &str, by: Value, key: &str) -> Value {
+    ev(min, account, "AssumeRole", by, creds(key))
+}
+
 fn creds(key: &str) -> Value {
     serde_json::json!({"credentials": {"accessKeyId": key, "sessionToken": "x", "expiration": "May 14, 2024, 11:00:00 PM"}})
 }
@@ -206,23 +186,11 @@ fn each_kind_of_link_traces_to_the_right_origin() {
     // A user assumes a role, whose session assumes a role in another account (logged in both), which acts.
     let a = vec![
         ev(1, "111111111111", "GetCallerIdentity", user("alice", "AKIAALICE0000000001"), Value::Null),
-        ev(2, "111111111111", "AssumeRole", user("alice", "AKIAALICE0000000001"), creds("ASIAHOP10000000001")),
-        ev(
-            3,
-            "111111111111",
-            "AssumeRole",
-            session("111111111111", "Ops", "alice", "ASIAHOP10000000001"),
-            creds("ASIAHOP20000000002"),
-        ),
+        assume(2, "111111111111", user("alice", "AKIAALICE0000000001"), "ASIAHOP10000000001"),
+        assume(3, "111111111111", session("111111111111", "Ops", "alice", "ASIAHOP10000000001"), "ASIAHOP20000000002"),
     ];
     let b = vec![
-        ev(
-            3,
-            "222222222222",
-            "AssumeRole",
-            session("111111111111", "Ops", "alice", "ASIAHOP10000000001"),
-            creds("ASIAHOP20000000002"),
-        ),
+        assume(3, "222222222222", session("111111111111", "Ops", "alice", "ASIAHOP10000000001"), "ASIAHOP20000000002"),
         ev(
             4,
             "222222222222",
@@ -286,7 +254,7 @@ fn each_kind_of_link_traces_to_the_right_origin() {
     // An instance role: issued to EC2, which ends the chain.
     let ec2 = serde_json::json!({"type": "AWSService", "invokedBy": "ec2.amazonaws.com"});
     let inst = vec![
-        ev(1, "111111111111", "AssumeRole", ec2, creds("ASIAINSTANCE000001")),
+        assume(1, "111111111111", ec2, "ASIAINSTANCE000001"),
         ev(
             2,
             "111111111111",
@@ -392,20 +360,8 @@ fn each_kind_of_link_traces_to_the_right_origin() {
 
     // A cycle: two keys each issued by a call made with the other; the walk ends.
     let cyc = vec![
-        ev(
-            1,
-            "111111111111",
-            "AssumeRole",
-            session("111111111111", "A", "a", "ASIACYCLEA00000001"),
-            creds("ASIACYCLEB00000001"),
-        ),
-        ev(
-            2,
-            "111111111111",
-            "AssumeRole",
-            session("111111111111", "B", "b", "ASIACYCLEB00000001"),
-            creds("ASIACYCLEA00000001"),
-        ),
+        assume(1, "111111111111", session("111111111111", "A", "a", "ASIACYCLEA00000001"), "ASIACYCLEB00000001"),
+        assume(2, "111111111111", session("111111111111", "B", "b", "ASIACYCLEB00000001"), "ASIACYCLEA00000001"),
     ];
     assert_eq!(chain_of(&[cyc], "ASIACYCLEA00000001").1, End::Cycle);
 }
