@@ -18,7 +18,7 @@ use std::io::{self, BufWriter, Write};
 /// What WHAT names: the keys whose chains answer it.
 fn keys_of(data: &crate::engine::Dataset, store: &Store, what: &str) -> Vec<String> {
     let keys = store.dict(Field::AccessKey);
-    if keys.lookup(what).is_some() || data.graph().issuer(what).is_some() {
+    if keys.lookup(what).is_some() || data.graph().issuer(store, what).is_some() {
         return vec![what.to_string()];
     }
     // An identity: an ARN or an actor as the list shows it (columns, fast).

@@ -108,7 +108,7 @@ impl Chain {
             seen.push(key.clone());
             let (events, first) = graph.uses(store, &key);
             let mut inferred = false;
-            let issuer = graph.issuer(&key).or_else(|| {
+            let issuer = graph.issuer(store, &key).or_else(|| {
                 let found = first.and_then(|f| graph.inferred_issuer(store, store.value(f, Field::Arn), f));
                 inferred = found.is_some();
                 found

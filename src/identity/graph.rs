@@ -36,6 +36,9 @@ enum Origin {
     Actor(u32),
 }
 
+/// No issuing event.
+const NONE: EventId = EventId::MAX;
+
 /// The credential graph of the events handled so far.
 #[derive(Default)]
 pub struct Graph {
@@ -46,9 +49,11 @@ pub struct Graph {
     /// Time spent keeping the graph up to date (for `bench`).
     pub work: std::time::Duration,
     /// Key → the event that issued it (the earliest, if several claim it).
-    pub(super) issued: HashMap<String, EventId>,
-    /// Key → the keys issued by calls made with it.
-    pub(super) children: HashMap<String, Vec<String>>,
+    /// By value of the issued-key column ([`NONE`]: not issued).
+    issued: Vec<EventId>,
+    issued_count: usize,
+    /// Caller's key (access-key value) → the keys (issued-key values) its calls issued.
+    children: HashMap<u32, Vec<u32>>,
     /// Role assumptions whose response hid the key (redacted or null), by
     /// (account, role name, session name), for links inferred from them.
     pub(super) hidden: HashMap<String, Vec<EventId>>,
@@ -103,16 +108,22 @@ impl Graph {
                 self.hidden.entry(store.value(id, Field::RequestedSession).to_string()).or_default().push(id);
                 continue;
             }
-            let key = store.value(id, Field::IssuedKey).to_string();
-            let earlier = self.issued.get(&key).is_some_and(|&e| store.time(e) <= store.time(id));
-            if earlier {
-                continue;
+            let v = issued[i] as usize;
+            if self.issued.len() <= v {
+                self.issued.resize(store.dict(Field::IssuedKey).len() + 1, NONE);
             }
-            if self.issued.insert(key.clone(), id).is_none() {
-                let caller = store.value(id, Field::AccessKey);
-                if !caller.is_empty() && caller != key {
-                    self.children.entry(caller.to_string()).or_default().push(key);
+            match self.issued[v] {
+                NONE => {
+                    self.issued[v] = id;
+                    self.issued_count += 1;
+                    let caller = store.value(id, Field::AccessKey);
+                    if used[i] != 0 && caller != store.value(id, Field::IssuedKey) {
+                        self.children.entry(used[i]).or_default().push(issued[i]);
+                    }
                 }
+                // The earliest event that claims the key issued it.
+                e if store.time(id) < store.time(e) => self.issued[v] = id,
+                _ => {}
             }
         }
         self.evaluated = to;
@@ -213,12 +224,13 @@ impl Graph {
 
     /// Keys whose issuing event was loaded.
     pub fn issued_count(&self) -> usize {
-        self.issued.len()
+        self.issued_count
     }
 
     /// The event that issued `key`, if it was loaded.
-    pub fn issuer(&self, key: &str) -> Option<EventId> {
-        self.issued.get(key).copied()
+    pub fn issuer(&self, store: &Store, key: &str) -> Option<EventId> {
+        let v = store.dict(Field::IssuedKey).lookup(key)?;
+        self.issued.get(v as usize).copied().filter(|&e| e != NONE)
     }
 
     /// Per value of the access-key column: whether it is one of `keys` or
@@ -227,8 +239,8 @@ impl Graph {
         let dict = store.dict(Field::AccessKey);
         let mut wanted = vec![false; dict.len() + 1];
         for k in keys {
-            for d in self.descendants(k) {
-                if let Some(i) = dict.lookup(&d) {
+            for d in self.descendants(store, k) {
+                if let Some(i) = dict.lookup(d) {
                     wanted[i as usize] = true;
                 }
             }
@@ -237,15 +249,17 @@ impl Graph {
     }
 
     /// `key` and every key issued, at any depth, by calls made with it.
-    pub fn descendants(&self, key: &str) -> Vec<String> {
-        let mut out = vec![key.to_string()];
+    pub fn descendants<'s>(&self, store: &'s Store, key: &'s str) -> Vec<&'s str> {
+        let (used, issued) = (store.dict(Field::AccessKey), store.dict(Field::IssuedKey));
+        let mut out = vec![key];
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::from([key]);
         let mut i = 0;
         while i < out.len() {
-            if let Some(kids) = self.children.get(&out[i]) {
-                for k in kids {
-                    if seen.insert(k.as_str()) {
-                        out.push(k.clone());
+            if let Some(kids) = used.lookup(out[i]).and_then(|k| self.children.get(&k)) {
+                for &k in kids {
+                    let k = issued.get(k);
+                    if seen.insert(k) {
+                        out.push(k);
                     }
                 }
             }
