@@ -18,8 +18,14 @@ use trailscope::query::{Cancel, parse, run};
 use trailscope::store::Store;
 
 fn load_sample() -> std::sync::Arc<RwLock<Store>> {
-    Dataset::load(&[sample()], Options { load: LoadOptions { threads: 2, publish_every: None }, ..Options::default() })
-        .store
+    Dataset::load(
+        &[sample()],
+        Options {
+            load: LoadOptions { threads: 2, publish_every: None, ..LoadOptions::default() },
+            ..Options::default()
+        },
+    )
+    .store
 }
 
 fn text(v: Option<&Value>) -> Option<String> {

@@ -120,7 +120,10 @@ fn oracle(python: &Path, rules: &[PathBuf], events: &Path, dir: &Path) -> BTreeM
 fn ours(set: &Arc<RuleSet>, events: &Path, count: usize) -> BTreeMap<Key, Found> {
     let data = Dataset::load(
         &[events.to_path_buf()],
-        Options { load: LoadOptions { threads: 1, publish_every: None }, rules: Arc::clone(set) },
+        Options {
+            load: LoadOptions { threads: 1, publish_every: None, ..LoadOptions::default() },
+            rules: Arc::clone(set),
+        },
     );
     assert_eq!(data.read().len(), count, "every line is an event, in order");
     let found = data.found();

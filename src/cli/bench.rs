@@ -123,7 +123,10 @@ struct Timings {
 /// as loading has started.
 fn load(paths: &[std::path::PathBuf], rules: Arc<crate::detect::RuleSet>) -> (Dataset, Timings) {
     let started = Instant::now();
-    let data = Dataset::open(paths, Options { load: LoadOptions { threads: 0, publish_every: None }, rules });
+    let data = Dataset::open(
+        paths,
+        Options { load: LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() }, rules },
+    );
     let first_frame = {
         let mut app = App::new(data.clone(), Config::default());
         app.update(crate::tui::action::Action::Resize(160, 48));

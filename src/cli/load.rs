@@ -58,7 +58,10 @@ pub fn matching(query: Option<&str>, paths: &[PathBuf], rules: &RuleArgs) -> Res
 pub fn load(paths: &[PathBuf], rules: &RuleArgs) -> Loaded {
     let rules = rules.load();
     let started = Instant::now();
-    let data = Dataset::open(paths, Options { load: LoadOptions { threads: 0, publish_every: None }, rules });
+    let data = Dataset::open(
+        paths,
+        Options { load: LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() }, rules },
+    );
     let progress = &data.progress;
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;

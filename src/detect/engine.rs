@@ -1,38 +1,35 @@
-//! Detection rules bound to the store and run over its events.
+//! Detection rules compiled for the loader to run on each event while its
+//! record is at hand (see [`crate::store::batch::Watch`]).
 //!
 //! Each field test of every rule becomes an atom, shared by the rules that
 //! test the same thing. An atom on a field the field table interns (as
-//! exactly the record's member) is answered from the column: a bitset over
-//! the column's distinct values, extended as new values arrive, so a value
-//! is matched once however many events hold it. Any other atom walks the
-//! record with the query engine's path walker. Rules are indexed by the
-//! event names they require, so an event is tested only against the rules
-//! that can match it. Events are evaluated in id order (the order records
-//! lie in chunks, so each chunk is decompressed once), slices in parallel.
+//! exactly the record's member) is answered from the batch's column value:
+//! each distinct value of a batch is tested once, however many events hold
+//! it. Any other atom walks the record with the query engine's path walker.
+//! Rules are indexed by a column their condition needs a value of (the
+//! event name when it can): an event is tested only against the rules that
+//! can match it.
 
 use super::condition::Cond;
-use super::pattern::{Modifiers, Pattern};
+use super::pattern::Modifiers;
 use super::rule::{Body, FieldTest, Rule, Selection, Test};
 use crate::json::canon;
 use crate::model::fields::{COLUMN_FIELDS, Field, Get};
 use crate::query::path::{self, Step};
+use crate::store::batch::Batch;
 use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
-use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::RwLock;
 
-/// Events per slice of work (and per read lock).
-const SLICE: usize = 16 * 1024;
 /// Nested arrays at the end of a path are opened this deep, no deeper.
 const LEAF_DEPTH: usize = 8;
 
 /// Where an atom reads its field.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Source {
-    /// An interned column holding exactly the record's member at `path`.
-    Column(Field),
+    /// An interned column (its index) holding exactly the record's member at `path`.
+    Column(usize),
     Path,
     /// The whole record (keywords).
     Whole,
@@ -45,25 +42,13 @@ struct Atom {
     test: Test,
 }
 
-/// The column values an atom holds for, as bits over value ids.
-#[derive(Debug, Default)]
-struct Bits {
-    bits: Vec<u64>,
-    upto: u32,
-}
-
-impl Bits {
-    fn get(&self, id: u32) -> Option<bool> {
-        (id < self.upto).then(|| self.bits[id as usize / 64] >> (id % 64) & 1 == 1)
-    }
-
-    fn set(&mut self, id: u32, on: bool) {
-        let i = id as usize / 64;
-        if self.bits.len() <= i {
-            self.bits.resize(i + 1, 0);
-        }
-        if on {
-            self.bits[i] |= 1 << (id % 64);
+impl Atom {
+    /// The answer for an absent column value.
+    fn absent(&self) -> bool {
+        match &self.test {
+            Test::Exists(b) => !*b,
+            Test::Values { or_null, .. } => *or_null,
+            Test::FieldRef { .. } => false,
         }
     }
 }
@@ -76,9 +61,20 @@ struct Compiled {
     rule: usize,
     searches: Vec<Vec<Vec<usize>>>,
     cond: Cond,
-    /// Atoms on the event name of which one must hold, for the index.
-    keys: Option<Vec<usize>>,
 }
+
+/// A column that rules are indexed by: the atoms on it of which one holds
+/// whenever such a rule matches, each with the rules it keys.
+#[derive(Debug)]
+struct Key {
+    column: usize,
+    atoms: Vec<(usize, Vec<u32>)>,
+}
+
+/// Columns tried last as a rule's key: few distinct values, so a key on them
+/// selects many events.
+const BROAD: [Field; 6] =
+    [Field::IdentityType, Field::Source, Field::Region, Field::ReadOnly, Field::EventType, Field::Category];
 
 /// The record path of each field the table interns as a member, for
 /// binding Sigma field names to columns.
@@ -108,62 +104,47 @@ pub struct Hit {
     pub captured: Vec<Option<String>>,
 }
 
+/// The detection rules of a rule set, compiled.
 pub struct Engine {
     /// Per rule: fields whose values are read when it matches (those
     /// correlations need that only the record holds).
     capture: Vec<Vec<FieldPath>>,
     atoms: Vec<Atom>,
-    bits: Vec<Option<Bits>>,
     compiled: Vec<Compiled>,
-    /// Compiled rules with a name key, and those without.
-    keyed: Vec<usize>,
-    unkeyed: Vec<usize>,
-    /// Name value id → compiled rules keyed on it.
-    by_name: Vec<Vec<u32>>,
+    keys: Vec<Key>,
+    /// Compiled rules with a key, and those without.
+    keyed: Vec<u32>,
+    unkeyed: Vec<u32>,
 }
 
-/// A worker thread's scratch: atom answers for the event at hand, stamped
-/// with the event's turn so that nothing is cleared between events.
-struct Scratch {
-    cache: ChunkCache,
+/// What evaluating a batch's events keeps: column atoms' answers per value
+/// of the batch, the rules each key value selects, and per event the atoms
+/// answered (stamped with the event's turn so nothing is cleared between
+/// events). One per loader thread.
+#[derive(Default)]
+pub struct Local {
+    /// Per atom, by batch value id: 0 not yet known, 1 false, 2 true.
+    answers: Vec<Vec<u8>>,
+    /// Per key, by batch value id: the rules to try (None: not yet known).
+    selected: Vec<Vec<Option<Box<[u32]>>>>,
     turn: u32,
     stamps: Vec<u32>,
-    answers: Vec<bool>,
-    /// The record of the event at hand, once read (the buffer is reused).
-    record: Vec<u8>,
+    event: Vec<bool>,
 }
 
-impl Scratch {
-    fn new(atoms: usize) -> Scratch {
-        Scratch {
-            cache: ChunkCache::new(2),
-            turn: 0,
-            stamps: vec![0; atoms],
-            answers: vec![false; atoms],
-            record: Vec::new(),
-        }
+impl Local {
+    /// Forgets the batch's values (a new batch has its own ids).
+    pub fn clear(&mut self) {
+        self.answers.iter_mut().for_each(Vec::clear);
+        self.selected.iter_mut().for_each(Vec::clear);
     }
 }
 
-/// What an event's evaluation keeps between atoms: answers, and its record.
-struct EventCx<'s> {
-    store: &'s Store,
-    id: EventId,
-    exact: bool,
-    scratch: &'s mut Scratch,
-    has_record: bool,
-}
-
-impl EventCx<'_> {
-    fn record(&mut self) -> &[u8] {
-        if !self.has_record {
-            let rec = self.store.record(self.id, &mut self.scratch.cache);
-            self.scratch.record.clear();
-            self.scratch.record.extend_from_slice(rec);
-            self.has_record = true;
-        }
-        &self.scratch.record
-    }
+/// The event being evaluated.
+struct EventCx<'a> {
+    batch: &'a Batch,
+    i: usize,
+    record: &'a [u8],
 }
 
 /// Calls `f` with every leaf value at `steps` in `rec`: arrays met at the
@@ -190,20 +171,56 @@ fn text(v: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// Whether `test` holds for a field whose values are `values` (none: absent).
-fn test_values<'a>(test: &Test, values: impl Iterator<Item = Cow<'a, str>>) -> bool {
-    let values: Vec<Cow<'a, str>> = values.collect();
-    match test {
-        Test::Exists(b) => values.is_empty() != *b,
-        Test::Values { patterns, all, or_null } => {
-            if values.is_empty() {
-                return *or_null;
-            }
-            let hit = |p: &Pattern| values.iter().any(|v| p.matches(v));
-            if *all { patterns.iter().all(hit) } else { patterns.iter().any(hit) }
-        }
-        Test::FieldRef { .. } => false,
+/// A test taking a field's values one by one (none: the field is absent),
+/// without keeping them.
+struct Tally<'t> {
+    test: &'t Test,
+    seen: bool,
+    hit: bool,
+    /// With `|all`: which patterns some value matched.
+    each: Vec<bool>,
+}
+
+impl<'t> Tally<'t> {
+    fn new(test: &'t Test) -> Tally<'t> {
+        Tally { test, seen: false, hit: false, each: Vec::new() }
     }
+
+    /// Takes a value; returns true once the answer cannot change.
+    fn offer(&mut self, v: &str) -> bool {
+        self.seen = true;
+        match self.test {
+            Test::Values { patterns, all: false, .. } => {
+                self.hit = patterns.iter().any(|p| p.matches(v));
+                self.hit
+            }
+            Test::Values { patterns, all: true, .. } => {
+                self.each.resize(patterns.len(), false);
+                for (done, p) in self.each.iter_mut().zip(patterns) {
+                    *done = *done || p.matches(v);
+                }
+                self.hit = self.each.iter().all(|d| *d);
+                self.hit
+            }
+            _ => true,
+        }
+    }
+
+    fn answer(&self) -> bool {
+        match self.test {
+            Test::Exists(b) => self.seen == *b,
+            Test::Values { or_null, .. } if !self.seen => *or_null,
+            Test::Values { .. } => self.hit,
+            Test::FieldRef { .. } => false,
+        }
+    }
+}
+
+/// Whether `test` holds for a field with the one value `v`.
+fn test_one(test: &Test, v: &str) -> bool {
+    let mut t = Tally::new(test);
+    t.offer(v);
+    t.answer()
 }
 
 impl Engine {
@@ -216,9 +233,9 @@ impl Engine {
         let mut atom_of = |t: &FieldTest| -> usize {
             let key = format!("{}\u{0}{:?}", t.field, t.test);
             *ids.entry(key).or_insert_with(|| {
-                let source = match (t.field.as_str(), columns.get(&t.field)) {
+                let source = match (t.field.as_str(), columns.get(&t.field).and_then(|f| f.column())) {
                     ("", _) => Source::Whole,
-                    (_, Some(&f)) if !matches!(t.test, Test::FieldRef { .. }) => Source::Column(f),
+                    (_, Some(c)) if !matches!(t.test, Test::FieldRef { .. }) => Source::Column(c),
                     _ => Source::Path,
                 };
                 atoms.push(Atom { source, path: steps(&t.field), test: t.test.clone() });
@@ -236,23 +253,13 @@ impl Engine {
                     Selection::Any(alts) => alts.iter().map(|tests| tests.iter().map(&mut atom_of).collect()).collect(),
                 })
                 .collect();
-            compiled.push(Compiled { rule: i, searches, cond: d.condition.clone(), keys: None });
+            compiled.push(Compiled { rule: i, searches, cond: d.condition.clone() });
         }
-        for c in &mut compiled {
-            // A search needs, in each alternative, a test of the name that an absent name fails.
-            let name_atom = |a: &usize| {
-                atoms[*a].source == Source::Column(Field::Name)
-                    && matches!(&atoms[*a].test, Test::Values { or_null: false, .. })
-            };
-            let searches = &c.searches;
-            c.keys = c.cond.needs(&|s| searches[s].iter().map(|alt| alt.iter().copied().find(name_atom)).collect());
-        }
-        let (keyed, unkeyed): (Vec<usize>, Vec<usize>) = (0..compiled.len()).partition(|&c| compiled[c].keys.is_some());
-        let bits = atoms.iter().map(|a| matches!(a.source, Source::Column(_)).then(Bits::default)).collect();
+        let (keys, keyed, unkeyed) = index(&atoms, &compiled);
         let capture = (0..rules.len())
             .map(|r| capture.get(r).map_or_else(Vec::new, |fs| fs.iter().map(|f| FieldPath::new(f)).collect()))
             .collect();
-        Engine { capture, atoms, bits, compiled, keyed, unkeyed, by_name: Vec::new() }
+        Engine { capture, atoms, compiled, keys, keyed, unkeyed }
     }
 
     /// Per rule, the fields read when it matches (see [`Hit`]).
@@ -265,152 +272,177 @@ impl Engine {
         self.atoms.len()
     }
 
-    /// Matches the column atoms against values the store interned since
-    /// the last call, and extends the name index.
-    fn extend(&mut self, store: &Store) {
-        for (a, bits) in self.atoms.iter().zip(&mut self.bits) {
-            let (Source::Column(f), Some(bits)) = (&a.source, bits) else { continue };
-            let dict = store.dict(*f);
-            let top = dict.len() as u32 + 1;
-            for id in bits.upto.max(1)..top {
-                let v = dict.get(id);
-                bits.set(id, test_values(&a.test, std::iter::once(Cow::Borrowed(v))));
-            }
-            bits.upto = top;
+    /// Atom `a` on column `c` for the batch's value `id`.
+    fn column_atom(&self, local: &mut Local, a: usize, c: usize, id: u32, batch: &Batch) -> bool {
+        if id == 0 {
+            return self.atoms[a].absent();
         }
-        let names = store.dict(Field::Name).len() + 1;
-        let start = self.by_name.len().max(1);
-        self.by_name.resize(names, Vec::new());
-        for id in start..names {
-            for &c in &self.keyed {
-                let keys = self.compiled[c].keys.as_deref().unwrap_or_default();
-                if keys.iter().any(|&k| self.bits[k].as_ref().and_then(|b| b.get(id as u32)).unwrap_or(false)) {
-                    self.by_name[id].push(c as u32);
-                }
+        let known = &mut local.answers[a];
+        if known.len() <= id as usize {
+            known.resize(batch.dicts[c].len() + 1, 0);
+        }
+        match known[id as usize] {
+            0 => {
+                let yes = test_one(&self.atoms[a].test, batch.dicts[c].get(id));
+                known[id as usize] = 1 + yes as u8;
+                yes
             }
+            k => k == 2,
         }
     }
 
     /// Whether atom `a` holds for the event.
-    fn atom(&self, a: usize, cx: &mut EventCx) -> bool {
-        if cx.scratch.stamps[a] == cx.scratch.turn {
-            return cx.scratch.answers[a];
+    fn atom(&self, local: &mut Local, a: usize, cx: &EventCx) -> bool {
+        if local.stamps[a] == local.turn {
+            return local.event[a];
         }
         let atom = &self.atoms[a];
-        let answer = match (&atom.source, &self.bits[a]) {
-            (Source::Column(f), Some(bits)) if cx.exact => {
-                let id = cx.store.value_id(cx.id, *f);
-                match (id, &atom.test) {
-                    (0, Test::Exists(b)) => !*b,
-                    (0, Test::Values { or_null, .. }) => *or_null,
-                    (_, Test::Exists(b)) => *b,
-                    (id, _) => bits.get(id).unwrap_or(false),
-                }
+        let answer = match atom.source {
+            Source::Column(c) if cx.batch.exact[cx.i] => {
+                self.column_atom(local, a, c, cx.batch.values[cx.i][c], cx.batch)
             }
-            (Source::Whole, _) => {
-                let rec = cx.record();
-                test_values(&atom.test, std::iter::once(String::from_utf8_lossy(rec)))
-            }
-            _ => self.record_atom(atom, cx),
+            Source::Whole => test_one(&atom.test, &String::from_utf8_lossy(cx.record)),
+            _ => record_atom(atom, cx.record),
         };
-        cx.scratch.stamps[a] = cx.scratch.turn;
-        cx.scratch.answers[a] = answer;
+        local.stamps[a] = local.turn;
+        local.event[a] = answer;
         answer
     }
 
-    /// An atom answered from the record.
-    fn record_atom(&self, atom: &Atom, cx: &mut EventCx) -> bool {
-        let rec = cx.record();
-        if let Test::FieldRef { other, how } = &atom.test {
-            let mut mine: Vec<String> = Vec::new();
-            leaves(rec, &atom.path, &mut |v| {
-                mine.push(text(v).into_owned());
-                false
-            });
-            return other.iter().any(|o| {
-                let mut found = false;
-                leaves(rec, &steps(o), &mut |v| {
-                    let theirs = text(v);
-                    found = mine.iter().any(|m| field_ref_matches(m, &theirs, how));
-                    found
-                });
-                found
-            });
-        }
-        let mut values: Vec<Cow<'_, str>> = Vec::new();
-        leaves(rec, &atom.path, &mut |v| {
-            values.push(Cow::Owned(text(v).into_owned()));
-            false
-        });
-        test_values(&atom.test, values.into_iter())
+    fn search(&self, local: &mut Local, c: &Compiled, s: usize, cx: &EventCx) -> bool {
+        c.searches[s].iter().any(|alt| alt.iter().all(|&a| self.atom(local, a, cx)))
     }
 
-    fn search(&self, c: &Compiled, s: usize, cx: &mut EventCx) -> bool {
-        c.searches[s].iter().any(|alt| alt.iter().all(|&a| self.atom(a, cx)))
-    }
-
-    fn try_rule(&self, c: usize, cx: &mut EventCx, out: &mut Vec<Hit>) {
-        let comp = &self.compiled[c];
-        if comp.cond.eval(&mut |s| self.search(comp, s, cx)) {
-            let fields = &self.capture[comp.rule];
-            let captured = if fields.is_empty() {
-                Vec::new()
-            } else {
-                let rec = cx.record();
-                fields.iter().map(|f| f.first_in(rec)).collect()
-            };
-            out.push(Hit { id: cx.id, rule: comp.rule as u32, captured });
+    fn try_rule(&self, local: &mut Local, c: u32, cx: &EventCx, out: &mut Vec<Hit>) {
+        let comp = &self.compiled[c as usize];
+        if comp.cond.eval(&mut |s| self.search(local, comp, s, cx)) {
+            let captured = self.capture[comp.rule].iter().map(|f| f.first_in(cx.record)).collect();
+            out.push(Hit { id: cx.i as EventId, rule: comp.rule as u32, captured });
         }
     }
 
-    /// Adds (event, rule) to `out` for every rule event `id` matches.
-    fn event(&self, store: &Store, id: EventId, scratch: &mut Scratch, out: &mut Vec<Hit>) {
-        scratch.turn = scratch.turn.wrapping_add(1);
-        if scratch.turn == 0 {
+    /// The rules key `k` selects for the batch's value `id` of its column.
+    fn selected(&self, local: &mut Local, k: usize, id: u32, batch: &Batch) -> Box<[u32]> {
+        let key = &self.keys[k];
+        let mut rules: Vec<u32> = Vec::new();
+        for (a, keyed) in &key.atoms {
+            if self.column_atom(local, *a, key.column, id, batch) {
+                rules.extend(keyed);
+            }
+        }
+        rules.sort_unstable();
+        rules.dedup();
+        rules.into_boxed_slice()
+    }
+
+    /// Adds a [`Hit`] (its id: `i`, the event's index in the batch) for
+    /// every rule that event `i` of `batch`, whose record is `record`, matches.
+    pub fn event(&self, local: &mut Local, batch: &Batch, i: usize, record: &[u8], out: &mut Vec<Hit>) {
+        if local.stamps.len() != self.atoms.len() {
+            local.stamps = vec![0; self.atoms.len()];
+            local.event = vec![false; self.atoms.len()];
+            local.answers.resize_with(self.atoms.len(), Vec::new);
+            local.selected.resize_with(self.keys.len(), Vec::new);
+        }
+        local.turn = local.turn.wrapping_add(1);
+        if local.turn == 0 {
             // After 4 billion events the stamps start over.
-            scratch.stamps.fill(u32::MAX);
-            scratch.turn = 1;
+            local.stamps.fill(u32::MAX);
+            local.turn = 1;
         }
-        let exact = store.is_exact(id);
-        let mut cx = EventCx { store, id, exact, scratch, has_record: false };
-        if exact {
-            let name = store.value_id(id, Field::Name) as usize;
-            for &c in self.by_name.get(name).map_or(&[][..], |v| v.as_slice()) {
-                self.try_rule(c as usize, &mut cx, out);
+        let cx = EventCx { batch, i, record };
+        if batch.exact[i] {
+            for k in 0..self.keys.len() {
+                let id = batch.values[i][self.keys[k].column];
+                let known = &mut local.selected[k];
+                if known.len() <= id as usize {
+                    known.resize(batch.dicts[self.keys[k].column].len() + 1, None);
+                }
+                let rules = match local.selected[k][id as usize].take() {
+                    Some(r) => r,
+                    None => self.selected(local, k, id, batch),
+                };
+                for &c in rules.iter() {
+                    self.try_rule(local, c, &cx, out);
+                }
+                local.selected[k][id as usize] = Some(rules);
             }
         } else {
             // Without exact columns the index cannot be trusted: every rule is tried.
             for &c in &self.keyed {
-                self.try_rule(c, &mut cx, out);
+                self.try_rule(local, c, &cx, out);
             }
         }
         for &c in &self.unkeyed {
-            self.try_rule(c, &mut cx, out);
+            self.try_rule(local, c, &cx, out);
         }
     }
+}
 
-    /// Evaluates events `from..to` (appended, published or not); returns
-    /// (event, rule) for every match, in event order.
-    pub fn run(&mut self, store: &RwLock<Store>, from: usize, to: usize) -> Vec<Hit> {
-        self.extend(&store.read().unwrap_or_else(|e| e.into_inner()));
-        let this = &*self;
-        let slices: Vec<(usize, usize)> = (from..to).step_by(SLICE).map(|a| (a, (a + SLICE).min(to))).collect();
-        let found: Vec<Vec<Hit>> = slices
-            .par_iter()
-            .map_init(
-                || Scratch::new(this.atoms.len()),
-                |scratch, &(a, b)| {
-                    let s = store.read().unwrap_or_else(|e| e.into_inner());
-                    let mut out = Vec::new();
-                    for id in a..b {
-                        this.event(&s, id as EventId, scratch, &mut out);
-                    }
-                    out
-                },
-            )
-            .collect();
-        found.concat()
+/// Indexes the rules: each by the first column (the event name first, the
+/// broad ones last) on which every way the rule can match needs an atom
+/// that an absent value fails. Returns the keys, and the rules keyed and not.
+fn index(atoms: &[Atom], compiled: &[Compiled]) -> (Vec<Key>, Vec<u32>, Vec<u32>) {
+    let name = Field::Name.column();
+    let broad: Vec<Option<usize>> = BROAD.iter().map(|f| f.column()).collect();
+    let mut order: Vec<usize> =
+        (0..COLUMN_FIELDS.len()).filter(|&c| Some(c) != name && !broad.contains(&Some(c))).collect();
+    order.splice(0..0, name);
+    order.extend(broad.into_iter().flatten());
+    let mut keys: Vec<Key> = Vec::new();
+    let (mut keyed, mut unkeyed) = (Vec::new(), Vec::new());
+    for (ci, c) in compiled.iter().enumerate() {
+        let found = order.iter().find_map(|&col| {
+            let on = |a: &usize| atoms[*a].source == Source::Column(col) && !atoms[*a].absent();
+            let searches = &c.searches;
+            let needs = c.cond.needs(&|s| searches[s].iter().map(|alt| alt.iter().copied().find(on)).collect());
+            needs.map(|n| (col, n))
+        });
+        let Some((column, mut needs)) = found else {
+            unkeyed.push(ci as u32);
+            continue;
+        };
+        needs.sort_unstable();
+        needs.dedup();
+        let k = match keys.iter().position(|k| k.column == column) {
+            Some(k) => k,
+            None => {
+                keys.push(Key { column, atoms: Vec::new() });
+                keys.len() - 1
+            }
+        };
+        for a in needs {
+            match keys[k].atoms.iter_mut().find(|(x, _)| *x == a) {
+                Some((_, rules)) => rules.push(ci as u32),
+                None => keys[k].atoms.push((a, vec![ci as u32])),
+            }
+        }
+        keyed.push(ci as u32);
     }
+    (keys, keyed, unkeyed)
+}
+
+/// An atom answered from the record.
+fn record_atom(atom: &Atom, rec: &[u8]) -> bool {
+    if let Test::FieldRef { other, how } = &atom.test {
+        let mut mine: Vec<String> = Vec::new();
+        leaves(rec, &atom.path, &mut |v| {
+            mine.push(text(v).into_owned());
+            false
+        });
+        return other.iter().any(|o| {
+            let mut found = false;
+            leaves(rec, &steps(o), &mut |v| {
+                let theirs = text(v);
+                found = mine.iter().any(|m| field_ref_matches(m, &theirs, how));
+                found
+            });
+            found
+        });
+    }
+    let mut tally = Tally::new(&atom.test);
+    leaves(rec, &atom.path, &mut |v| tally.offer(&text(v)));
+    tally.answer()
 }
 
 /// `|fieldref` under the field's other modifiers: equality by default.

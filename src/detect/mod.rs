@@ -1,7 +1,8 @@
 //! Detections: Sigma rules (trailscope's own catalogue and the user's files)
 //! run over the store as events arrive. `yaml` reads rule files, `rule` and
 //! `condition` are what a rule says, `pattern` how values match, `ruleset`
-//! the rules loaded, `engine` runs detection rules over events, `correlate`
+//! the rules loaded, `engine` compiles detection rules and runs them on an
+//! event, `ingest` runs them as the loader reads events, `correlate`
 //! finds correlation matches, `results` is what was found (kept beside the
 //! store; it answers the query terms `rule:` and `level:`), `catalogue` the
 //! built-in rules.
@@ -10,6 +11,7 @@ pub mod catalogue;
 pub mod condition;
 pub mod correlate;
 pub mod engine;
+pub mod ingest;
 pub mod pattern;
 pub mod results;
 pub mod rule;

@@ -74,10 +74,11 @@ pub enum Pattern {
         text: String,
         cased: bool,
     },
-    /// With `*` / `?` wildcards.
+    /// With `*` / `?` wildcards; `chars` is `pieces` spelled out.
     Wild {
         pieces: Vec<Piece>,
         cased: bool,
+        chars: Vec<P>,
     },
     Regex(Regex),
     Cidr(IpAddr, u8),
@@ -87,7 +88,7 @@ impl PartialEq for Pattern {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Pattern::Exact { text: a, cased: x }, Pattern::Exact { text: b, cased: y }) => a == b && x == y,
-            (Pattern::Wild { pieces: a, cased: x }, Pattern::Wild { pieces: b, cased: y }) => a == b && x == y,
+            (Pattern::Wild { pieces: a, cased: x, .. }, Pattern::Wild { pieces: b, cased: y, .. }) => a == b && x == y,
             (Pattern::Regex(a), Pattern::Regex(b)) => a.as_str() == b.as_str(),
             (Pattern::Cidr(a, n), Pattern::Cidr(b, m)) => a == b && n == m,
             _ => false,
@@ -169,7 +170,7 @@ impl Pattern {
         Ok(match p.as_slice() {
             [] => Pattern::Exact { text: String::new(), cased: m.cased },
             [Piece::Text(t)] => Pattern::Exact { text: t.clone(), cased: m.cased },
-            _ => Pattern::Wild { pieces: p, cased: m.cased },
+            _ => Pattern::Wild { chars: spell(&p), pieces: p, cased: m.cased },
         })
     }
 
@@ -184,9 +185,10 @@ impl Pattern {
                     value.to_lowercase() == *text
                 }
             }
-            Pattern::Wild { pieces, cased } => {
-                let v = fold(value, *cased);
-                wild_match(pieces, &v)
+            Pattern::Wild { pieces, cased, chars } if value.is_ascii() => ascii_match(pieces, chars, *cased, value),
+            Pattern::Wild { cased, chars, .. } => {
+                let v: Vec<char> = fold(value, *cased).chars().collect();
+                wild_match(chars, v.len(), |i| v[i])
             }
             Pattern::Regex(re) => re.is_match(value),
             Pattern::Cidr(net, bits) => value.trim().parse::<IpAddr>().is_ok_and(|a| in_cidr(a, *net, *bits)),
@@ -216,29 +218,62 @@ fn in_cidr(a: IpAddr, net: IpAddr, bits: u8) -> bool {
     bits == 0 || (a >> shift) == (net >> shift)
 }
 
-/// Matches `v` against pieces: texts anchored in order, `?` one character,
-/// `*` any run. Greedy with one backtrack point (the last `*`), so the cost
-/// is at most the value's length times the pattern's.
-fn wild_match(pieces: &[Piece], v: &str) -> bool {
-    let chars: Vec<char> = v.chars().collect();
-    // The pattern as characters, `*` and `?` marked.
-    #[derive(Clone, Copy, PartialEq)]
-    enum P {
-        C(char),
-        Any,
-        One,
-    }
-    let pat: Vec<P> = pieces
+/// A pattern character, or a wildcard.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum P {
+    C(char),
+    Any,
+    One,
+}
+
+fn spell(pieces: &[Piece]) -> Vec<P> {
+    pieces
         .iter()
         .flat_map(|p| match p {
             Piece::Text(t) => t.chars().map(P::C).collect::<Vec<_>>(),
             Piece::Any => vec![P::Any],
             Piece::One => vec![P::One],
         })
-        .collect();
+        .collect()
+}
+
+thread_local! {
+    /// An ASCII value in lower case, for `contains` without allocating.
+    static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Wildcards against an ASCII value, without allocating: prefixes, suffixes
+/// and infixes directly, anything else character by character.
+fn ascii_match(pieces: &[Piece], chars: &[P], cased: bool, value: &str) -> bool {
+    let v = value.as_bytes();
+    let same = |a: &[u8], t: &str| if cased { a == t.as_bytes() } else { a.eq_ignore_ascii_case(t.as_bytes()) };
+    match pieces {
+        [Piece::Text(t), Piece::Any] if t.is_ascii() => v.len() >= t.len() && same(&v[..t.len()], t),
+        [Piece::Any, Piece::Text(t)] if t.is_ascii() => v.len() >= t.len() && same(&v[v.len() - t.len()..], t),
+        [Piece::Any, Piece::Text(t), Piece::Any] if t.is_ascii() => {
+            if cased {
+                return memchr::memmem::find(v, t.as_bytes()).is_some();
+            }
+            LOWER.with_borrow_mut(|low| {
+                low.clear();
+                low.extend(v.iter().map(u8::to_ascii_lowercase));
+                memchr::memmem::find(low, t.as_bytes()).is_some()
+            })
+        }
+        _ => {
+            let at = |i: usize| if cased { v[i] as char } else { v[i].to_ascii_lowercase() as char };
+            wild_match(chars, v.len(), at)
+        }
+    }
+}
+
+/// Matches the `len` characters `at(0..len)` against a spelled-out pattern:
+/// `?` one character, `*` any run. Greedy with one backtrack point (the last
+/// `*`), so the cost is at most the value's length times the pattern's.
+fn wild_match(pat: &[P], len: usize, at: impl Fn(usize) -> char) -> bool {
     let (mut i, mut j) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
-    while i < chars.len() {
+    while i < len {
         match pat.get(j) {
             Some(P::Any) => {
                 star = Some((j, i));
@@ -248,7 +283,7 @@ fn wild_match(pieces: &[Piece], v: &str) -> bool {
                 i += 1;
                 j += 1;
             }
-            Some(P::C(c)) if *c == chars[i] => {
+            Some(P::C(c)) if *c == at(i) => {
                 i += 1;
                 j += 1;
             }

@@ -4,11 +4,13 @@
 
 use super::correlate::{CorrMatch, Correlator};
 use super::engine::{self, Hit};
+use super::ingest::{self, Feed};
 use super::rule::{Body, Level};
 use super::ruleset::RuleSet;
 use crate::model::fields::Field;
 use crate::query::facets::FacetCounts;
 use crate::query::glob::Glob;
+use crate::store::batch::NewWatch;
 use crate::store::{EventId, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -158,9 +160,11 @@ impl Results {
     }
 }
 
-/// Runs the rules over new events, keeping the engine between calls.
+/// Takes in what the rules found as the loader read events (see
+/// [`Detector::watch`]), and runs the correlations over it.
 pub struct Detector {
-    engine: engine::Engine,
+    engine: Arc<engine::Engine>,
+    feed: Arc<Feed>,
     correlator: Correlator,
     results: Arc<RwLock<Results>>,
     /// When correlations were last brought up to date, and what it cost.
@@ -176,7 +180,8 @@ impl Detector {
     pub fn with_results(results: Arc<RwLock<Results>>) -> Detector {
         let rules = Arc::clone(&results.read().unwrap_or_else(|e| e.into_inner()).rules);
         Detector {
-            engine: engine::Engine::new(&rules.rules, &Correlator::capture(&rules)),
+            engine: Arc::new(engine::Engine::new(&rules.rules, &Correlator::capture(&rules))),
+            feed: Arc::default(),
             correlator: Correlator::new(&rules),
             results,
             correlated: None,
@@ -188,17 +193,19 @@ impl Detector {
         Arc::clone(&self.results)
     }
 
-    /// Evaluates the events appended since the last call and updates the
-    /// results; correlations too when `last` (no events will follow) or
-    /// when they are due. Returns whether there were new events.
+    /// What the loader's threads run on each event: the rules, feeding this detector.
+    pub fn watch(&self) -> NewWatch {
+        ingest::watch(&self.engine, &self.feed)
+    }
+
+    /// Takes in the matches of the events appended since the last call;
+    /// correlations too when `last` (no events will follow) or when they
+    /// are due. Returns whether there were new events.
     pub fn step(&mut self, store: &RwLock<Store>, last: bool) -> bool {
-        let (from, to) = {
-            let r = self.results.read().unwrap_or_else(|e| e.into_inner());
-            (r.evaluated, store.read().unwrap_or_else(|e| e.into_inner()).len())
-        };
+        let (found, to) = self.feed.take();
+        let from = self.results.read().unwrap_or_else(|e| e.into_inner()).evaluated;
         let new = to > from;
         if new {
-            let found = self.engine.run(store, from, to);
             let rules = {
                 let mut r = self.results.write().unwrap_or_else(|e| e.into_inner());
                 r.add_hits(&found, to);

@@ -58,12 +58,13 @@ impl Dataset {
     pub fn open(inputs: &[PathBuf], opts: Options) -> Dataset {
         let d = Dataset::empty(Arc::clone(&opts.rules));
         let (paths, store, progress) = (inputs.to_vec(), Arc::clone(&d.store), Arc::clone(&d.progress));
-        let load = opts.load.clone();
+        // The rules, if there are any, run in the loader; the detector takes in what they find.
+        let mut detector = (!opts.rules.rules.is_empty()).then(|| Detector::with_results(Arc::clone(&d.detections)));
+        let load = LoadOptions { watch: detector.as_ref().map(Detector::watch), ..opts.load };
         let loader = std::thread::spawn(move || loader::load(&paths, &store, &progress, &load));
         let mut threads = vec![loader];
-        // Beside the loader: the credential graph, and the rules if there are any.
+        // Beside the loader: the credential graph, and the correlations.
         let (store, progress) = (Arc::clone(&d.store), Arc::clone(&d.progress));
-        let mut detector = (!opts.rules.rules.is_empty()).then(|| Detector::with_results(Arc::clone(&d.detections)));
         let mut tracker = Tracker::new(Arc::clone(&d.identity));
         threads.push(std::thread::spawn(move || {
             loop {
@@ -93,10 +94,11 @@ impl Dataset {
     /// (tests and fuzzing), on this thread, and runs `rules` over them.
     pub fn from_bytes_with(inputs: Vec<(String, Vec<u8>)>, rules: Arc<RuleSet>) -> Dataset {
         let d = Dataset::empty(Arc::clone(&rules));
-        loader::load_bytes(inputs, &d.store, &d.progress);
+        let mut detector = (!rules.rules.is_empty()).then(|| Detector::with_results(Arc::clone(&d.detections)));
+        loader::load_bytes(inputs, &d.store, &d.progress, detector.as_ref().map(Detector::watch).as_ref());
         Tracker::new(Arc::clone(&d.identity)).step(&d.store);
-        if !rules.rules.is_empty() {
-            Detector::with_results(Arc::clone(&d.detections)).step(&d.store, true);
+        if let Some(detector) = &mut detector {
+            detector.step(&d.store, true);
         }
         d
     }

@@ -11,7 +11,7 @@ pub mod split;
 use crate::source::{self, Item, Kind, Source};
 pub use crate::source::{Place, Problem};
 use crate::store::Store;
-use crate::store::batch::BatchBuilder;
+use crate::store::batch::{BatchBuilder, NewWatch};
 use envelope::Shape;
 use sink::FileSink;
 use std::path::PathBuf;
@@ -88,11 +88,13 @@ pub struct LoadOptions {
     pub threads: usize,
     /// How often new events are published while loading (None: once, at the end).
     pub publish_every: Option<Duration>,
+    /// What sees each event as it is read (the detection rules).
+    pub watch: Option<NewWatch>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { threads: 0, publish_every: Some(Duration::from_millis(100)) }
+        Self { threads: 0, publish_every: Some(Duration::from_millis(100)), watch: None }
     }
 }
 
@@ -126,7 +128,7 @@ pub fn load_sources(sources: &[Box<dyn Source>], store: &RwLock<Store>, progress
     thread::scope(|s| {
         for _ in 0..threads {
             let spawned = thread::Builder::new().name(LOADER_THREAD.into()).spawn_scoped(s, || {
-                let mut builder = BatchBuilder::new();
+                let mut builder = BatchBuilder::watched(opts.watch.as_ref());
                 let mut last_flush = Instant::now();
                 loop {
                     let i = next.fetch_add(1, Relaxed);
@@ -179,8 +181,13 @@ fn publish_while_loading(store: &RwLock<Store>, progress: &Progress, workers_lef
 
 /// Loads inputs held in memory, each named for its problems, on this thread,
 /// through the same decoding and reading as files (for tests and fuzzing).
-pub fn load_bytes(inputs: Vec<(String, Vec<u8>)>, store: &RwLock<Store>, progress: &Progress) {
-    let mut builder = BatchBuilder::new();
+pub fn load_bytes(
+    inputs: Vec<(String, Vec<u8>)>,
+    store: &RwLock<Store>,
+    progress: &Progress,
+    watch: Option<&NewWatch>,
+) {
+    let mut builder = BatchBuilder::watched(watch);
     progress.files_total.store(inputs.len() as u64, Relaxed);
     for (i, (name, bytes)) in inputs.into_iter().enumerate() {
         let problems = read_opened(&name, source::decode::decode(bytes), &mut builder, progress);
@@ -198,7 +205,10 @@ fn flush(builder: &mut BatchBuilder, store: &RwLock<Store>) {
         return;
     }
     let batch = builder.take();
-    store.write().unwrap_or_else(|e| e.into_inner()).append(batch);
+    // The watch hears of the append under the same lock, so in append order.
+    let mut s = store.write().unwrap_or_else(|e| e.into_inner());
+    let at = s.append(batch);
+    builder.appended(&at);
 }
 
 /// The name of the loader's threads (a panic there is caught, per file).
@@ -311,7 +321,7 @@ mod tests {
         ];
         let (store, progress) = (RwLock::new(Store::new()), Progress::default());
         let sources: Vec<Box<dyn Source>> = vec![Box::new(Memory(items))];
-        load_sources(&sources, &store, &progress, &LoadOptions { threads: 0, publish_every: None });
+        load_sources(&sources, &store, &progress, &LoadOptions { threads: 0, publish_every: None, watch: None });
         assert_eq!(store.read().unwrap().len(), 2);
         assert_eq!(progress.skipped_files.load(Relaxed), 1);
         let problems = progress.problems();
@@ -329,7 +339,12 @@ mod tests {
         std::fs::write(dir.join("z.json"), r#"{"eventTime":"2024-01-01T00:00:01Z","eventID":"z"}"#).unwrap();
         let store = RwLock::new(Store::new());
         let progress = Progress::default();
-        load(std::slice::from_ref(&dir), &store, &progress, &LoadOptions { threads: 1, publish_every: None });
+        load(
+            std::slice::from_ref(&dir),
+            &store,
+            &progress,
+            &LoadOptions { threads: 1, publish_every: None, watch: None },
+        );
         assert_eq!(store.read().unwrap().len(), 2, "the files around it load; its half-read event does not");
         let problems = progress.problems();
         assert_eq!(problems.len(), 1);

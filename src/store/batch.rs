@@ -92,6 +92,44 @@ impl Batch {
     }
 }
 
+/// Work done on each event while its canonical record is at hand, before
+/// the batch reaches the store (the detection rules): no record has to be
+/// decompressed again for it. Each loader thread has its own.
+pub trait Watch: Send {
+    /// Event `i` of `batch` was added; its canonical record is `record`.
+    fn event(&mut self, batch: &Batch, i: usize, record: &[u8]);
+    /// Events from `i` on were rolled back.
+    fn forget(&mut self, i: usize);
+    /// The batch was appended. Called under the store's lock, so calls from
+    /// all threads come in the order the batches were appended.
+    fn appended(&mut self, at: &Appended);
+}
+
+/// Makes a loader thread's [`Watch`].
+pub type NewWatch = std::sync::Arc<dyn Fn() -> Box<dyn Watch> + Send + Sync>;
+
+/// Where a batch's events went in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The id of the batch's first event kept (an event id of the store:
+    /// this module is below it).
+    pub first: u32,
+    /// Batch indices dropped as duplicates, ascending.
+    pub dropped: Vec<usize>,
+    /// Events in the store after the append.
+    pub events: usize,
+}
+
+impl Appended {
+    /// The id event `i` of the batch got (None: dropped as a duplicate).
+    pub fn id(&self, i: usize) -> Option<u32> {
+        match self.dropped.binary_search(&i) {
+            Ok(_) => None,
+            Err(before) => Some(self.first + (i - before) as u32),
+        }
+    }
+}
+
 /// A position in a builder (see [`BatchBuilder::checkpoint`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Checkpoint {
@@ -102,12 +140,13 @@ pub struct Checkpoint {
 
 /// Builds batches: the loader writes each canonical record into `raw`, adds
 /// its fields to `batch` (the two are separate so the fields may borrow
-/// `raw` meanwhile), then calls [`Self::maybe_seal`].
+/// `raw` meanwhile), then calls [`Self::added`].
 pub struct BatchBuilder {
     /// Canonical records of the chunk being filled.
     pub raw: Vec<u8>,
     pub batch: Batch,
     packer: Packer,
+    watch: Option<Box<dyn Watch>>,
 }
 
 impl Default for BatchBuilder {
@@ -118,7 +157,28 @@ impl Default for BatchBuilder {
 
 impl BatchBuilder {
     pub fn new() -> Self {
-        Self { raw: Vec::with_capacity(CHUNK_TARGET * 2), batch: Batch::new(), packer: Packer::new() }
+        Self { raw: Vec::with_capacity(CHUNK_TARGET * 2), batch: Batch::new(), packer: Packer::new(), watch: None }
+    }
+
+    /// A builder whose events `watch` sees.
+    pub fn watched(watch: Option<&NewWatch>) -> Self {
+        Self { watch: watch.map(|w| w()), ..Self::new() }
+    }
+
+    /// The event at `raw[start..end]` was added to the batch: the watch sees
+    /// it, and the chunk is compressed once it is large enough.
+    pub fn added(&mut self, start: usize, end: usize) {
+        if let Some(w) = &mut self.watch {
+            w.event(&self.batch, self.batch.len() - 1, &self.raw[start..end]);
+        }
+        self.maybe_seal();
+    }
+
+    /// The batch last taken was appended.
+    pub fn appended(&mut self, at: &Appended) {
+        if let Some(w) = &mut self.watch {
+            w.appended(at);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -130,7 +190,7 @@ impl BatchBuilder {
     }
 
     /// Compresses the chunk being filled once it is large enough.
-    pub fn maybe_seal(&mut self) {
+    fn maybe_seal(&mut self) {
         if self.raw.len() >= CHUNK_TARGET {
             self.seal();
         }
@@ -169,6 +229,9 @@ impl BatchBuilder {
         b.exact.truncate(keep_events);
         b.locs.truncate(keep_events);
         b.chunks.truncate(c.chunks);
+        if let Some(w) = &mut self.watch {
+            w.forget(keep_events);
+        }
         if lost_before > 0 {
             self.raw.clear();
         } else {
@@ -206,7 +269,7 @@ mod tests {
         let f = EventFields { time: 1, values, event_id: Some(Cow::Borrowed(id)), exact: true };
         let end = b.raw.len();
         b.batch.add(start, end, &f);
-        b.maybe_seal();
+        b.added(start, end);
     }
 
     #[test]

@@ -54,7 +54,9 @@ impl Store {
     }
 
     /// Appends a batch; events already in the store are dropped and counted.
-    pub fn append(&mut self, batch: Batch) {
+    pub fn append(&mut self, batch: Batch) -> batch::Appended {
+        let first = self.times.len() as EventId;
+        let mut dropped = Vec::new();
         let map: Vec<Vec<u32>> = batch
             .dicts
             .iter()
@@ -72,6 +74,7 @@ impl Store {
             let key = batch.keys[i];
             if key != 0 && !self.seen.insert(key) {
                 self.duplicates += 1;
+                dropped.push(i);
                 continue;
             }
             let mut ids = [0u32; COLUMNS];
@@ -93,6 +96,7 @@ impl Store {
             loc.chunk += chunk_base;
             self.locs.push(loc);
         }
+        batch::Appended { first, dropped, events: self.times.len() }
     }
 
     /// Makes every appended event visible to queries, in time order.

@@ -36,7 +36,10 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(paths: &[PathBuf], size: (u16, u16), query: &str) -> Harness {
-        let opts = Options { load: LoadOptions { threads: 2, publish_every: None }, rules: catalogue() };
+        let opts = Options {
+            load: LoadOptions { threads: 2, publish_every: None, ..LoadOptions::default() },
+            rules: catalogue(),
+        };
         let data = Dataset::load(paths, opts);
         let (store, annex) = (Arc::clone(&data.store), data.annex());
         let mut app = App::new(data, Config { query: query.to_string(), ..Config::default() });
@@ -130,7 +133,12 @@ impl Harness {
     /// Loads more files into the same store (as a loader thread would while
     /// the person works) and refreshes the search, like the runtime does.
     pub fn load_more(&mut self, paths: &[PathBuf]) -> &mut Self {
-        loader::load(paths, &self.store, &Progress::default(), &LoadOptions { threads: 1, publish_every: None });
+        loader::load(
+            paths,
+            &self.store,
+            &Progress::default(),
+            &LoadOptions { threads: 1, publish_every: None, ..LoadOptions::default() },
+        );
         let effects = self.app.search();
         self.run(effects);
         self
