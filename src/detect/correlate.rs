@@ -63,15 +63,15 @@ struct State {
     /// Group (by its fields' interned values) → its index in `list`.
     groups: HashMap<Vec<u32>, usize, RandomState>,
     list: Vec<Group>,
-    keys: Keys,
 }
 
-/// Field values compared ignoring case, interned: a column value is folded
-/// once however many events hold it.
+/// Field values compared ignoring case, interned (one table for every
+/// correlation): a column value is folded once however many events hold it.
 #[derive(Default)]
 struct Keys {
     by_text: HashMap<String, u32, RandomState>,
-    by_column: HashMap<(Field, u32), u32, RandomState>,
+    /// Per field, by column value id: its key (0: not yet known).
+    by_column: HashMap<Field, Vec<u32>, RandomState>,
 }
 
 impl Keys {
@@ -87,11 +87,15 @@ impl Keys {
             Some(0) => 0,
             Some(v) => {
                 let col = field.column.expect("a column");
-                if let Some(&k) = self.by_column.get(&(col, v)) {
+                let known = self.by_column.entry(col).or_default();
+                if let Some(&k) = known.get(v as usize).filter(|k| **k != 0) {
                     return k;
                 }
+                if known.len() <= v as usize {
+                    known.resize(rec.store.dict(col).len() + 1, 0);
+                }
                 let k = self.text(rec.store.value(rec.id, col));
-                self.by_column.insert((col, v), k);
+                self.by_column.get_mut(&col).expect("just made")[v as usize] = k;
                 k
             }
             None => field.first(rec).map_or(0, |v| self.text(&v)),
@@ -106,7 +110,6 @@ impl State {
             counted: c.field.as_deref().map(FieldPath::new),
             groups: HashMap::default(),
             list: Vec::new(),
-            keys: Keys::default(),
         }
     }
 }
@@ -117,6 +120,9 @@ pub struct Correlator {
     states: Vec<(usize, State)>,
     /// Per rule: the correlations (index in `states`) that count it, and its place among their rules.
     counted_by: Vec<Vec<(u32, u16)>>,
+    keys: Keys,
+    /// A group's key being looked up (kept to spare an allocation per event).
+    key: Vec<u32>,
 }
 
 impl Correlator {
@@ -136,7 +142,7 @@ impl Correlator {
                 counted_by[r].push((si as u32, pos as u16));
             }
         }
-        Correlator { states, counted_by }
+        Correlator { states, counted_by, keys: Keys::default(), key: Vec::new() }
     }
 
     /// Whether there is nothing to correlate.
@@ -177,7 +183,7 @@ impl Correlator {
             for &(si, pos) in counting {
                 let (ci, state) = &mut self.states[si as usize];
                 let Body::Correlation(c) = &rules.rules[*ci].body else { continue };
-                state.take(c, pos, &mut rec);
+                state.take(c, pos, &mut rec, &mut self.keys, &mut self.key);
             }
         }
     }
@@ -222,29 +228,32 @@ impl Correlator {
 impl State {
     /// Takes in event `rec` as a match of the counted rule at `pos`. An
     /// event without one of the group-by fields is left out.
-    fn take(&mut self, c: &Correlation, pos: u16, rec: &mut RecordOnce) {
-        let mut key = Vec::with_capacity(self.group_by.len());
+    fn take(&mut self, c: &Correlation, pos: u16, rec: &mut RecordOnce, keys: &mut Keys, key: &mut Vec<u32>) {
+        key.clear();
         for f in &self.group_by {
-            match self.keys.of(f, rec) {
+            match keys.of(f, rec) {
                 0 => return,
                 k => key.push(k),
             }
         }
         let value = match &self.counted {
-            Some(f) => match self.keys.of(f, rec) {
+            Some(f) => match keys.of(f, rec) {
                 // value_count leaves out events without the field.
                 0 if c.kind == CorrKind::ValueCount => return,
                 v => v,
             },
             None => 0,
         };
-        let next = self.list.len();
-        let g = *self.groups.entry(key).or_insert(next);
-        if g == next {
-            // The group as the first event shows it.
-            let shown = self.group_by.iter().map(|f| f.first(rec).unwrap_or_default()).collect();
-            self.list.push(Group { shown, ..Group::default() });
-        }
+        let g = match self.groups.get(key.as_slice()) {
+            Some(&g) => g,
+            None => {
+                self.groups.insert(key.clone(), self.list.len());
+                // The group as the first event shows it.
+                let shown = self.group_by.iter().map(|f| f.first(rec).unwrap_or_default()).collect();
+                self.list.push(Group { shown, ..Group::default() });
+                self.list.len() - 1
+            }
+        };
         let group = &mut self.list[g];
         group.evs.push(Ev { time: rec.store.time(rec.id), id: rec.id, rule: pos, value });
         group.dirty = true;

@@ -11,7 +11,7 @@
 //! can match it.
 
 use super::condition::Cond;
-use super::pattern::Modifiers;
+use super::pattern::{self, Modifiers};
 use super::rule::{Body, FieldTest, Rule, Selection, Test};
 use crate::json::canon;
 use crate::model::fields::{COLUMN_FIELDS, Field, Get};
@@ -191,7 +191,12 @@ impl<'t> Tally<'t> {
         self.seen = true;
         match self.test {
             Test::Values { patterns, all: false, .. } => {
-                self.hit = patterns.iter().any(|p| p.matches(v));
+                // An address is read once for all the CIDR ranges of a list.
+                let mut address = None;
+                self.hit = patterns.iter().any(|p| match p.is_cidr() {
+                    true => p.matches_address(*address.get_or_insert_with(|| pattern::address(v))),
+                    false => p.matches(v),
+                });
                 self.hit
             }
             Test::Values { patterns, all: true, .. } => {
@@ -381,7 +386,9 @@ impl Engine {
 
 /// Indexes the rules: each by the first column (the event name first, the
 /// broad ones last) on which every way the rule can match needs an atom
-/// that an absent value fails. Returns the keys, and the rules keyed and not.
+/// that an absent value fails, preferring tests of values to `|exists`
+/// (most events have most fields). Returns the keys, and the rules keyed and
+/// not.
 fn index(atoms: &[Atom], compiled: &[Compiled]) -> (Vec<Key>, Vec<u32>, Vec<u32>) {
     let name = Field::Name.column();
     let broad: Vec<Option<usize>> = BROAD.iter().map(|f| f.column()).collect();
@@ -392,12 +399,20 @@ fn index(atoms: &[Atom], compiled: &[Compiled]) -> (Vec<Key>, Vec<u32>, Vec<u32>
     let mut keys: Vec<Key> = Vec::new();
     let (mut keyed, mut unkeyed) = (Vec::new(), Vec::new());
     for (ci, c) in compiled.iter().enumerate() {
-        let found = order.iter().find_map(|&col| {
-            let on = |a: &usize| atoms[*a].source == Source::Column(col) && !atoms[*a].absent();
+        let needs = |col: usize, exists: bool| {
+            let on = |a: &usize| {
+                let atom = &atoms[*a];
+                atom.source == Source::Column(col)
+                    && match atom.test {
+                        Test::Values { or_null, .. } => !or_null,
+                        Test::Exists(b) => b && exists,
+                        Test::FieldRef { .. } => false,
+                    }
+            };
             let searches = &c.searches;
-            let needs = c.cond.needs(&|s| searches[s].iter().map(|alt| alt.iter().copied().find(on)).collect());
-            needs.map(|n| (col, n))
-        });
+            c.cond.needs(&|s| searches[s].iter().map(|alt| alt.iter().copied().find(on)).collect()).map(|n| (col, n))
+        };
+        let found = [false, true].into_iter().find_map(|exists| order.iter().find_map(|&col| needs(col, exists)));
         let Some((column, mut needs)) = found else {
             unkeyed.push(ci as u32);
             continue;
@@ -529,5 +544,75 @@ impl FieldPath {
             return values.get(i).cloned().flatten();
         }
         self.first_in(rec.get())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::RuleSet;
+
+    fn engine(detections: &[&str]) -> Engine {
+        let texts: Vec<(String, String, bool)> = detections
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let doc = format!("title: r{i}\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n{d}\n");
+                (format!("r{i}.yml"), doc, false)
+            })
+            .collect();
+        let set = RuleSet::from_texts(&texts);
+        assert!(set.unsupported.is_empty(), "{:?}", set.unsupported);
+        Engine::new(&set.rules, &[])
+    }
+
+    /// The column each rule is keyed by (None: tried on every event).
+    fn keyed_by(e: &Engine) -> Vec<Option<Field>> {
+        (0..e.compiled.len())
+            .map(|c| {
+                let key = e.keys.iter().find(|k| k.atoms.iter().any(|(_, rules)| rules.contains(&(c as u32))))?;
+                Some(COLUMN_FIELDS[key.column])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rules_are_keyed_by_the_most_telling_column_their_condition_needs() {
+        let e = engine(&[
+            // The event name wins over any other column.
+            "  sel: {eventName: GetObject, userAgent|contains: kali}\n  condition: sel",
+            // A tested value wins over `|exists` (most events have a key).
+            "  sel: {userIdentity.accessKeyId|exists: true, userIdentity.principalId|re: ':i-'}\n  condition: sel",
+            // A column with few values (the identity type) comes last.
+            "  sel: {userIdentity.type: Root, errorCode: AccessDenied}\n  condition: sel",
+            "  sel: {userIdentity.type: Root}\n  condition: sel",
+            // Each alternative needs an error code: keyed by it.
+            "  a: {errorCode: AccessDenied}\n  b: {errorCode: UnauthorizedOperation, eventSource: ec2.amazonaws.com}\n  condition: a or b",
+            // Only under `not`, a null or absent value, or a record path: no key.
+            "  sel: {eventName: ConsoleLogin}\n  condition: not sel",
+            "  sel: {errorCode: null}\n  condition: sel",
+            "  sel: {requestParameters.bucketName: x}\n  condition: sel",
+            // One alternative without a name: the name cannot key it.
+            "  a: {eventName: GetObject}\n  b: {userAgent|contains: kali}\n  condition: a or b",
+            // Only `|exists` is needed: keyed by it all the same.
+            "  sel: {errorCode|exists: true}\n  condition: sel",
+        ]);
+        use Field::*;
+        assert_eq!(
+            keyed_by(&e),
+            vec![
+                Some(Name),
+                Some(Principal),
+                Some(Error),
+                Some(IdentityType),
+                Some(Error),
+                None,
+                None,
+                None,
+                None,
+                Some(Error)
+            ]
+        );
+        assert_eq!(e.unkeyed.len(), 4);
     }
 }

@@ -3,6 +3,7 @@
 //! ignores case (Unicode-aware) except for regular expressions, which are
 //! case-sensitive unless they say otherwise, as the specification has it.
 
+use memchr::memmem;
 use regex::Regex;
 use std::net::IpAddr;
 
@@ -74,11 +75,13 @@ pub enum Pattern {
         text: String,
         cased: bool,
     },
-    /// With `*` / `?` wildcards; `chars` is `pieces` spelled out.
+    /// With `*` / `?` wildcards; `chars` is `pieces` spelled out, and
+    /// `infix` finds the text of `*text*` in an ASCII value.
     Wild {
         pieces: Vec<Piece>,
         cased: bool,
         chars: Vec<P>,
+        infix: Option<Box<memmem::Finder<'static>>>,
     },
     Regex(Regex),
     Cidr(IpAddr, u8),
@@ -170,7 +173,17 @@ impl Pattern {
         Ok(match p.as_slice() {
             [] => Pattern::Exact { text: String::new(), cased: m.cased },
             [Piece::Text(t)] => Pattern::Exact { text: t.clone(), cased: m.cased },
-            _ => Pattern::Wild { chars: spell(&p), pieces: p, cased: m.cased },
+            _ => Pattern::Wild {
+                chars: spell(&p),
+                infix: match p.as_slice() {
+                    [Piece::Any, Piece::Text(t), Piece::Any] if t.is_ascii() => {
+                        Some(Box::new(memmem::Finder::new(t.as_bytes()).into_owned()))
+                    }
+                    _ => None,
+                },
+                pieces: p,
+                cased: m.cased,
+            },
         })
     }
 
@@ -185,14 +198,28 @@ impl Pattern {
                     value.to_lowercase() == *text
                 }
             }
-            Pattern::Wild { pieces, cased, chars } if value.is_ascii() => ascii_match(pieces, chars, *cased, value),
+            Pattern::Wild { infix: Some(f), cased, .. } if value.is_ascii() => ascii_find(f, *cased, value),
+            Pattern::Wild { pieces, cased, chars, .. } if value.is_ascii() => ascii_match(pieces, chars, *cased, value),
             Pattern::Wild { cased, chars, .. } => {
                 let v: Vec<char> = fold(value, *cased).chars().collect();
                 wild_match(chars, v.len(), |i| v[i])
             }
             Pattern::Regex(re) => re.is_match(value),
-            Pattern::Cidr(net, bits) => value.trim().parse::<IpAddr>().is_ok_and(|a| in_cidr(a, *net, *bits)),
+            Pattern::Cidr(..) => self.matches_address(address(value)),
         }
+    }
+
+    /// Whether a CIDR pattern holds for a value read as an address once
+    /// for several patterns (see [`address`]); other patterns never do.
+    pub fn matches_address(&self, a: Option<IpAddr>) -> bool {
+        match (self, a) {
+            (Pattern::Cidr(net, bits), Some(a)) => in_cidr(a, *net, *bits),
+            _ => false,
+        }
+    }
+
+    pub fn is_cidr(&self) -> bool {
+        matches!(self, Pattern::Cidr(..))
     }
 
     /// The literal a value must equal (ignoring case), for indexing.
@@ -202,6 +229,11 @@ impl Pattern {
             _ => None,
         }
     }
+}
+
+/// A value as a CIDR pattern reads it.
+pub fn address(value: &str) -> Option<IpAddr> {
+    value.trim().parse().ok()
 }
 
 fn in_cidr(a: IpAddr, net: IpAddr, bits: u8) -> bool {
@@ -242,24 +274,26 @@ thread_local! {
     static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Wildcards against an ASCII value, without allocating: prefixes, suffixes
-/// and infixes directly, anything else character by character.
+/// `*text*` in an ASCII value (`f` finds the text, folded unless `cased`).
+fn ascii_find(f: &memmem::Finder, cased: bool, value: &str) -> bool {
+    if cased {
+        return f.find(value.as_bytes()).is_some();
+    }
+    LOWER.with_borrow_mut(|low| {
+        low.clear();
+        low.extend(value.bytes().map(|b| b.to_ascii_lowercase()));
+        f.find(low).is_some()
+    })
+}
+
+/// Wildcards against an ASCII value, without allocating: prefixes and
+/// suffixes directly, anything else character by character.
 fn ascii_match(pieces: &[Piece], chars: &[P], cased: bool, value: &str) -> bool {
     let v = value.as_bytes();
     let same = |a: &[u8], t: &str| if cased { a == t.as_bytes() } else { a.eq_ignore_ascii_case(t.as_bytes()) };
     match pieces {
         [Piece::Text(t), Piece::Any] if t.is_ascii() => v.len() >= t.len() && same(&v[..t.len()], t),
         [Piece::Any, Piece::Text(t)] if t.is_ascii() => v.len() >= t.len() && same(&v[v.len() - t.len()..], t),
-        [Piece::Any, Piece::Text(t), Piece::Any] if t.is_ascii() => {
-            if cased {
-                return memchr::memmem::find(v, t.as_bytes()).is_some();
-            }
-            LOWER.with_borrow_mut(|low| {
-                low.clear();
-                low.extend(v.iter().map(u8::to_ascii_lowercase));
-                memchr::memmem::find(low, t.as_bytes()).is_some()
-            })
-        }
         _ => {
             let at = |i: usize| if cased { v[i] as char } else { v[i].to_ascii_lowercase() as char };
             wild_match(chars, v.len(), at)
@@ -341,5 +375,30 @@ mod tests {
         let v = "a".repeat(100_000);
         assert!(!m("*a*a*a*a*b", &[]).matches(&v));
         assert!(m("*a?a*", &[]).matches(&v));
+    }
+
+    proptest::proptest! {
+        /// The ASCII shortcuts (prefix, suffix, infix, byte by byte) answer
+        /// as the general matcher does over the value's folded characters.
+        #[test]
+        fn ascii_shortcuts_agree_with_the_general_matcher(
+            value in "[a-cA-C*?.é]{0,10}",
+            text in "[a-cA-C*?é]{0,5}",
+            shape in 0..4usize,
+            cased: bool,
+        ) {
+            let mods = Modifiers { contains: shape == 1, startswith: shape == 2, endswith: shape == 3, cased, ..Default::default() };
+            let p = Pattern::compile(&text, &mods).unwrap();
+            let general = match &p {
+                Pattern::Wild { chars, cased, .. } => {
+                    let v: Vec<char> = fold(&value, *cased).chars().collect();
+                    wild_match(chars, v.len(), |i| v[i])
+                }
+                Pattern::Exact { text, cased: true } => value == *text,
+                Pattern::Exact { text, cased: false } => value.to_lowercase() == *text,
+                _ => unreachable!(),
+            };
+            proptest::prop_assert_eq!(p.matches(&value), general);
+        }
     }
 }

@@ -12,7 +12,6 @@ use crate::query::facets::FacetCounts;
 use crate::query::glob::Glob;
 use crate::store::batch::NewWatch;
 use crate::store::{EventId, Store};
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -39,8 +38,8 @@ pub struct Results {
     rule_levels: Vec<u8>,
     /// Per event: the highest level of the correlation matches it is in.
     corr_levels: Vec<u8>,
-    /// The correlation matches (indices) each member event is in.
-    corr_of: HashMap<EventId, Vec<u32>>,
+    /// (member event, correlation match index), sorted.
+    corr_of: Vec<(EventId, u32)>,
 }
 
 impl Results {
@@ -68,7 +67,8 @@ impl Results {
             .collect();
         rules.sort_by_key(|&r| std::cmp::Reverse(self.rules.rules[r as usize].meta.level));
         let mut out: Vec<Finding> = rules.into_iter().map(Finding::Rule).collect();
-        out.extend(self.corr_of.get(&id).into_iter().flatten().map(|&m| Finding::Correlation(m)));
+        let from = self.corr_of.partition_point(|&(e, _)| e < id);
+        out.extend(self.corr_of[from..].iter().take_while(|&&(e, _)| e == id).map(|&(_, m)| Finding::Correlation(m)));
         out
     }
 
@@ -111,9 +111,11 @@ impl Results {
                 if let Some(l) = self.corr_levels.get_mut(id as usize) {
                     *l = (*l).max(level);
                 }
-                self.corr_of.entry(id).or_default().push(m as u32);
+                self.corr_of.push((id, m as u32));
             }
         }
+        // Matches in order: an event's stay in order under a stable sort by event.
+        self.corr_of.sort_by_key(|&(id, _)| id);
         self.correlations = correlations;
         self.generation += 1;
     }
@@ -172,7 +174,8 @@ pub struct Detector {
 }
 
 /// While loading goes on, correlations are brought up to date at most this
-/// often, and not more often than their cost allows (a fifth of the time).
+/// often, and not more often than their cost allows (a tenth of the time:
+/// they share the processor with the loader).
 const CORRELATE_EVERY: Duration = Duration::from_secs(1);
 
 impl Detector {
@@ -214,7 +217,7 @@ impl Detector {
             let s = store.read().unwrap_or_else(|e| e.into_inner());
             self.correlator.take(&rules, &found, self.engine.capture(), &s);
         }
-        let due = self.correlated.is_none_or(|(at, cost)| at.elapsed() >= CORRELATE_EVERY.max(cost * 4));
+        let due = self.correlated.is_none_or(|(at, cost)| at.elapsed() >= CORRELATE_EVERY.max(cost * 10));
         if self.correlator.is_idle() || !(last || (new && due)) {
             return new;
         }

@@ -181,6 +181,7 @@ fn publish_while_loading(store: &RwLock<Store>, progress: &Progress, workers_lef
 
 /// Loads inputs held in memory, each named for its problems, on this thread,
 /// through the same decoding and reading as files (for tests and fuzzing).
+/// Each input is a batch of its own, so that tests meet several.
 pub fn load_bytes(
     inputs: Vec<(String, Vec<u8>)>,
     store: &RwLock<Store>,
@@ -193,8 +194,8 @@ pub fn load_bytes(
         let problems = read_opened(&name, source::decode::decode(bytes), &mut builder, progress);
         progress.add_problems(i + 1, problems);
         progress.files_done.fetch_add(1, Relaxed);
+        flush(&mut builder, store);
     }
-    flush(&mut builder, store);
     store.write().unwrap_or_else(|e| e.into_inner()).publish();
     progress.walking_done.store(true, Relaxed);
     progress.done.store(true, Relaxed);

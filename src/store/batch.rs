@@ -297,4 +297,54 @@ mod tests {
         assert!(b.is_empty());
         assert!(b.take().chunks.is_empty());
     }
+
+    /// What a watch heard, in order.
+    #[derive(Default)]
+    struct Heard(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl Watch for Heard {
+        fn event(&mut self, batch: &Batch, i: usize, record: &[u8]) {
+            assert_eq!(batch.len(), i + 1, "told of the event just added");
+            self.0.lock().unwrap().push(format!("event {i} {}", String::from_utf8_lossy(&record[..15])));
+        }
+        fn forget(&mut self, i: usize) {
+            self.0.lock().unwrap().push(format!("forget {i}"));
+        }
+        fn appended(&mut self, at: &Appended) {
+            let ids: Vec<Option<u32>> = (0..3).map(|i| at.id(i)).collect();
+            self.0.lock().unwrap().push(format!("appended {ids:?} of {}", at.events));
+        }
+    }
+
+    #[test]
+    fn a_watch_sees_each_record_rollbacks_and_where_events_went() {
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let h = std::sync::Arc::clone(&heard);
+        let new: NewWatch = std::sync::Arc::new(move || Box::new(Heard(std::sync::Arc::clone(&h))) as Box<dyn Watch>);
+        let mut store = crate::store::Store::new();
+        let mut b = BatchBuilder::watched(Some(&new));
+        add(&mut b, "a", 1);
+        store.append(b.take());
+        add(&mut b, "b", 1);
+        let c = b.checkpoint();
+        add(&mut b, "c", 1);
+        b.rollback(c);
+        add(&mut b, "a", 1);
+        add(&mut b, "d", 1);
+        let at = store.append(b.take());
+        b.appended(&at);
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [
+                r#"event 0 {"eventID":"a","#,
+                r#"event 0 {"eventID":"b","#,
+                r#"event 1 {"eventID":"c","#,
+                "forget 1",
+                r#"event 1 {"eventID":"a","#,
+                r#"event 2 {"eventID":"d","#,
+                // "a" was in the store already: dropped, and the ids after it close up.
+                "appended [Some(1), None, Some(2)] of 3",
+            ]
+        );
+    }
 }
