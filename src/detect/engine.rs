@@ -14,6 +14,7 @@ use super::condition::Cond;
 use super::pattern::{self, Modifiers};
 use super::rule::{Body, FieldTest, Rule, Selection, Test};
 use crate::json::canon;
+use crate::json::scan::MemberSpan;
 use crate::model::fields::{COLUMN_FIELDS, Field, Get};
 use crate::query::path::{self, Step};
 use crate::store::batch::Batch;
@@ -140,17 +141,31 @@ impl Local {
     }
 }
 
+/// A canonical record with the spans of its top-level members.
+pub type Record<'a> = (&'a [u8], &'a [MemberSpan]);
+
 /// The event being evaluated.
 struct EventCx<'a> {
     batch: &'a Batch,
     i: usize,
-    record: &'a [u8],
+    record: Record<'a>,
 }
 
 /// Calls `f` with every leaf value at `steps` in `rec`: arrays met at the
 /// end of the path are opened (a few levels deep), nulls are absent.
 fn leaves(rec: &[u8], steps: &[Step], f: &mut impl FnMut(&[u8]) -> bool) -> bool {
     path::any_value(rec, steps, &mut |v| each_leaf(v, LEAF_DEPTH, f))
+}
+
+/// [`leaves`], going straight to the top-level members the path starts
+/// with instead of scanning the record for them.
+fn leaves_in((rec, spans): Record, steps: &[Step], f: &mut impl FnMut(&[u8]) -> bool) -> bool {
+    let (Some(Step::Key(first)), false) = (steps.first(), spans.is_empty()) else { return leaves(rec, steps, f) };
+    let at = |(a, b): (u32, u32)| rec.get(a as usize..b as usize).unwrap_or_default();
+    spans.iter().filter(|s| canon::key_is(at(s.key), first)).any(|s| match &steps[1..] {
+        [] => each_leaf(at(s.value), LEAF_DEPTH, f),
+        rest => leaves(at(s.value), rest, f),
+    })
 }
 
 fn each_leaf(v: &[u8], depth: usize, f: &mut impl FnMut(&[u8]) -> bool) -> bool {
@@ -306,7 +321,7 @@ impl Engine {
             Source::Column(c) if cx.batch.exact[cx.i] => {
                 self.column_atom(local, a, c, cx.batch.values[cx.i][c], cx.batch)
             }
-            Source::Whole => test_one(&atom.test, &String::from_utf8_lossy(cx.record)),
+            Source::Whole => test_one(&atom.test, &String::from_utf8_lossy(cx.record.0)),
             _ => record_atom(atom, cx.record),
         };
         local.stamps[a] = local.turn;
@@ -342,7 +357,7 @@ impl Engine {
 
     /// Adds a [`Hit`] (its id: `i`, the event's index in the batch) for
     /// every rule that event `i` of `batch`, whose record is `record`, matches.
-    pub fn event(&self, local: &mut Local, batch: &Batch, i: usize, record: &[u8], out: &mut Vec<Hit>) {
+    pub fn event(&self, local: &mut Local, batch: &Batch, i: usize, record: Record, out: &mut Vec<Hit>) {
         if local.stamps.len() != self.atoms.len() {
             local.stamps = vec![0; self.atoms.len()];
             local.event = vec![false; self.atoms.len()];
@@ -438,16 +453,16 @@ fn index(atoms: &[Atom], compiled: &[Compiled]) -> (Vec<Key>, Vec<u32>, Vec<u32>
 }
 
 /// An atom answered from the record.
-fn record_atom(atom: &Atom, rec: &[u8]) -> bool {
+fn record_atom(atom: &Atom, rec: Record) -> bool {
     if let Test::FieldRef { other, how } = &atom.test {
         let mut mine: Vec<String> = Vec::new();
-        leaves(rec, &atom.path, &mut |v| {
+        leaves_in(rec, &atom.path, &mut |v| {
             mine.push(text(v).into_owned());
             false
         });
         return other.iter().any(|o| {
             let mut found = false;
-            leaves(rec, &steps(o), &mut |v| {
+            leaves_in(rec, &steps(o), &mut |v| {
                 let theirs = text(v);
                 found = mine.iter().any(|m| field_ref_matches(m, &theirs, how));
                 found
@@ -456,7 +471,7 @@ fn record_atom(atom: &Atom, rec: &[u8]) -> bool {
         });
     }
     let mut tally = Tally::new(&atom.test);
-    leaves(rec, &atom.path, &mut |v| tally.offer(&text(v)));
+    leaves_in(rec, &atom.path, &mut |v| tally.offer(&text(v)));
     tally.answer()
 }
 
@@ -517,10 +532,10 @@ impl FieldPath {
         FieldPath { name: field.to_string(), column: COLUMN_PATHS.get(field).copied(), steps: steps(field) }
     }
 
-    /// The field's first value in a record.
-    pub fn first_in(&self, rec: &[u8]) -> Option<String> {
+    /// The field's first value in a record (with its members' spans, if known).
+    pub fn first_in(&self, rec: Record) -> Option<String> {
         let mut out = None;
-        leaves(rec, &self.steps, &mut |v| {
+        leaves_in(rec, &self.steps, &mut |v| {
             out = Some(text(v).into_owned());
             true
         });
@@ -543,7 +558,7 @@ impl FieldPath {
         if let Some(i) = fields.iter().position(|f| f.name == self.name) {
             return values.get(i).cloned().flatten();
         }
-        self.first_in(rec.get())
+        self.first_in((rec.get(), &[]))
     }
 }
 
@@ -614,5 +629,51 @@ mod tests {
             ]
         );
         assert_eq!(e.unkeyed.len(), 4);
+    }
+
+    #[test]
+    fn starting_from_the_members_finds_what_a_scan_finds() {
+        let records = [
+            r#"{"a":{"b":"x","c":[1,{"b":"y"}]},"d":[{"b":"z"},{"b":["u","v"]}],"a":{"b":"dup"},"e":null,"f":"s"}"#,
+            r#"{"requestParameters":{"bucketName":"logs"},"resources":[{"accountId":"1"},{"accountId":"2"}]}"#,
+            r#"{"k\u0041":1,"k":[[["deep"]]],"esc\"aped":{"b":2}}"#,
+        ];
+        let paths = [
+            "a.b",
+            "a.c.b",
+            "d.b",
+            "e",
+            "f",
+            "f.g",
+            "requestParameters.bucketName",
+            "resources.accountId",
+            "k",
+            "kA",
+            "missing.b",
+        ];
+        for json in records {
+            let (mut rec, mut spans) = (Vec::new(), Vec::new());
+            crate::json::scan::canon_record(format!("{json} ").as_bytes(), 0, &mut rec, &mut spans).unwrap();
+            for p in paths {
+                let collect = |with_spans: bool| {
+                    let mut got = Vec::new();
+                    let spans: &[MemberSpan] = if with_spans { &spans } else { &[] };
+                    leaves_in((&rec, spans), &steps(p), &mut |v| {
+                        got.push(String::from_utf8_lossy(v).into_owned());
+                        false
+                    });
+                    got
+                };
+                assert_eq!(collect(true), collect(false), "{p} in {json}");
+            }
+        }
+        let (mut rec, mut spans) = (Vec::new(), Vec::new());
+        crate::json::scan::canon_record(format!("{} ", records[0]).as_bytes(), 0, &mut rec, &mut spans).unwrap();
+        let mut got = Vec::new();
+        leaves_in((&rec, &spans), &steps("a.b"), &mut |v| {
+            got.push(String::from_utf8_lossy(v).into_owned());
+            false
+        });
+        assert_eq!(got, [r#""x""#, r#""dup""#], "both members of a key written twice");
     }
 }

@@ -3,6 +3,7 @@
 //! hits, with the ids the store gave the events, to the detector.
 
 use super::engine::{Engine, Hit, Local};
+use crate::json::scan::MemberSpan;
 use crate::store::batch::{Appended, Batch, NewWatch, Watch};
 use std::sync::{Arc, Mutex};
 
@@ -35,8 +36,8 @@ struct RuleWatch {
 }
 
 impl Watch for RuleWatch {
-    fn event(&mut self, batch: &Batch, i: usize, record: &[u8]) {
-        self.engine.event(&mut self.local, batch, i, record, &mut self.hits);
+    fn event(&mut self, batch: &Batch, i: usize, record: &[u8], spans: &[MemberSpan]) {
+        self.engine.event(&mut self.local, batch, i, (record, spans), &mut self.hits);
     }
 
     fn forget(&mut self, i: usize) {

@@ -44,7 +44,7 @@ impl<'a> FileSink<'a> {
         match extract(&b.raw[start..end], spans) {
             Ok(fields) => {
                 b.batch.add(start, end, &fields);
-                b.added(start, end);
+                b.added(start, end, spans);
                 self.events += 1;
                 self.shapes[shape as usize] += 1;
             }

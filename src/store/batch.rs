@@ -4,6 +4,7 @@
 
 use super::blobs::{BlobLoc, CHUNK_TARGET, Chunk, Packer};
 use super::strtable::StrTable;
+use crate::json::scan::MemberSpan;
 use crate::model::fields::COLUMNS;
 use crate::model::record::EventFields;
 use crate::model::time::Micros;
@@ -96,8 +97,9 @@ impl Batch {
 /// the batch reaches the store (the detection rules): no record has to be
 /// decompressed again for it. Each loader thread has its own.
 pub trait Watch: Send {
-    /// Event `i` of `batch` was added; its canonical record is `record`.
-    fn event(&mut self, batch: &Batch, i: usize, record: &[u8]);
+    /// Event `i` of `batch` was added; its canonical record is `record`,
+    /// whose top-level members lie at `spans`.
+    fn event(&mut self, batch: &Batch, i: usize, record: &[u8], spans: &[MemberSpan]);
     /// Events from `i` on were rolled back.
     fn forget(&mut self, i: usize);
     /// The batch was appended. Called under the store's lock, so calls from
@@ -165,11 +167,12 @@ impl BatchBuilder {
         Self { watch: watch.map(|w| w()), ..Self::new() }
     }
 
-    /// The event at `raw[start..end]` was added to the batch: the watch sees
-    /// it, and the chunk is compressed once it is large enough.
-    pub fn added(&mut self, start: usize, end: usize) {
+    /// The event at `raw[start..end]`, with members at `spans`, was added to
+    /// the batch: the watch sees it, and the chunk is compressed once it is
+    /// large enough.
+    pub fn added(&mut self, start: usize, end: usize, spans: &[MemberSpan]) {
         if let Some(w) = &mut self.watch {
-            w.event(&self.batch, self.batch.len() - 1, &self.raw[start..end]);
+            w.event(&self.batch, self.batch.len() - 1, &self.raw[start..end], spans);
         }
         self.maybe_seal();
     }
@@ -269,7 +272,7 @@ mod tests {
         let f = EventFields { time: 1, values, event_id: Some(Cow::Borrowed(id)), exact: true };
         let end = b.raw.len();
         b.batch.add(start, end, &f);
-        b.added(start, end);
+        b.added(start, end, &[]);
     }
 
     #[test]
@@ -303,7 +306,7 @@ mod tests {
     struct Heard(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
     impl Watch for Heard {
-        fn event(&mut self, batch: &Batch, i: usize, record: &[u8]) {
+        fn event(&mut self, batch: &Batch, i: usize, record: &[u8], _: &[MemberSpan]) {
             assert_eq!(batch.len(), i + 1, "told of the event just added");
             self.0.lock().unwrap().push(format!("event {i} {}", String::from_utf8_lossy(&record[..15])));
         }
