@@ -5,7 +5,9 @@
 //! test the same thing. An atom on a field the field table interns (as
 //! exactly the record's member) is answered from the batch's column value:
 //! each distinct value of a batch is tested once, however many events hold
-//! it. Any other atom walks the record with the query engine's path walker.
+//! it. Any other atom walks the record with the query engine's path walker,
+//! from the top-level member its path starts with (the loader knows where
+//! each lies).
 //! Rules are indexed by a column their condition needs a value of (the
 //! event name when it can): an event is tested only against the rules that
 //! can match it.
@@ -100,6 +102,7 @@ fn steps(field: &str) -> Vec<Step> {
 /// fields in the rule's capture list, read while the record was at hand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
+    /// The event: its index in its batch until the store gives it an id.
     pub id: EventId,
     pub rule: u32,
     pub captured: Vec<Option<String>>,
@@ -285,11 +288,6 @@ impl Engine {
     /// Per rule, the fields read when it matches (see [`Hit`]).
     pub fn capture(&self) -> &[Vec<FieldPath>] {
         &self.capture
-    }
-
-    /// How many atoms the rules share (for reports).
-    pub fn atoms(&self) -> usize {
-        self.atoms.len()
     }
 
     /// Atom `a` on column `c` for the batch's value `id`.

@@ -191,11 +191,6 @@ impl Detector {
         }
     }
 
-    /// What was found, shared with readers.
-    pub fn results(&self) -> Arc<RwLock<Results>> {
-        Arc::clone(&self.results)
-    }
-
     /// What the loader's threads run on each event: the rules, feeding this detector.
     pub fn watch(&self) -> NewWatch {
         ingest::watch(&self.engine, &self.feed)
