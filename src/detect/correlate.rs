@@ -217,7 +217,8 @@ impl Correlator {
         }
         let mut out = Vec::new();
         for (_, state) in &self.states {
-            let mut groups: Vec<&Group> = state.list.iter().collect();
+            // Groups in the order their values sort, those with matches only (most have none).
+            let mut groups: Vec<&Group> = state.list.iter().filter(|g| !g.matches.is_empty()).collect();
             groups.sort_by(|a, b| a.shown.cmp(&b.shown));
             out.extend(groups.into_iter().flat_map(|g| g.matches.iter().cloned()));
         }
@@ -263,6 +264,17 @@ impl State {
 /// The matches in one group's events (as indices into `evs`): windows end
 /// at each event; those that qualify are merged while they overlap.
 fn find(c: &Correlation, n_rules: usize, evs: &[Ev]) -> Vec<Vec<usize>> {
+    // No window counts more events, values or rules than the group has
+    // events: a group too small for the condition is passed over.
+    let temporal = matches!(c.kind, CorrKind::Temporal | CorrKind::TemporalOrdered);
+    let least = if temporal && (c.kind == CorrKind::TemporalOrdered || c.condition == Default::default()) {
+        n_rules as u64
+    } else {
+        c.condition.floor()
+    };
+    if (evs.len() as u64) < least {
+        return Vec::new();
+    }
     if c.kind == CorrKind::TemporalOrdered {
         return ordered(c, n_rules, evs);
     }

@@ -157,6 +157,11 @@ impl Range {
             && self.eq.is_none_or(|b| n == b)
     }
 
+    /// The least count the bounds allow.
+    pub fn floor(&self) -> u64 {
+        [self.gt.map(|b| b.saturating_add(1)), self.gte, self.eq].into_iter().flatten().max().unwrap_or(0)
+    }
+
     fn is_empty(&self) -> bool {
         *self == Range::default()
     }
@@ -399,4 +404,25 @@ pub fn read(doc: &Node, file: &str, builtin: bool) -> Result<Rule, (Option<Strin
         (None, None) => return Err(fail("neither a detection nor a correlation".into())),
     };
     Ok(Rule { meta, body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Range;
+
+    #[test]
+    fn a_range_floor_is_the_least_count_it_holds_for() {
+        let r = |gt, gte, lt, eq| Range { gt, gte, lt, lte: None, eq };
+        for (range, floor) in [
+            (r(None, None, None, None), 0),
+            (r(Some(3), None, None, None), 4),
+            (r(None, Some(5), Some(9), None), 5),
+            (r(Some(2), Some(1), None, Some(7)), 7),
+            (r(None, None, Some(4), None), 0),
+            (r(Some(u64::MAX), None, None, None), u64::MAX),
+        ] {
+            assert_eq!(range.floor(), floor, "{range:?}");
+            assert!(floor == 0 || floor == u64::MAX || !range.holds(floor - 1), "{range:?} holds below its floor");
+        }
+    }
 }
