@@ -113,8 +113,9 @@ pub type NewWatch = std::sync::Arc<dyn Fn() -> Box<dyn Watch> + Send + Sync>;
 /// Where a batch's events went in the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appended {
-    /// The id of the batch's first event kept (an event id of the store:
-    /// this module is below it).
+    /// The id of the batch's first event kept: a store `EventId`, spelled
+    /// `u32` because naming it here would make the store and this module
+    /// depend on each other.
     pub first: u32,
     /// Batch indices dropped as duplicates, ascending.
     pub dropped: Vec<usize>,
