@@ -74,13 +74,13 @@ struct Keys {
     by_column: HashMap<Field, Vec<u32>, RandomState>,
 }
 
-impl Keys {
-    fn text(&mut self, v: &str) -> u32 {
-        let folded = v.to_lowercase();
-        let next = self.by_text.len() as u32 + 1;
-        *self.by_text.entry(folded).or_insert(next)
-    }
+/// The key of a value (folded), interning it the first time.
+fn fold_key(by_text: &mut HashMap<String, u32, RandomState>, v: &str) -> u32 {
+    let next = by_text.len() as u32 + 1;
+    *by_text.entry(v.to_lowercase()).or_insert(next)
+}
 
+impl Keys {
     /// The interned value of `field` in the event (0: absent).
     fn of(&mut self, field: &FieldPath, rec: &mut RecordOnce) -> u32 {
         match field.value_id(rec) {
@@ -94,11 +94,10 @@ impl Keys {
                 if known.len() <= v as usize {
                     known.resize(rec.store.dict(col).len() + 1, 0);
                 }
-                let k = self.text(rec.store.value(rec.id, col));
-                self.by_column.get_mut(&col).expect("just made")[v as usize] = k;
-                k
+                known[v as usize] = fold_key(&mut self.by_text, rec.store.value(rec.id, col));
+                known[v as usize]
             }
-            None => field.first(rec).map_or(0, |v| self.text(&v)),
+            None => field.first(rec).map_or(0, |v| fold_key(&mut self.by_text, &v)),
         }
     }
 }

@@ -124,8 +124,7 @@ pub struct Engine {
 /// What evaluating a batch's events keeps: column atoms' answers per value
 /// of the batch, the rules each key value selects, and per event the atoms
 /// answered (stamped with the event's turn so nothing is cleared between
-/// events). One per loader thread.
-#[derive(Default)]
+/// events). One per loader thread, made by [`Engine::local`].
 pub struct Local {
     /// Per atom, by batch value id: 0 not yet known, 1 false, 2 true.
     answers: Vec<Vec<u8>>,
@@ -285,6 +284,18 @@ impl Engine {
         Engine { capture, atoms, compiled, keys, keyed, unkeyed }
     }
 
+    /// A loader thread's scratch for evaluating events.
+    pub fn local(&self) -> Local {
+        let atoms = self.atoms.len();
+        Local {
+            answers: vec![Vec::new(); atoms],
+            selected: vec![Vec::new(); self.keys.len()],
+            turn: 0,
+            stamps: vec![0; atoms],
+            event: vec![false; atoms],
+        }
+    }
+
     /// Per rule, the fields read when it matches (see [`Hit`]).
     pub fn capture(&self) -> &[Vec<FieldPath>] {
         &self.capture
@@ -356,12 +367,6 @@ impl Engine {
     /// Adds a [`Hit`] (its id: `i`, the event's index in the batch) for
     /// every rule that event `i` of `batch`, whose record is `record`, matches.
     pub fn event(&self, local: &mut Local, batch: &Batch, i: usize, record: Record, out: &mut Vec<Hit>) {
-        if local.stamps.len() != self.atoms.len() {
-            local.stamps = vec![0; self.atoms.len()];
-            local.event = vec![false; self.atoms.len()];
-            local.answers.resize_with(self.atoms.len(), Vec::new);
-            local.selected.resize_with(self.keys.len(), Vec::new);
-        }
         local.turn = local.turn.wrapping_add(1);
         if local.turn == 0 {
             // After 4 billion events the stamps start over.

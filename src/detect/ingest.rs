@@ -58,7 +58,7 @@ pub fn watch(engine: &Arc<Engine>, feed: &Arc<Feed>) -> NewWatch {
     Arc::new(move || {
         Box::new(RuleWatch {
             engine: Arc::clone(&engine),
-            local: Local::default(),
+            local: engine.local(),
             hits: Vec::new(),
             feed: Arc::clone(&feed),
         })

@@ -3,7 +3,7 @@
 //! serious first. Like the facets, a row is added to the query (`level:high`,
 //! `rule:ID`) or excluded from it.
 
-use super::pane::{Cx, Meta, Pane, Slot, pick_row, settle_rows, term_panel, title_line};
+use super::pane::{Cx, Meta, Pane, Slot, count_text, panel_frame, pick_row, settle_rows, term_panel};
 use crate::detect::{Level, Results};
 use crate::engine::SearchResult;
 use crate::model::fields::Field;
@@ -17,7 +17,7 @@ use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 #[derive(Debug, Clone, Default)]
 pub struct DetectionsPane {
@@ -96,11 +96,8 @@ impl Pane for DetectionsPane {
     }
 
     fn draw(&self, f: &mut Frame, r: Rect, cx: &Cx, theme: &Theme) {
-        let block = Block::default().borders(Borders::RIGHT).border_style(theme.dim);
-        let inner = block.inner(r);
-        f.render_widget(block, r);
+        let (inner, mut lines) = panel_frame(f, r, "DETECTIONS  Enter · x exclude", cx.focused, theme);
         let w = inner.width as usize;
-        let mut lines = vec![title_line("DETECTIONS  Enter · x exclude", w, cx.focused, theme)];
         let all = rows(cx.results, cx.found);
         if all.is_empty() {
             let msg = if cx.found.evaluated < cx.store.len() { "  rules running…" } else { "  nothing flagged here" };
@@ -128,7 +125,7 @@ impl Pane for DetectionsPane {
                     (m.level, n, visible(&m.title).into_owned())
                 }
             };
-            let count = format!("{:>7} ", crate::format::thousands(n as u64));
+            let count = count_text(n);
             let mut spans = vec![
                 Span::styled(level.glyph(), style.patch(theme.level(level))),
                 Span::styled(count.clone(), style.patch(theme.dim)),

@@ -2,7 +2,7 @@
 //! table) over the current matches; a value is added to the query, or
 //! excluded, as a term of the query tree.
 
-use super::pane::{Cx, Meta, Pane, Slot, pick_row, settle_rows, term_panel, title_line};
+use super::pane::{Cx, Meta, Pane, Slot, count_text, panel_frame, pick_row, settle_rows, term_panel};
 use crate::engine::SearchResult;
 use crate::model::fields::{Field, panel_fields};
 use crate::query::{Target, Term};
@@ -16,7 +16,7 @@ use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 #[derive(Debug, Clone, Default)]
 pub struct FacetsPane {
@@ -77,11 +77,8 @@ impl Pane for FacetsPane {
     }
 
     fn draw(&self, f: &mut Frame, r: Rect, cx: &Cx, theme: &Theme) {
-        let block = Block::default().borders(Borders::RIGHT).border_style(theme.dim);
-        let inner = block.inner(r);
-        f.render_widget(block, r);
+        let (inner, mut lines) = panel_frame(f, r, "FACETS  Enter add · x exclude", cx.focused, theme);
         let w = inner.width as usize;
-        let mut lines = vec![title_line("FACETS  Enter add · x exclude", w, cx.focused, theme)];
         let distinct = |field| cx.results.facets.iter().find(|c| c.field == field).map_or(0, |c| c.distinct);
         let all = rows(cx.results);
         for (i, (field, value)) in
@@ -91,7 +88,7 @@ impl Pane for FacetsPane {
                 None => lines.push(fitted(&format!("{} ({})", field.label(), distinct(*field)), w, theme.key)),
                 Some((v, n)) => {
                     let style = theme.row(i == self.scroll.cursor, cx.focused);
-                    let count = format!("{:>7} ", crate::format::thousands(*n as u64));
+                    let count = count_text(*n);
                     let mut spans = vec![Span::styled(count.clone(), style.patch(theme.dim))];
                     let counts = cx.results.facets.iter().find(|c| c.field == *field);
                     let label = visible(counts.map_or("", |c| c.label(&cx.labels, *v)));

@@ -105,6 +105,26 @@ pub fn settle_rows(scroll: &mut Scroll, len: usize, rows: usize, heading: impl F
     }
 }
 
+/// Draws a panel of terms' frame (a rule on its right) and returns its
+/// inside, with the panel's lines so far: its title.
+pub fn panel_frame(
+    f: &mut Frame,
+    r: Rect,
+    title: &str,
+    focused: bool,
+    theme: &Theme,
+) -> (Rect, Vec<ratatui::text::Line<'static>>) {
+    let block = ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::RIGHT).border_style(theme.dim);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    (inner, vec![title_line(title, inner.width as usize, focused, theme)])
+}
+
+/// A count as a panel row starts with it.
+pub fn count_text(n: impl Into<u64>) -> String {
+    format!("{:>7} ", crate::format::thousands(n.into()))
+}
+
 /// A pane's title line: marked when the pane has the focus.
 pub fn title_line(text: &str, width: usize, focused: bool, theme: &Theme) -> ratatui::text::Line<'static> {
     crate::tui::text::fitted(text, width, theme.pane_title(focused))
