@@ -34,24 +34,21 @@ fn oracle_python() -> Option<PathBuf> {
 }
 
 /// Writes `records` as JSON lines, one event each: those trailscope reads as
-/// events (a usable eventTime), once each (trailscope's duplicate key), so
-/// that line n is trailscope's event n.
+/// events (a usable eventTime), once each (the same content is one event),
+/// so that line n is trailscope's event n.
 fn write_events(records: &[Value], out: &Path) -> usize {
     let mut seen = HashSet::new();
     let mut lines = String::new();
     let mut n = 0;
     for r in records {
-        let Some(t) = r.get("eventTime").and_then(Value::as_str).and_then(parse_event_time) else { continue };
-        let key = (
-            r.get("eventID").map(Value::to_string),
-            t,
-            r.get("eventSource").map(Value::to_string),
-            r.get("eventName").map(Value::to_string),
-        );
-        if r.get("eventID").is_some() && !seen.insert(key) {
+        if r.get("eventTime").and_then(Value::as_str).and_then(parse_event_time).is_none() {
             continue;
         }
-        lines += &r.to_string();
+        let line = r.to_string();
+        if !seen.insert(line.clone()) {
+            continue;
+        }
+        lines += &line;
         lines.push('\n');
         n += 1;
     }

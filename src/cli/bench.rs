@@ -195,16 +195,16 @@ fn facet_recounts(data: &Dataset) -> Samples {
 fn traces(data: &Dataset) -> Value {
     let s = data.read();
     let g = data.graph();
-    let keys = s.dict(crate::model::fields::Field::AccessKey);
+    let creds = g.cred_count() as u32;
     let mut sample = Samples::default();
-    for k in (1..=keys.len() as u32).step_by((keys.len() / 100).max(1)) {
+    for c in (1..=creds).step_by((creds as usize / 100).max(1)) {
         let t = Instant::now();
-        let chain = crate::identity::Chain::of(&g, &s, keys.get(k));
-        let events = super::trace_cmd::session_events(&g, &s, &[keys.get(k).to_string()]);
+        let chain = crate::identity::Chain::of_cred(&g, &s, c);
+        let events = super::trace_cmd::session_events(&g, &s, &[c]);
         std::hint::black_box((chain, events));
         sample.add(t.elapsed());
     }
-    json!({"keys": keys.len(), "sample": sample.json()})
+    json!({"credentials": creds, "sample": sample.json()})
 }
 
 /// Detail trees: the largest event and a spread of others, from cold chunks.

@@ -1,11 +1,12 @@
 //! `trailscope trace WHAT`: who is behind an access key, an event or an
-//! identity. The credential chain, origin first, and the events of every
-//! session under it.
+//! identity. The credential chain, origin first, and the events of the
+//! credential and of every credential issued from it.
 
 use super::args::{EXIT_USAGE, TraceArgs};
 use super::load::load;
 use crate::format::thousands;
-use crate::identity::{Chain, Graph};
+use crate::identity::principal::{self, Trust};
+use crate::identity::{Chain, CredId, Graph};
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
 use crate::query::{Target, Term};
@@ -15,21 +16,39 @@ use crate::store::{EventId, Store};
 use serde_json::{Value, json};
 use std::io::{self, BufWriter, Write};
 
-/// What WHAT names: the keys whose chains answer it.
-fn keys_of(data: &crate::engine::Dataset, store: &Store, what: &str) -> Vec<String> {
-    let keys = store.dict(Field::AccessKey);
-    if keys.lookup(what).is_some() || data.graph().issuer(store, what).is_some() {
-        return vec![what.to_string()];
+/// What WHAT names.
+enum Traced {
+    /// Credentials, the one to show first: a key's (by principal, most used
+    /// first; `true`), or the keys an identity used (most recent first).
+    Creds(Vec<CredId>, bool),
+    /// One event whose identity used no credential that links.
+    Event(EventId),
+    /// A key that is not evidence of identity.
+    Untrusted(String, Trust),
+    /// An eventID that several different records carry.
+    Ambiguous(Vec<EventId>),
+    Nothing,
+}
+
+/// The events of `ids`, most recent first, by time then content.
+fn most_recent_first(store: &Store, ids: &mut [EventId]) {
+    ids.sort_by(|&a, &b| crate::identity::graph::event_order(store, b, a));
+}
+
+fn resolve(data: &crate::engine::Dataset, store: &Store, graph: &Graph, what: &str) -> Traced {
+    let creds = graph.creds_of_key(what);
+    if !creds.is_empty() {
+        return Traced::Creds(creds, true);
+    }
+    if store.dict(Field::AccessKey).lookup(what).is_some() || store.dict(Field::IssuedKey).lookup(what).is_some() {
+        return Traced::Untrusted(what.to_string(), principal::trust(what));
     }
     // An identity: an ARN or an actor as the list shows it (columns, fast).
-    let mut found: Vec<(EventId, String)> = Vec::new();
+    let mut found: Vec<EventId> = Vec::new();
     for field in [Field::Arn, Field::Actor] {
-        if let Some(v) = store.dict(field).lookup(what) {
-            found.extend(
-                (0..store.len() as EventId)
-                    .filter(|&id| store.value_id(id, field) == v)
-                    .map(|id| (id, store.value(id, Field::AccessKey).to_string())),
-            );
+        let matches: Vec<u32> = store.dict(field).iter().filter(|(_, v)| *v == what).map(|(id, _)| id).collect();
+        if let [v] = matches[..] {
+            found = (0..store.len() as EventId).filter(|&id| store.value_id(id, field) == v).collect();
         }
         if !found.is_empty() {
             break;
@@ -38,24 +57,42 @@ fn keys_of(data: &crate::engine::Dataset, store: &Store, what: &str) -> Vec<Stri
     if found.is_empty() {
         // An event ID: the records are searched.
         let q = crate::query::Query { terms: vec![Term::matching(Target::field(Field::EventId), what, false)] };
-        found = data.matching(&q).into_iter().map(|id| (id, store.value(id, Field::AccessKey).to_string())).collect();
-    }
-    // The most recent key first.
-    found.sort_by_key(|(id, _)| std::cmp::Reverse(store.time(*id)));
-    let mut out: Vec<String> = Vec::new();
-    for (_, k) in found {
-        if !k.is_empty() && !out.contains(&k) {
-            out.push(k);
+        found = data.matching(&q);
+        if found.len() > 1 {
+            most_recent_first(store, &mut found);
+            found.reverse();
+            return Traced::Ambiguous(found);
         }
     }
-    out
+    most_recent_first(store, &mut found);
+    let mut creds: Vec<CredId> = Vec::new();
+    for &id in &found {
+        if let Some(c) = graph.cred_of(id).filter(|c| !creds.contains(c)) {
+            creds.push(c);
+        }
+    }
+    match (creds.is_empty(), found.first()) {
+        (false, _) => Traced::Creds(creds, false),
+        (true, Some(&id)) => Traced::Event(id),
+        (true, None) => Traced::Nothing,
+    }
 }
 
-/// The events done with `keys` or any key issued from them, oldest first.
-pub fn session_events(graph: &Graph, store: &Store, keys: &[String]) -> Vec<EventId> {
-    let wanted = graph.session_keys(store, keys.iter().map(String::as_str));
-    let col = store.column(Field::AccessKey);
-    store.order().iter().copied().filter(|&id| wanted[col[id as usize] as usize]).collect()
+/// The events done with `creds` or any credential issued from them, oldest first.
+pub fn session_events(graph: &Graph, store: &Store, creds: &[CredId]) -> Vec<EventId> {
+    let wanted: std::collections::HashSet<CredId> = creds.iter().flat_map(|&c| graph.descendants(c)).collect();
+    store.order().iter().copied().filter(|&id| graph.cred_of(id).is_some_and(|c| wanted.contains(&c))).collect()
+}
+
+/// An event as `--json` lists it.
+fn event_json(store: &Store, id: EventId, cache: &mut ChunkCache) -> Value {
+    json!({
+        "eventID": store.event_id(id, cache),
+        "eventTime": format_utc(store.time(id)),
+        "eventName": store.value(id, Field::Name),
+        "recipientAccountId": store.value(id, Field::Account),
+        "accessKeyId": store.value(id, Field::AccessKey),
+    })
 }
 
 fn chain_json(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> Value {
@@ -69,14 +106,26 @@ fn chain_json(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> Value {
                 "actor": h.actor,
                 "account": h.account,
                 "issuedBy": h.issued_by.map(|e| store.event_id(e, cache)),
-                "inferred": h.inferred,
+                "link": h.link.map(|l| l.says()),
+                "inferred": h.inferred(),
+                "confirmedBy": h.confirmed_by.iter().map(|&e| store.event_id(e, cache)).collect::<Vec<_>>(),
                 "issuedAt": h.issued_at.map(format_utc),
                 "sourceIPAddress": h.source_ip,
                 "events": h.events,
+                "conflicts": h.conflicts.iter().map(|(arn, n)| json!({"identity": arn, "events": n})).collect::<Vec<_>>(),
             })
         })
         .collect();
     Value::Array(hops)
+}
+
+/// How a link reads in the chain.
+fn link_note(h: &crate::identity::Hop) -> &'static str {
+    match h.link {
+        Some(crate::identity::Link::Inferred) => " (inferred: its response hid the key)",
+        Some(crate::identity::Link::Password) => " (set the console password the session signed in with)",
+        _ => "",
+    }
 }
 
 fn chain_text(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> String {
@@ -87,11 +136,18 @@ fn chain_text(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> String {
             out += &format!(
                 "   ↓ {}{} at {} from {} (event {})\n",
                 or_unknown(store.value(e, Field::Name)),
-                if h.inferred { " (inferred: its response hid the key)" } else { "" },
+                link_note(h),
                 format_utc(store.time(e)),
                 or_unknown(h.source_ip.as_deref().unwrap_or("")),
                 or_unknown(&store.event_id(e, cache))
             );
+            for &c in &h.confirmed_by {
+                out += &format!(
+                    "     also logged in account {} (event {})\n",
+                    or_unknown(store.value(c, Field::Account)),
+                    or_unknown(&store.event_id(c, cache))
+                );
+            }
         }
         let what = if i == 0 { chain.end.says() } else { "session" };
         out += &format!(
@@ -101,44 +157,150 @@ fn chain_text(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> String {
             or_unknown(&h.account),
             thousands(h.events as u64)
         );
+        for (arn, n) in &h.conflicts {
+            out += &format!(
+                "          ! the same key is also used by {} ({} events): a conflict, not linked\n",
+                or_unknown(arn),
+                thousands(*n as u64)
+            );
+        }
     }
     out
+}
+
+/// A key that links nothing: who was seen with it.
+fn untrusted(store: &Store, key: &str, trust: Trust, json: bool, out: &mut impl Write) -> io::Result<()> {
+    let v = store.dict(Field::AccessKey).lookup(key).unwrap_or(0);
+    let events: Vec<EventId> =
+        store.order().iter().copied().filter(|&id| v != 0 && store.value_id(id, Field::AccessKey) == v).collect();
+    let mut holders: Vec<(String, String, String, usize)> = Vec::new();
+    for &id in &events {
+        let who = (store.value(id, Field::Arn).to_string(), store.value(id, Field::Actor).to_string());
+        match holders.iter_mut().find(|h| (&h.0, &h.1) == (&who.0, &who.1)) {
+            Some(h) => h.3 += 1,
+            None => holders.push((who.0, who.1, store.value(id, Field::IdentityAccount).to_string(), 1)),
+        }
+    }
+    holders.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
+    if json {
+        let mut cache = ChunkCache::new(8);
+        let v = json!({
+            "accessKeyId": key,
+            "trust": trust.says(),
+            "holders": holders.iter().map(|h| json!({"identity": h.0, "actor": h.1, "account": h.2, "events": h.3})).collect::<Vec<_>>(),
+            "events": events.iter().map(|&id| event_json(store, id, &mut cache)).collect::<Vec<_>>(),
+        });
+        return writeln!(out, "{}", visible(&v.to_string()));
+    }
+    let mut text = format!(
+        "{} is {}: it is not evidence of who holds it, and links nothing.\nSeen with {} identit{} in {} events:\n",
+        visible(key),
+        trust.says(),
+        holders.len(),
+        if holders.len() == 1 { "y" } else { "ies" },
+        thousands(events.len() as u64)
+    );
+    for h in &holders {
+        text += &format!(
+            "  {}  {}  account {}  {} events\n",
+            visible(&h.1),
+            visible(&h.0),
+            visible(&h.2),
+            thousands(h.3 as u64)
+        );
+    }
+    out.write_all(text.as_bytes())
+}
+
+/// Several records carry the eventID: list them rather than pick one.
+fn ambiguous(store: &Store, what: &str, ids: &[EventId], json: bool, out: &mut impl Write) -> io::Result<()> {
+    let mut cache = ChunkCache::new(8);
+    if json {
+        let v = json!({
+            "ambiguous": true,
+            "eventID": what,
+            "candidates": ids.iter().map(|&id| {
+                let mut e = event_json(store, id, &mut cache);
+                e["actor"] = store.value(id, Field::Actor).into();
+                e
+            }).collect::<Vec<_>>(),
+        });
+        return writeln!(out, "{}", visible(&v.to_string()));
+    }
+    let mut text = format!(
+        "{} different records carry the eventID {}; trace one by its key or identity:\n",
+        ids.len(),
+        visible(what)
+    );
+    for &id in ids {
+        text += &format!(
+            "  {}  {}  {}  account {}  key {}\n",
+            format_utc(store.time(id)),
+            visible(store.value(id, Field::Name)),
+            visible(store.value(id, Field::Actor)),
+            visible(store.value(id, Field::Account)),
+            visible(store.value(id, Field::AccessKey))
+        );
+    }
+    out.write_all(text.as_bytes())
 }
 
 pub fn main(args: &TraceArgs) -> u8 {
     let loaded = load(&args.paths, &super::args::RuleArgs { rules: vec![], no_builtin: true });
     let data = &loaded.data;
     let store = data.read();
-    let keys = keys_of(data, &store, &args.what);
-    if keys.is_empty() {
-        eprintln!("trailscope: no access key, identity or event {:?} in the loaded data", args.what);
-        return EXIT_USAGE;
-    }
     let graph = data.graph();
-    let mut cache = ChunkCache::new(8);
-    let chain = Chain::of(&graph, &store, &keys[0]);
-    let events = session_events(&graph, &store, &keys);
     let mut out = BufWriter::new(io::stdout().lock());
+    let (chain, events, own, others, by_key) = match resolve(data, &store, &graph, &args.what) {
+        Traced::Nothing => {
+            eprintln!("trailscope: no access key, identity or event {:?} in the loaded data", args.what);
+            return EXIT_USAGE;
+        }
+        Traced::Untrusted(key, trust) => {
+            let _ = untrusted(&store, &key, trust, args.json, &mut out).and_then(|_| out.flush());
+            return loaded.exit_status();
+        }
+        Traced::Ambiguous(ids) => {
+            let _ = ambiguous(&store, &args.what, &ids, args.json, &mut out).and_then(|_| out.flush());
+            return EXIT_USAGE;
+        }
+        Traced::Event(id) => (Chain::of_event(&graph, &store, id), vec![id], 1, 0, false),
+        Traced::Creds(creds, by_key) => {
+            let c = creds[0];
+            let own = graph.cred_info(c).events as usize;
+            (Chain::of_cred(&graph, &store, c), session_events(&graph, &store, &[c]), own, creds.len() - 1, by_key)
+        }
+    };
+    let mut cache = ChunkCache::new(8);
     let written = if args.json {
         // Read in store order (each chunk decompressed once), printed in time order.
         let mut by_id = events.clone();
         by_id.sort_unstable();
-        let found: std::collections::HashMap<EventId, String> =
-            by_id.iter().map(|&e| (e, store.event_id(e, &mut cache))).collect();
-        let ids: Vec<&String> = events.iter().filter_map(|e| found.get(e)).collect();
+        let found: std::collections::HashMap<EventId, Value> =
+            by_id.iter().map(|&e| (e, event_json(&store, e, &mut cache))).collect();
+        let listed: Vec<&Value> = events.iter().filter_map(|e| found.get(e)).collect();
         let v = json!({
             "hops": chain_json(&chain, &store, &mut cache),
             "end": chain.end.says(),
             "origin": chain.origin(),
-            "events": ids,
+            "events": listed,
+            "ownEvents": own,
+            "issuedEvents": events.len().saturating_sub(own),
+            "otherKeys": others,
         });
         writeln!(out, "{}", visible(&v.to_string()))
     } else {
         let mut text = chain_text(&chain, &store, &mut cache);
-        if keys.len() > 1 {
-            text += &format!("({} keys used by this identity; the most recent is shown)\n", keys.len());
+        if others > 0 && !by_key {
+            text += &format!("({} keys used by this identity; the most recent is shown)\n", others + 1);
         }
-        text += &format!("{} events in these sessions\n", thousands(events.len() as u64));
+        let issued = events.len().saturating_sub(own);
+        text += &format!(
+            "{} events: {} with this credential, {} with credentials issued from it\n",
+            thousands(events.len() as u64),
+            thousands(own as u64),
+            thousands(issued as u64)
+        );
         out.write_all(text.as_bytes())
     };
     let _ = written.and_then(|_| out.flush());

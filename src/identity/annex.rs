@@ -25,10 +25,9 @@ impl crate::query::eval::Annex for Annex {
                 // The keys the term names (a glob may name several), and what they issued.
                 let keys = s.dict(Field::AccessKey);
                 let named = (1..=keys.len() as u32).map(|k| keys.get(k)).filter(|k| value.matches(k));
-                let wanted = g.session_keys(s, named);
-                let col = s.column(Field::AccessKey);
-                for (b, &k) in set.iter_mut().zip(col).take(n) {
-                    *b = wanted[k as usize];
+                let mask = g.session_mask(s, named);
+                for (id, b) in set.iter_mut().enumerate().take(n) {
+                    *b = g.selects(s, &mask, id as EventId);
                 }
             }
         }

@@ -12,9 +12,10 @@ pub mod actors;
 pub mod annex;
 pub mod chain;
 pub mod graph;
+pub mod principal;
 pub mod tracker;
 
 pub use annex::Annex;
 pub use chain::{Chain, End, Hop};
-pub use graph::Graph;
+pub use graph::{CredId, Graph, Link};
 pub use tracker::Tracker;

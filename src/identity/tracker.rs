@@ -1,10 +1,10 @@
-//! Keeps the credential graph up to date as events arrive: new keys and
-//! issuing events are taken in, then every key's origin is walked again
-//! (keys number thousands, not millions).
+//! Keeps the credential graph up to date as events arrive: new events are
+//! taken in, what depends on several records is settled again, then every
+//! credential's origin is walked again (credentials number thousands, not
+//! millions).
 
 use super::chain::Chain;
 use super::graph::Graph;
-use crate::model::fields::Field;
 use crate::store::Store;
 use std::sync::{Arc, RwLock};
 
@@ -28,9 +28,14 @@ impl Tracker {
         }
         let mut g = self.graph.write().unwrap_or_else(|e| e.into_inner());
         g.take(&s, from, to);
-        let keys = s.dict(Field::AccessKey);
-        let origins = (1..=keys.len() as u32).map(|k| Chain::of(&g, &s, keys.get(k)).origin().to_string()).collect();
-        g.set_origins(origins);
+        g.settle(&s);
+        let creds = (1..=g.cred_count() as u32).map(|c| Chain::of_cred(&g, &s, c).origin().to_string()).collect();
+        let logins = g
+            .logins_with_password()
+            .into_iter()
+            .map(|id| (id, Chain::of_event(&g, &s, id).origin().to_string()))
+            .collect();
+        g.set_origins(creds, logins);
         g.work += started.elapsed();
         true
     }

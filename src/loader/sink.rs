@@ -43,7 +43,7 @@ impl<'a> FileSink<'a> {
         let end = b.raw.len();
         match extract(&b.raw[start..end], spans) {
             Ok(fields) => {
-                b.batch.add(start, end, &fields);
+                b.batch.add(start, &b.raw[start..end], &fields);
                 b.added(start, end, spans);
                 self.events += 1;
                 self.shapes[shape as usize] += 1;

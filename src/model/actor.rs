@@ -97,6 +97,29 @@ pub fn actor<'a>(uid: &'a [u8], extra: Option<&'a [u8]>) -> Option<Cow<'a, str>>
     }
 }
 
+/// The actor an ARN names, as the rules above name its events:
+/// `ROLE/SESSION` for an assumed role, a user's or federated user's name,
+/// `root@ACCOUNT`. For a session known only by the call that issued it.
+pub fn actor_of_arn(arn: &str) -> Option<String> {
+    let mut parts = arn.splitn(6, ':');
+    let account = parts.nth(4)?;
+    let resource = parts.next()?;
+    if resource == "root" {
+        return Some(format!("{ROOT_PREFIX}{account}"));
+    }
+    let (kind, rest) = resource.split_once('/')?;
+    match kind {
+        "assumed-role" => Some(rest.to_string()),
+        "user" | "federated-user" => rest.rsplit('/').next().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// The account an ARN names.
+pub fn account_of_arn(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +162,17 @@ mod tests {
         assert_eq!(a(r#"{"type":"AWSAccount","accountId":"111","principalId":"AIDAX"}"#).as_deref(), Some("111"));
         assert_eq!(a(r#"{"type":"SAMLUser","userName":"erin"}"#).as_deref(), Some("erin"));
         assert_eq!(a(r#"{"type":"WebIdentityUser","userName":"frank"}"#).as_deref(), Some("frank"));
+    }
+
+    #[test]
+    fn actors_of_arns() {
+        assert_eq!(actor_of_arn("arn:aws:sts::1:assumed-role/Admin/alice").as_deref(), Some("Admin/alice"));
+        assert_eq!(actor_of_arn("arn:aws:iam::1:user/dev/bob").as_deref(), Some("bob"));
+        assert_eq!(actor_of_arn("arn:aws:sts::1:federated-user/carol").as_deref(), Some("carol"));
+        assert_eq!(actor_of_arn("arn:aws:iam::123:root").as_deref(), Some("root@123"));
+        assert_eq!(actor_of_arn("..."), None);
+        assert_eq!(account_of_arn("arn:aws:sts::123:assumed-role/A/b"), Some("123"));
+        assert_eq!(account_of_arn("x"), None);
     }
 
     #[test]

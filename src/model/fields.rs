@@ -21,9 +21,9 @@ pub enum Get {
     /// The access key a call's response issued (`credentials`,
     /// `accessKey` or `roleCredentials` `.accessKeyId` in `responseElements`).
     Issued,
-    /// The role session a call asked for: `ACCOUNT/ROLE/SESSION` from
-    /// `requestParameters.roleArn` and `.roleSessionName`.
-    Requested,
+    /// The principal a call issued credentials to, or set a password for,
+    /// as an ARN (see `record::issued_to`).
+    IssuedTo,
     /// Computed beside the store (detections, identity): a query asks the
     /// annex that computes it.
     Derived,
@@ -184,9 +184,9 @@ fields! {
         label: "issued key", name: "issuedKey", queries: &["issued", "issuedkey"],
         get: Get::Issued,
     },
-    RequestedSession {
-        label: "requested session", name: "requestedSession", queries: &["requested", "requestedsession"],
-        get: Get::Requested,
+    IssuedTo {
+        label: "issued to", name: "issuedTo", queries: &["issuedto"],
+        get: Get::IssuedTo,
     },
     Rule { label: "rule", name: "rule", queries: &["rule"], get: Get::Derived, kept: Kept::Derived },
     Origin {

@@ -2,6 +2,7 @@
 //! each), how they are read from a record, its time and its actor.
 
 pub mod actor;
+pub mod credentials;
 pub mod fields;
 pub mod record;
 pub mod time;

@@ -3,7 +3,8 @@
 //! `userIdentity`.
 
 use super::actor::actor;
-use super::fields::{COLUMN_FIELDS, COLUMNS, Get};
+use super::credentials;
+use super::fields::{COLUMN_FIELDS, COLUMNS, Field, Get};
 use super::time::{Micros, parse_event_time};
 use crate::json::canon::{self, scalar_text};
 use crate::json::scan::MemberSpan;
@@ -16,8 +17,6 @@ pub struct EventFields<'a> {
     pub time: Micros,
     /// One per interned column (see [`COLUMN_FIELDS`]).
     pub values: [Option<Cow<'a, str>>; COLUMNS],
-    /// eventID (or eventId), for deduplication.
-    pub event_id: Option<Cow<'a, str>>,
     /// Every column holds exactly the record's own member at the field's
     /// path (no key in another case, no Insights fallback, no object or
     /// array): a test of the field may read the column instead of the record.
@@ -44,61 +43,13 @@ impl std::fmt::Display for Rejection {
 
 /// Slots the extraction needs besides the fields' own top-level keys.
 const TIME: usize = 0;
-const EVENT_ID: usize = 1;
-const IDENTITY: usize = 2;
-const EXTRA: usize = 3;
-const INSIGHT: usize = 4;
-const RESPONSE: usize = 5;
-const REQUEST: usize = 6;
-const FIXED: [&str; 7] = [
-    "eventTime",
-    "eventID",
-    "userIdentity",
-    "additionalEventData",
-    "insightDetails",
-    "responseElements",
-    "requestParameters",
-];
-
-/// The calls whose responses issue access keys.
-const ISSUING_CALLS: [&str; 7] = [
-    "AssumeRole",
-    "AssumeRoleWithSAML",
-    "AssumeRoleWithWebIdentity",
-    "GetSessionToken",
-    "GetFederationToken",
-    "GetRoleCredentials",
-    "CreateAccessKey",
-];
-
-/// Where responses carry an access key they issue.
-const ISSUED_AT: [&str; 3] = ["credentials", "accessKey", "roleCredentials"];
-
-/// The role session a request asked for, as `ACCOUNT/ROLE/SESSION` (the
-/// role's path dropped), if it names one.
-fn requested_session(req: &[u8]) -> Option<Cow<'static, str>> {
-    if req.first() != Some(&b'{') {
-        return None;
-    }
-    let text = |k| canon::get(req, k).and_then(scalar_text);
-    let session = text("roleSessionName")?;
-    let role_arn = text("roleArn")?;
-    let (head, path) = role_arn.split_once(":role/")?;
-    let account = head.rsplit(':').next()?;
-    let role = path.rsplit('/').next()?;
-    Some(Cow::Owned(format!("{account}/{role}/{session}")))
-}
-
-/// The access key a response issued, if any.
-fn issued_key(resp: &[u8]) -> Option<Cow<'_, str>> {
-    if resp.first() != Some(&b'{') {
-        return None;
-    }
-    canon::members(resp)
-        .filter(|(k, _)| ISSUED_AT.iter().any(|name| canon::key_is(k, name)))
-        .find_map(|(_, inner)| canon::get(inner, "accessKeyId"))
-        .and_then(scalar_text)
-}
+const IDENTITY: usize = 1;
+const EXTRA: usize = 2;
+const INSIGHT: usize = 3;
+const RESPONSE: usize = 4;
+const REQUEST: usize = 5;
+const FIXED: [&str; 6] =
+    ["eventTime", "userIdentity", "additionalEventData", "insightDetails", "responseElements", "requestParameters"];
 
 /// Keys longer than this are never slots (and are not lowercased to check).
 const MAX_KEY: usize = 24;
@@ -141,7 +92,7 @@ static SLOTS: LazyLock<Slots> = LazyLock::new(|| {
                 let p = prefix_of(quoted.as_bytes());
                 identity.push((quoted, p, c))
             }
-            Get::Time | Get::Actor | Get::Issued | Get::Requested | Get::Derived => {}
+            Get::Time | Get::Actor | Get::Issued | Get::IssuedTo | Get::Derived => {}
         }
     }
     let mut by_len = vec![Vec::new(); MAX_KEY + 1];
@@ -254,47 +205,43 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
                 values[c] = value_text(v);
             }
         }
-        if let Some(c) = crate::model::fields::Field::Actor.column() {
+        if let Some(c) = Field::Actor.column() {
             values[c] = actor(uid, get(EXTRA));
         }
     }
-    // Only the calls that issue keys are looked into (a response may be 100 KB).
-    let name = crate::model::fields::Field::Name.column().and_then(|c| values[c].as_deref()).unwrap_or("");
-    if ISSUING_CALLS.contains(&name) {
-        if let Some(c) = crate::model::fields::Field::IssuedKey.column() {
-            values[c] = get(RESPONSE).and_then(issued_key);
+    // Only the calls that hand out credentials are looked into (a response may be 100 KB).
+    let name = Field::Name.column().and_then(|c| values[c].as_deref()).unwrap_or("");
+    if let Some(call) = credentials::call_named(name) {
+        let account = Field::Account.column().and_then(|c| values[c].clone());
+        let to = credentials::issued_to(call, get(REQUEST), get(RESPONSE), account.as_deref());
+        if let Some(c) = Field::IssuedTo.column() {
+            values[c] = to;
         }
-        if let Some(c) = crate::model::fields::Field::RequestedSession.column() {
-            values[c] = get(REQUEST).and_then(requested_session);
+        if let Some(c) = Field::IssuedKey.column().filter(|_| call.grant != credentials::Grant::Password) {
+            values[c] = get(RESPONSE).and_then(credentials::issued_key);
         }
     }
-    let event_id = get(EVENT_ID).and_then(value_text);
-    Ok(EventFields { time, values, event_id, exact: exactly })
+    Ok(EventFields { time, values, exact: exactly })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::json::scan::canon_record;
-    use crate::model::fields::Field;
 
-    type Picked = (Vec<Option<String>>, Option<String>, Micros);
+    type Picked = (Vec<Option<String>>, Micros);
 
     fn fields(json: &str) -> Result<Picked, Rejection> {
         let mut out = Vec::new();
         let mut spans = Vec::new();
         canon_record(format!("{json} ").as_bytes(), 0, &mut out, &mut spans).unwrap();
         let f = extract(&out, &spans)?;
-        Ok((
-            f.values.iter().map(|v| v.as_ref().map(|c| c.to_string())).collect(),
-            f.event_id.map(|c| c.into_owned()),
-            f.time,
-        ))
+        Ok((f.values.iter().map(|v| v.as_ref().map(|c| c.to_string())).collect(), f.time))
     }
 
     #[test]
     fn picks_fields() {
-        let (v, id, t) = fields(
+        let (v, t) = fields(
             r#"{"eventTime":"2024-03-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1",
             "sourceIPAddress":"1.2.3.4","userAgent":"aws-cli","errorCode":"AccessDenied","recipientAccountId":"123","readOnly":true,
             "eventType":"AwsApiCall","eventCategory":"Data","eventID":"e-1",
@@ -310,20 +257,23 @@ mod tests {
         assert_eq!(g(Field::IdentityAccount), Some("456"));
         assert_eq!(g(Field::AccessKey), Some("AKIA1"));
         assert_eq!(g(Field::Error), Some("AccessDenied"));
-        assert_eq!(id.as_deref(), Some("e-1"));
         assert_eq!(t, parse_event_time("2024-03-01T10:00:00Z").unwrap());
     }
 
     #[test]
     fn insight_names_and_other_case_keys() {
-        let (v, id, _) = fields(
-            r#"{"eventTime":"2022-04-12T16:10:00Z","eventType":"AwsCloudTrailInsight","eventId":"x","insightDetails":{"eventSource":"autoscaling.amazonaws.com","eventName":"CompleteLifecycleAction"}}"#,
+        let (v, _) = fields(
+            r#"{"eventTime":"2022-04-12T16:10:00Z","eventType":"AwsCloudTrailInsight","EventType":"x","insightDetails":{"eventSource":"autoscaling.amazonaws.com","eventName":"CompleteLifecycleAction"}}"#,
         )
         .unwrap();
         assert_eq!(v[Field::Source.column().unwrap()].as_deref(), Some("autoscaling.amazonaws.com"));
         assert_eq!(v[Field::Name.column().unwrap()].as_deref(), Some("CompleteLifecycleAction"));
         assert_eq!(v[Field::Actor.column().unwrap()], None);
-        assert_eq!(id.as_deref(), Some("x"));
+        assert_eq!(
+            v[Field::EventType.column().unwrap()].as_deref(),
+            Some("AwsCloudTrailInsight"),
+            "the exact spelling wins"
+        );
     }
 
     #[test]
@@ -334,7 +284,7 @@ mod tests {
         assert!(matches!(fields(r#"{"eventTime":"..."}"#), Err(Rejection::BadEventTime(_))));
         assert_eq!(fields("[1]").unwrap_err(), Rejection::NotAnObject);
         // Wrong types elsewhere do not reject a record with a good time.
-        let (v, _, _) =
+        let (v, _) =
             fields(r#"{"eventTime":"2024-03-01T10:00:00Z","eventName":["a"],"userIdentity":"str","awsRegion":null}"#)
                 .unwrap();
         assert_eq!(v[Field::Name.column().unwrap()].as_deref(), Some(r#"["a"]"#));

@@ -143,7 +143,7 @@ fn record_path(field: Field) -> Vec<Step> {
     match field.def().get {
         Get::Top { key, .. } => vec![Step::Key(key.into())],
         Get::Identity(key) => vec![Step::Key("userIdentity".into()), Step::Key(key.into())],
-        Get::Time | Get::Actor | Get::Issued | Get::Requested | Get::Derived => vec![],
+        Get::Time | Get::Actor | Get::Issued | Get::IssuedTo | Get::Derived => vec![],
     }
 }
 

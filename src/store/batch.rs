@@ -8,43 +8,39 @@ use crate::json::scan::MemberSpan;
 use crate::model::fields::COLUMNS;
 use crate::model::record::EventFields;
 use crate::model::time::Micros;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 use std::sync::LazyLock;
 
-/// Two random SipHash keys make a 128-bit identity: collisions can neither
-/// happen by chance nor be forged by whoever wrote the log.
-static DEDUPE_KEYS: LazyLock<(std::hash::RandomState, std::hash::RandomState)> =
-    LazyLock::new(|| (std::hash::RandomState::new(), std::hash::RandomState::new()));
+/// A random secret for the keyed half of a record's identity: a collision
+/// can neither happen by chance nor be forged by whoever wrote the log.
+static SECRET: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let state = std::hash::RandomState::new();
+    (0..24u64).flat_map(|i| state.hash_one(i).to_le_bytes()).collect()
+});
 
-/// The identity of an event for deduplication: its eventID with its time,
-/// source and name (placeholder eventIDs such as "1" are reused across
-/// different events in the wild; the same event delivered twice agrees on all).
-/// 0 means "no eventID, never a duplicate".
-pub fn dedupe_key(f: &EventFields<'_>) -> u128 {
-    use crate::model::fields::Field;
-    let Some(id) = f.event_id.as_deref() else {
-        return 0;
-    };
-    let feed = |h: &mut std::hash::DefaultHasher| {
-        h.write(id.as_bytes());
-        h.write_u8(0xff);
-        h.write_i64(f.time);
-        for field in [Field::Source, Field::Name] {
-            let value = field.column().and_then(|c| f.values[c].as_deref());
-            h.write(value.unwrap_or("").as_bytes());
-            h.write_u8(0xff);
-        }
-    };
-    let (mut a, mut b) = (DEDUPE_KEYS.0.build_hasher(), DEDUPE_KEYS.1.build_hasher());
-    feed(&mut a);
-    feed(&mut b);
-    (((a.finish() as u128) << 64) | b.finish() as u128).max(1)
+/// A record's content hash with a fixed secret: the same record gets the
+/// same fingerprint in every run, whatever the order it was loaded in, so
+/// ties (same time) are broken the same way everywhere.
+pub fn fingerprint(record: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(record)
+}
+
+/// The identity of a record for deduplication: its fingerprint with a
+/// keyed hash of the same content. Two records are the same event only when
+/// their canonical content is the same (an event delivered twice, folders
+/// loaded twice); records that merely share an eventID, a time, a source
+/// and a name are different events.
+pub fn dedupe_key(fingerprint: u64, record: &[u8]) -> u128 {
+    let keyed = xxhash_rust::xxh3::xxh3_64_with_secret(record, &SECRET);
+    ((fingerprint as u128) << 64) | keyed as u128
 }
 
 /// Events with their values interned per batch (0 = absent).
 pub struct Batch {
     pub times: Vec<Micros>,
     pub values: Vec<[u32; COLUMNS]>,
+    /// Each event's [`fingerprint`] and [`dedupe_key`].
+    pub prints: Vec<u64>,
     pub keys: Vec<u128>,
     /// See [`EventFields::exact`].
     pub exact: Vec<bool>,
@@ -59,6 +55,7 @@ impl Batch {
         Self {
             times: Vec::new(),
             values: Vec::new(),
+            prints: Vec::new(),
             keys: Vec::new(),
             exact: Vec::new(),
             locs: Vec::new(),
@@ -75,9 +72,9 @@ impl Batch {
         self.times.is_empty()
     }
 
-    /// Adds the event whose canonical record is `start..end` of the chunk
-    /// being filled (the chunk after the last sealed one).
-    pub fn add(&mut self, start: usize, end: usize, f: &EventFields<'_>) {
+    /// Adds the event whose canonical record, `record`, is at `start` of the
+    /// chunk being filled (the chunk after the last sealed one).
+    pub fn add(&mut self, start: usize, record: &[u8], f: &EventFields<'_>) {
         let mut ids = [0u32; COLUMNS];
         for (i, v) in f.values.iter().enumerate() {
             if let Some(v) = v {
@@ -86,10 +83,12 @@ impl Batch {
         }
         self.times.push(f.time);
         self.values.push(ids);
-        self.keys.push(dedupe_key(f));
+        let print = fingerprint(record);
+        self.prints.push(print);
+        self.keys.push(dedupe_key(print, record));
         self.exact.push(f.exact);
         let chunk = self.chunks.len() as u32;
-        self.locs.push(BlobLoc { chunk, start: start as u32, len: (end - start) as u32 });
+        self.locs.push(BlobLoc { chunk, start: start as u32, len: record.len() as u32 });
     }
 }
 
@@ -229,6 +228,7 @@ impl BatchBuilder {
         };
         b.times.truncate(keep_events);
         b.values.truncate(keep_events);
+        b.prints.truncate(keep_events);
         b.keys.truncate(keep_events);
         b.exact.truncate(keep_events);
         b.locs.truncate(keep_events);
@@ -270,9 +270,9 @@ mod tests {
         b.raw.extend_from_slice(format!("{{\"eventID\":\"{id}\",\"p\":\"{}\"}}", "x".repeat(pad)).as_bytes());
         let mut values: [Option<Cow<'_, str>>; COLUMNS] = Default::default();
         values[0] = Some(Cow::Borrowed("s3.amazonaws.com"));
-        let f = EventFields { time: 1, values, event_id: Some(Cow::Borrowed(id)), exact: true };
+        let f = EventFields { time: 1, values, exact: true };
         let end = b.raw.len();
-        b.batch.add(start, end, &f);
+        b.batch.add(start, &b.raw[start..end], &f);
         b.added(start, end, &[]);
     }
 

@@ -30,6 +30,8 @@ static NO_VALUES: std::sync::LazyLock<StrTable> = std::sync::LazyLock::new(StrTa
 #[derive(Default)]
 pub struct Store {
     times: Vec<Micros>,
+    /// Each event's content fingerprint ([`batch::fingerprint`]).
+    prints: Vec<u64>,
     cols: [Vec<u32>; COLUMNS],
     combo: Vec<u32>,
     /// See [`crate::model::record::EventFields::exact`].
@@ -71,8 +73,7 @@ impl Store {
         let chunk_base = self.chunks.len() as u32;
         self.chunks.extend(batch.chunks);
         for i in 0..batch.times.len() {
-            let key = batch.keys[i];
-            if key != 0 && !self.seen.insert(key) {
+            if !self.seen.insert(batch.keys[i]) {
                 self.duplicates += 1;
                 dropped.push(i);
                 continue;
@@ -92,11 +93,23 @@ impl Store {
             self.combo.push(combo);
             self.exact.push(batch.exact[i]);
             self.times.push(batch.times[i]);
+            self.prints.push(batch.prints[i]);
             let mut loc = batch.locs[i];
             loc.chunk += chunk_base;
             self.locs.push(loc);
         }
         batch::Appended { first, dropped, events: self.times.len() }
+    }
+
+    /// Where event `id` sorts: by time, then by content, so the same records
+    /// come in the same order whatever order they were loaded in.
+    pub fn rank(&self, id: EventId) -> (Micros, u64, EventId) {
+        (self.times[id as usize], self.prints[id as usize], id)
+    }
+
+    /// Event `id`'s content fingerprint (the same in every run).
+    pub fn fingerprint(&self, id: EventId) -> u64 {
+        self.prints[id as usize]
     }
 
     /// Makes every appended event visible to queries, in time order.
@@ -107,14 +120,13 @@ impl Store {
         if done == total {
             return false;
         }
-        let times = &self.times;
         let mut fresh: Vec<EventId> = (done as EventId..total as EventId).collect();
-        fresh.sort_unstable_by_key(|&i| (times[i as usize], i));
+        fresh.sort_unstable_by_key(|&i| self.rank(i));
         let old = &self.order;
         let mut merged = Vec::with_capacity(total);
         let (mut a, mut b) = (0, 0);
         while a < old.len() && b < fresh.len() {
-            if (times[old[a] as usize], old[a]) <= (times[fresh[b] as usize], fresh[b]) {
+            if self.rank(old[a]) <= self.rank(fresh[b]) {
                 merged.push(old[a]);
                 a += 1;
             } else {
@@ -223,6 +235,7 @@ impl Store {
     /// Heap bytes held, by part: (columns, dictionaries, records).
     pub fn memory(&self) -> (usize, usize, usize) {
         let cols = self.times.capacity() * 8
+            + self.prints.capacity() * 8
             + self.cols.iter().map(|c| c.capacity() * 4).sum::<usize>()
             + self.combo.capacity() * 4
             + self.exact.capacity()

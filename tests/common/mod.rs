@@ -110,6 +110,80 @@ pub fn reference_records(p: &Path) -> Vec<Value> {
     out
 }
 
+/// A JSON value that keeps its members in the order written (serde_json's
+/// `Value` sorts them): two records are the same content when these agree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ordered {
+    Scalar(Value),
+    Array(Vec<Ordered>),
+    Object(Vec<(String, Ordered)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(b.into()))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(n.into()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(n.into()))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(s.into()))
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar(Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Ordered, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Ordered::Array(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Ordered, A::Error> {
+                let mut v = Vec::new();
+                while let Some(kv) = a.next_entry()? {
+                    v.push(kv);
+                }
+                Ok(Ordered::Object(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The records of a well-formed file, members in the order written (see [`reference_records`]).
+pub fn ordered_records(p: &Path) -> Vec<Ordered> {
+    let bytes = read_decoded(p);
+    let mut out = Vec::new();
+    for v in serde_json::Deserializer::from_slice(&bytes).into_iter::<Ordered>() {
+        let Ok(v) = v else { break };
+        match v {
+            Ordered::Object(m) if m.iter().any(|(k, _)| k == "Records") => {
+                if let Some((_, Ordered::Array(a))) = m.into_iter().find(|(k, _)| k == "Records") {
+                    out.extend(a)
+                }
+            }
+            Ordered::Object(ref m) if m.iter().any(|(k, _)| k == "digestStartTime") => {}
+            Ordered::Array(a) => out.extend(a),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The records of every log file under `dir` (as the loader picks them).
 pub fn reference_tree(dir: &Path) -> Vec<Value> {
     files(dir)

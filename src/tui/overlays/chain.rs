@@ -4,7 +4,7 @@
 //! shows a hop's events (`session:KEY`), `f` adds that term to the query.
 
 use super::{Overlay, show};
-use crate::identity::{Chain, End, Graph};
+use crate::identity::{Chain, End, Graph, Link};
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
 use crate::query::{Target, Term};
@@ -31,22 +31,9 @@ pub struct ChainView {
 }
 
 impl ChainView {
-    /// The chain of event `id`'s key (an event without a key is its own origin).
+    /// The chain behind event `id`.
     pub fn open(graph: &Graph, store: &Store, id: EventId) -> ChainView {
-        let key = store.value(id, Field::AccessKey);
-        let chain = if key.is_empty() {
-            let actor = store.value(id, Field::Actor).to_string();
-            return ChainView {
-                end: End::Origin,
-                hops: vec![HopView {
-                    lines: vec![format!("origin   {actor}   (no access key: a service, or a sign-in)")],
-                    term: Term::matching(Target::field(Field::Actor), &actor, false),
-                }],
-                cursor: 0,
-            };
-        } else {
-            Chain::of(graph, store, key)
-        };
+        let chain = Chain::of_event(graph, store, id);
         let hops = chain
             .hops
             .iter()
@@ -55,27 +42,50 @@ impl ChainView {
                 let role = if i == 0 { chain.end.says() } else { "session" };
                 let or_q = |s: &str| if s.is_empty() { "?".to_string() } else { s.to_string() };
                 let mut lines = vec![format!(
-                    "{role:<8} {}   key {}   account {}   {} event{}",
+                    "{role:<8} {}   key {}   account {}   {}",
                     or_q(&h.actor),
                     h.key.as_deref().unwrap_or("none"),
                     or_q(&h.account),
-                    crate::format::thousands(h.events as u64),
-                    if h.events == 1 { "" } else { "s" }
+                    match h.cred {
+                        Some(_) => format!(
+                            "{} event{}",
+                            crate::format::thousands(h.events as u64),
+                            if h.events == 1 { "" } else { "s" }
+                        ),
+                        None if h.key.is_some() => "key not followed (redacted or placeholder)".to_string(),
+                        None => String::new(),
+                    }
                 )];
                 if let Some(e) = h.issued_by {
+                    let how = match h.link {
+                        Some(Link::Inferred) => " (inferred)",
+                        Some(Link::Password) => " (set the password)",
+                        _ => "",
+                    };
                     lines.push(format!(
-                        "   issued by {}{} at {} from {} · {}",
+                        "   issued by {}{how} at {} from {} · {}",
                         store.value(e, Field::Name),
-                        if h.inferred { " (inferred)" } else { "" },
                         format_utc(store.time(e)),
                         h.source_ip.as_deref().unwrap_or("?"),
                         store.value(e, Field::Agent)
                     ));
-                    lines.push(format!("   issuing event {}", store.event_id(e, &mut ChunkCache::new(1))));
+                    let mut cache = ChunkCache::new(1);
+                    lines.push(format!("   issuing event {}", store.event_id(e, &mut cache)));
+                    for &c in &h.confirmed_by {
+                        lines.push(format!(
+                            "   also logged in account {} · event {}",
+                            store.value(c, Field::Account),
+                            store.event_id(c, &mut cache)
+                        ));
+                    }
                 }
-                let term = match &h.key {
-                    Some(k) => Term::matching(Target::field(Field::Session), k, false),
-                    None => Term::matching(Target::field(Field::Actor), &h.actor, false),
+                for (arn, n) in &h.conflicts {
+                    lines.push(format!("   ! key also used by {arn} ({n} events): a conflict, not linked"));
+                }
+                let term = match (&h.key, h.cred) {
+                    (Some(k), Some(_)) => Term::matching(Target::field(Field::Session), k, false),
+                    (Some(k), None) => Term::matching(Target::field(Field::AccessKey), k, false),
+                    (None, _) => Term::matching(Target::field(Field::Actor), &h.actor, false),
                 };
                 HopView { lines, term }
             })
