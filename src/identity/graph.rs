@@ -572,7 +572,8 @@ impl Graph {
         for (o, &n) in by_origin.iter().enumerate().filter(|(_, n)| **n > 0) {
             *counts.entry(&self.origins[o]).or_default() += n;
         }
-        for (a, &n) in by_actor.iter().enumerate().filter(|(_, n)| **n > 0) {
+        // Events without an identity have no origin to count (as the actor facet leaves them out).
+        for (a, &n) in by_actor.iter().enumerate().skip(1).filter(|(_, n)| **n > 0) {
             *counts.entry(store.dict(Field::Actor).get(a as u32)).or_default() += n;
         }
         let distinct = counts.len();
