@@ -23,6 +23,8 @@ enum Traced {
     Creds(Vec<CredId>, bool),
     /// One event whose identity used no credential that links.
     Event(EventId),
+    /// A key issued but never used in the data.
+    Unused(String),
     /// A key that is not evidence of identity.
     Untrusted(String, Trust),
     /// An eventID that several different records carry.
@@ -36,12 +38,15 @@ fn most_recent_first(store: &Store, ids: &mut [EventId]) {
 }
 
 fn resolve(data: &crate::engine::Dataset, store: &Store, graph: &Graph, what: &str) -> Traced {
-    let creds = graph.creds_of_key(what);
+    let creds = graph.creds_of_key(store, what);
     if !creds.is_empty() {
         return Traced::Creds(creds, true);
     }
     if store.dict(Field::AccessKey).lookup(what).is_some() || store.dict(Field::IssuedKey).lookup(what).is_some() {
-        return Traced::Untrusted(what.to_string(), principal::trust(what));
+        return match principal::trust(what) {
+            Trust::Key => Traced::Unused(what.to_string()),
+            trust => Traced::Untrusted(what.to_string(), trust),
+        };
     }
     // An identity: an ARN or an actor as the list shows it (columns, fast).
     let mut found: Vec<EventId> = Vec::new();
@@ -265,6 +270,7 @@ pub fn main(args: &TraceArgs) -> u8 {
             return EXIT_USAGE;
         }
         Traced::Event(id) => (Chain::of_event(&graph, &store, id), vec![id], 1, 0, false),
+        Traced::Unused(key) => (Chain::of(&graph, &store, &key), vec![], 0, 0, false),
         Traced::Creds(creds, by_key) => {
             let c = creds[0];
             let own = graph.cred_info(c).events as usize;

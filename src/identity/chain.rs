@@ -1,5 +1,8 @@
 //! A credential's chain: from the identity at its origin, through every
-//! session issued on the way, to the credential itself.
+//! session issued on the way, to the credential itself. [`Chain`] walks it
+//! with every detail, for `trace` and the chain view; [`origins`] walks
+//! every credential's once, keeping only the name at the end, with the
+//! same steps ([`step`]).
 
 use super::graph::{CredId, Graph, Link};
 use super::principal::{self, Trust};
@@ -63,6 +66,13 @@ impl Hop {
         Hop { arn: v(Field::Arn), account, ..Hop::bare(key, v(Field::Actor)) }
     }
 
+    /// The principal an issuing event named (`issuedTo`), for a key never used.
+    fn issued_to(store: &Store, key: &str, e: EventId) -> Hop {
+        let arn = store.value(e, Field::IssuedTo).to_string();
+        let actor = actor_of_arn(&arn).unwrap_or_default();
+        Hop { account: account_of_arn(&arn).unwrap_or_default().to_string(), arn, ..Hop::bare(Some(key.into()), actor) }
+    }
+
     /// Records that event `e` issued this hop's credential.
     fn issued(&mut self, store: &Store, e: EventId, link: Link, confirmations: &[EventId]) {
         self.issued_by = Some(e);
@@ -74,6 +84,11 @@ impl Hop {
 
     pub fn inferred(&self) -> bool {
         self.link == Some(Link::Inferred)
+    }
+
+    /// The name the chain gives this hop when it is the origin.
+    fn name(&self) -> &str {
+        if self.actor.is_empty() { self.key.as_deref().unwrap_or("") } else { &self.actor }
     }
 }
 
@@ -115,6 +130,7 @@ pub struct Chain {
 }
 
 /// Where the walk stands.
+#[derive(Clone, Copy)]
 enum At {
     /// A credential.
     Cred(CredId),
@@ -122,23 +138,68 @@ enum At {
     Caller(EventId),
 }
 
+impl At {
+    /// The caller of event `e`.
+    fn caller_of(graph: &Graph, e: EventId) -> At {
+        graph.cred_of(e).map_or(At::Caller(e), At::Cred)
+    }
+}
+
+/// What comes after a credential.
+enum Step {
+    /// Event `e` issued it; the walk goes on at `next`, unless the grant was
+    /// the holder's own (a key or password its owner made: the owner is the origin).
+    Issued { e: EventId, link: Link, own: bool },
+    /// Nothing issued it in the data: the chain ends here, at the person
+    /// an Identity Center role or the session names, if any.
+    Ends { end: End, person: Option<String> },
+}
+
 /// Whether a credential with no issuing event ends a chain rightly: a
 /// long-term key, a user's or root's own session (console, session token),
 /// or an Identity Center session.
 fn ends_at_itself(graph: &Graph, store: &Store, c: CredId) -> bool {
-    if graph.key_text(c).starts_with("AKIA") || matches!(principal::kind_of(graph.holder_text(c)), "user" | "root") {
+    if graph.key_text(store, c).starts_with("AKIA")
+        || matches!(principal::kind_of(graph.holder_text(c)), "user" | "root")
+    {
         return true;
     }
-    let Some(id) = graph.cred_info(c).first() else { return false };
+    let id = graph.cred_info(c).first();
     matches!(store.value(id, Field::IdentityType), "IAMUser" | "Root" | "IdentityCenterUser")
-        || store.value(id, Field::Actor).starts_with("AWSReservedSSO_")
+        || sso_person(store.value(id, Field::Actor)).is_some()
+}
+
+/// The person an Identity Center role session stands for: its session name.
+fn sso_person(actor: &str) -> Option<&str> {
+    actor.strip_prefix("AWSReservedSSO_").and_then(|r| r.split_once('/')).map(|(_, u)| u)
+}
+
+/// Whether `e` granted a key or a password to the principal `holder` (its own).
+fn own_grant(store: &Store, e: EventId, holder: &str) -> bool {
+    let granted = call_named(store.value(e, Field::Name)).map(|call| call.grant);
+    matches!(granted, Some(Grant::AccessKey | Grant::Password))
+        && principal::principal_of_arn(store.value(e, Field::Arn)).is_some_and(|p| p == holder)
+}
+
+fn step(graph: &Graph, store: &Store, c: CredId) -> Step {
+    let info = graph.cred_info(c);
+    let Some((e, link)) = info.issuer else {
+        let person = sso_person(store.value(info.first(), Field::Actor)).map(str::to_string);
+        if person.is_some() || ends_at_itself(graph, store, c) {
+            return Step::Ends { end: End::Origin, person };
+        }
+        return match &info.named {
+            Some(who) => Step::Ends { end: End::Named, person: Some(who.to_string()) },
+            None => Step::Ends { end: End::Missing, person: None },
+        };
+    };
+    Step::Issued { e, link, own: own_grant(store, e, graph.holder_text(c)) }
 }
 
 /// How a chain ends at the caller of `e`, who used no credential that can be followed.
 fn end_at_caller(store: &Store, e: EventId) -> End {
-    let kind = store.value(e, Field::IdentityType);
     let keyed = store.value_id(e, Field::AccessKey) != 0;
-    match kind {
+    match store.value(e, Field::IdentityType) {
         // A cross-account call's copy in the target account: the caller's
         // own chain is in its account's trail.
         "AWSAccount" => End::Missing,
@@ -149,34 +210,17 @@ fn end_at_caller(store: &Store, e: EventId) -> End {
     }
 }
 
-/// Whether event `e`'s caller is the principal holding credential `c`.
-fn caller_is_holder(graph: &Graph, store: &Store, e: EventId, c: CredId) -> bool {
-    principal::principal_of_arn(store.value(e, Field::Arn)).is_some_and(|p| p == graph.holder_text(c))
-}
-
-/// The hop of credential `c`: named by its first event, or by the call that issued it.
+/// The hop of credential `c`, named by its first event.
 fn hop_of_cred(graph: &Graph, store: &Store, c: CredId) -> Hop {
     let info = graph.cred_info(c);
-    let key = Some(graph.key_text(c).to_string());
-    let mut hop = match (info.first(), &info.issued_arn) {
-        (Some(first), _) => Hop { key, ..Hop::of_event(store, first) },
-        (None, Some(arn)) => Hop {
-            arn: arn.clone(),
-            account: account_of_arn(arn).unwrap_or_default().to_string(),
-            ..Hop::bare(key, actor_of_arn(arn).unwrap_or_default())
-        },
-        (None, None) => Hop::bare(key, String::new()),
-    };
+    let mut hop = Hop { key: Some(graph.key_text(store, c).to_string()), ..Hop::of_event(store, info.first()) };
     hop.cred = Some(c);
     hop.events = info.events as usize;
     hop.conflicts = graph
-        .conflicts(c)
+        .conflicts(store, c)
         .into_iter()
-        .map(|o| {
-            let other = graph.cred_info(o);
-            let arn = other.first().map(|f| store.value(f, Field::Arn).to_string()).or(other.issued_arn.clone());
-            (arn.filter(|a| !a.is_empty()).unwrap_or_else(|| graph.holder_text(o).to_string()), other.events as usize)
-        })
+        .map(|o| (store.value(graph.cred_info(o).first(), Field::Arn).to_string(), graph.cred_info(o).events as usize))
+        .map(|(arn, n)| (if arn.is_empty() { "(no ARN)".to_string() } else { arn }, n))
         .collect();
     hop
 }
@@ -194,33 +238,22 @@ fn walk(graph: &Graph, store: &Store, mut up: Vec<Hop>, mut at: At) -> Chain {
             At::Cred(c) => c,
         };
         seen.push(c);
-        let info = graph.cred_info(c);
         let mut hop = hop_of_cred(graph, store, c);
-        let Some((e, link)) = info.issuer else {
-            // An Identity Center session: the person is its session name.
-            let sso =
-                hop.actor.strip_prefix("AWSReservedSSO_").and_then(|r| r.split_once('/')).map(|(_, u)| u.to_string());
-            up.push(hop);
-            up.extend(sso.map(|user| Hop::bare(None, user)));
-            if ends_at_itself(graph, store, c) {
-                break End::Origin;
+        match step(graph, store, c) {
+            Step::Ends { end, person } => {
+                up.push(hop);
+                up.extend(person.map(|p| Hop::bare(None, p)));
+                break end;
             }
-            match &info.named {
-                Some(who) => {
-                    up.push(Hop::bare(None, who.clone()));
-                    break End::Named;
+            Step::Issued { e, link, own } => {
+                hop.issued(store, e, link, &graph.cred_info(c).confirmations);
+                up.push(hop);
+                if own {
+                    break End::Origin;
                 }
-                None => break End::Missing,
+                at = At::caller_of(graph, e);
             }
-        };
-        hop.issued(store, e, link, &info.confirmations);
-        up.push(hop);
-        // A key or a password its owner made: the owner is the origin.
-        let granted = call_named(store.value(e, Field::Name)).map(|call| call.grant);
-        if matches!(granted, Some(Grant::AccessKey | Grant::Password)) && caller_is_holder(graph, store, e, c) {
-            break End::Origin;
         }
-        at = graph.cred_of(e).map_or(At::Caller(e), At::Cred);
     };
     up.reverse();
     Chain { hops: up, end }
@@ -233,17 +266,25 @@ impl Chain {
     }
 
     /// The chain of `key`: of the principal that used it most, when several
-    /// did (the others are the hop's conflicts). A key that cannot be
-    /// trusted is one hop that ends the chain.
+    /// did (the others are the hop's conflicts); of the call that issued it,
+    /// when it was never used. A key that cannot be trusted is one hop that
+    /// ends the chain.
     pub fn of(graph: &Graph, store: &Store, key: &str) -> Chain {
-        if let Some(&c) = graph.creds_of_key(key).first() {
+        if let Some(&c) = graph.creds_of_key(store, key).first() {
             return Chain::of_cred(graph, store, c);
         }
-        let trusted = principal::trust(key) == Trust::Key;
-        Chain {
-            hops: vec![Hop::bare(Some(key.to_string()), String::new())],
-            end: if trusted { End::Missing } else { End::Unlinked },
+        let claims = graph.claims_of_key(store, key);
+        let Some(&e) = claims.first() else {
+            let end = if principal::trust(key) == Trust::Key { End::Missing } else { End::Unlinked };
+            return Chain { hops: vec![Hop::bare(Some(key.to_string()), String::new())], end };
+        };
+        let mut hop = Hop::issued_to(store, key, e);
+        hop.issued(store, e, Link::Logged, &claims[1..]);
+        let own = principal::principal_of_arn(&hop.arn).is_some_and(|p| own_grant(store, e, &p));
+        if own {
+            return Chain { hops: vec![hop], end: End::Origin };
         }
+        walk(graph, store, vec![hop], At::caller_of(graph, e))
     }
 
     /// The chain behind event `id`: its credential's; for a sign-in with a
@@ -254,19 +295,69 @@ impl Chain {
             return Chain::of_cred(graph, store, c);
         }
         let mut hop = Hop::of_event(store, id);
+        hop.events = 1;
         let Some(set) = graph.login_password(id) else {
             return Chain { end: end_at_caller(store, id), hops: vec![hop] };
         };
         hop.issued(store, set, Link::Password, &[]);
-        let own = principal::principal_of_arn(store.value(set, Field::Arn)) == principal::principal_of_arn(&hop.arn);
-        if own {
+        if principal::principal_of_arn(&hop.arn).is_some_and(|p| own_grant(store, set, &p)) {
             return Chain { hops: vec![hop], end: End::Origin };
         }
-        walk(graph, store, vec![hop], graph.cred_of(set).map_or(At::Caller(set), At::Cred))
+        walk(graph, store, vec![hop], At::caller_of(graph, set))
     }
 
     /// The identity at the end of the chain, as the list shows actors.
     pub fn origin(&self) -> &str {
-        self.hops.first().map_or("", |h| if h.actor.is_empty() { h.key.as_deref().unwrap_or("") } else { &h.actor })
+        self.hops.first().map_or("", Hop::name)
     }
+}
+
+/// Every credential's origin (by credential, from 1), as [`Chain::origin`]
+/// names it, each chain walked once: a credential issued by another's call
+/// takes that one's origin. A walk that runs into a loop answers for its
+/// start only (from elsewhere on the loop the origin differs).
+pub fn origins(graph: &Graph, store: &Store) -> Vec<String> {
+    let n = graph.cred_count();
+    let mut found: Vec<Option<String>> = vec![None; n + 1];
+    let mut loops = vec![false; n + 1];
+    for start in 1..=n as CredId {
+        if found[start as usize].is_some() {
+            continue;
+        }
+        let mut path: Vec<CredId> = Vec::new();
+        let mut at = At::Cred(start);
+        let mut looped = false;
+        let origin = loop {
+            let c = match at {
+                At::Caller(e) => break Hop::of_event(store, e).name().to_string(),
+                At::Cred(c) => c,
+            };
+            if let Some(o) = found[c as usize].as_ref().filter(|_| !loops[c as usize]) {
+                break o.clone();
+            }
+            if path.contains(&c) {
+                looped = true;
+                break name_of(graph, store, *path.last().unwrap_or(&c));
+            }
+            path.push(c);
+            match step(graph, store, c) {
+                Step::Ends { person: Some(p), .. } => break p,
+                Step::Ends { person: None, .. } | Step::Issued { own: true, .. } => break name_of(graph, store, c),
+                Step::Issued { e, .. } => at = At::caller_of(graph, e),
+            }
+        };
+        if looped {
+            path.iter().for_each(|&c| loops[c as usize] = true);
+            found[start as usize] = Some(origin);
+        } else {
+            path.into_iter().for_each(|c| found[c as usize] = Some(origin.clone()));
+        }
+    }
+    found.into_iter().skip(1).map(Option::unwrap_or_default).collect()
+}
+
+/// The name of credential `c`'s identity (as its first event gives it).
+fn name_of(graph: &Graph, store: &Store, c: CredId) -> String {
+    let actor = store.value(graph.cred_info(c).first(), Field::Actor);
+    if actor.is_empty() { graph.key_text(store, c).to_string() } else { actor.to_string() }
 }

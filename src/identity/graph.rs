@@ -9,7 +9,9 @@
 //! they arrived in: events are taken in one by one ([`Graph::take`]), and
 //! what depends on several of them (which record issued a key, which was
 //! first, what a session names) is decided again from all of them by
-//! [`Graph::settle`], ties broken by time, then content.
+//! [`Graph::settle`], ties broken by time, then content. Only keys that
+//! were used get credentials: a key issued but never used (most of them)
+//! costs one claim.
 
 use super::principal::{self, Trust};
 use crate::json::canon;
@@ -27,6 +29,8 @@ pub type CredId = u32;
 const NONE: EventId = EventId::MAX;
 /// A per-value answer not worked out yet.
 const UNSET: u32 = u32::MAX;
+/// A per-value answer: not to be trusted, or nothing.
+const NOTHING: u32 = u32::MAX - 1;
 
 /// How an issuing event is linked to the credential it issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,23 +56,21 @@ impl Link {
 /// An access key as one principal held it.
 #[derive(Debug, Clone)]
 pub struct Cred {
-    /// Index into the graph's keys.
+    /// The key: a value of the access-key column.
     pub key: u32,
     /// Index into the graph's principals.
     pub holder: u32,
     /// Events done with it.
     pub events: u32,
-    /// The first of them ([`NONE`]: issued but never used in the data).
+    /// The first of them, by time then content.
     first: EventId,
     /// The event that issued it, and how it links.
     pub issuer: Option<(EventId, Link)>,
     /// Other records that claim to have issued it (the other account's copy
     /// of a cross-account call), in order.
     pub confirmations: Vec<EventId>,
-    /// The ARN the issuing event named, for a credential never used.
-    pub issued_arn: Option<String>,
     /// The person its session names (`sourceIdentity`, `onBehalfOf`).
-    pub named: Option<String>,
+    pub named: Option<Box<str>>,
     /// Its first event was done in the console.
     pub console: bool,
     /// `first` changed since `named` and `console` were read.
@@ -77,26 +79,30 @@ pub struct Cred {
 
 impl Cred {
     /// The first event done with it.
-    pub fn first(&self) -> Option<EventId> {
-        (self.first != NONE).then_some(self.first)
+    pub fn first(&self) -> EventId {
+        self.first
     }
-}
-
-/// An access key id as the data wrote it.
-struct Key {
-    text: String,
-    creds: Vec<CredId>,
 }
 
 /// An event of a call that hands out credentials.
 #[derive(Debug, Clone, Copy)]
 struct Claim {
+    /// The key it issued: a value of the issued-key column (0: none, or
+    /// one that cannot be trusted).
+    issued: u32,
     event: EventId,
     call: &'static Call,
-    /// The key it issued, when the response named one that can be trusted.
-    key: Option<u32>,
-    /// The principal it named as receiving the grant.
-    to: Option<u32>,
+    /// The principal it named as receiving the grant (NOTHING: not named).
+    to: u32,
+}
+
+/// A keyless console sign-in of an IAM user.
+#[derive(Debug, Clone, Copy)]
+struct Login {
+    event: EventId,
+    holder: u32,
+    /// Whether it succeeded (read only when a password set for its user is loaded).
+    succeeded: Option<bool>,
 }
 
 /// The credential graph of the events taken in so far.
@@ -112,13 +118,13 @@ pub struct Graph {
     cred_of_event: Vec<CredId>,
     /// Credentials; 0 is none.
     creds: Vec<Cred>,
-    cred_ids: HashMap<(u32, u32), CredId>,
-    keys: Vec<Key>,
-    key_ids: HashMap<String, u32>,
-    /// Per value of the access-key and issued-key columns: the key (UNSET:
-    /// not worked out yet; u32::MAX - 1: not to be trusted).
-    key_of_used: Vec<u32>,
-    key_of_issued: Vec<u32>,
+    /// Per value of the access-key column: its credentials (several when
+    /// principals disagree on who holds it), UNSET until worked out,
+    /// empty when the key cannot be trusted.
+    creds_of_value: Vec<Vec<CredId>>,
+    trusted_value: Vec<u32>,
+    /// Per value of the access-key column: the ARN value last seen with it and its credential.
+    last_seen: Vec<(u32, CredId)>,
     /// Principals in their compared form ([`principal::principal_of_arn`]).
     principals: Vec<String>,
     principal_ids: HashMap<String, u32>,
@@ -127,12 +133,15 @@ pub struct Graph {
     principal_of_issued_to: Vec<u32>,
     /// Per value of the event-name column: the credential call, if it is one.
     call_of_name: Vec<Option<Option<&'static Call>>>,
+    /// Claims, sorted by issued key in `settle`; `sorted` of them are.
     claims: Vec<Claim>,
-    /// Keyless console sign-ins of IAM users, with whether they succeeded.
-    logins: Vec<(EventId, bool)>,
-    /// Per credential, worked out by `settle`: the credentials its calls issued.
-    children: Vec<Vec<CredId>>,
-    /// Per sign-in of `logins`: the event that set the password it used.
+    sorted: usize,
+    logins: Vec<Login>,
+    /// Per credential, worked out by `settle`: the credentials its calls
+    /// issued, as ranges of `child_list`.
+    children: Vec<(u32, u32)>,
+    child_list: Vec<CredId>,
+    /// Per sign-in: the event that set the password it used.
     login_password: HashMap<EventId, EventId>,
     /// Per credential, set from its chain: its origin (an index into `origins`).
     origin_of_cred: Vec<u32>,
@@ -142,9 +151,6 @@ pub struct Graph {
     origins: Vec<String>,
     origin_ids: HashMap<String, u32>,
 }
-
-/// A key id not to be trusted, in `key_of_*`.
-const UNTRUSTED: u32 = u32::MAX - 1;
 
 /// Orders events by time, then content: the same records in any load order
 /// come out in the same order.
@@ -162,11 +168,11 @@ pub fn event_order(store: &Store, a: EventId, b: EventId) -> Ordering {
 
 /// The person a session's identity names: `sessionContext.sourceIdentity`
 /// (set when the role was assumed), else `onBehalfOf.userId`.
-fn named_by(rec: &[u8]) -> Option<String> {
+fn named_by(rec: &[u8]) -> Option<Box<str>> {
     let uid = canon::get(rec, "userIdentity")?;
     let source = canon::get(uid, "sessionContext").and_then(|c| canon::get(c, "sourceIdentity"));
     let behalf = || canon::get(uid, "onBehalfOf").and_then(|o| canon::get(o, "userId"));
-    source.or_else(behalf).and_then(canon::scalar_text).map(|s| s.into_owned()).filter(|s| !s.is_empty())
+    source.or_else(behalf).and_then(canon::scalar_text).filter(|s| !s.is_empty()).map(|s| s.into())
 }
 
 /// Whether a record was done with console credentials.
@@ -181,9 +187,9 @@ fn login_succeeded(rec: &[u8]) -> bool {
 }
 
 /// A vector indexed by dictionary value, grown to hold `len` values.
-fn grow(v: &mut Vec<u32>, len: usize) {
+fn grow<T: Clone>(v: &mut Vec<T>, len: usize, fill: T) {
     if v.len() <= len {
-        v.resize(len + 1, UNSET);
+        v.resize(len + 1, fill);
     }
 }
 
@@ -202,21 +208,18 @@ impl Graph {
     /// and principal id, else its actor.
     fn holder_of(&mut self, store: &Store, id: EventId) -> u32 {
         let arn = store.value_id(id, Field::Arn);
-        grow(&mut self.principal_of_arn, store.dict(Field::Arn).len());
+        grow(&mut self.principal_of_arn, store.dict(Field::Arn).len(), UNSET);
         if arn != 0 && self.principal_of_arn[arn as usize] != UNSET {
             return self.principal_of_arn[arn as usize];
         }
-        let p = match principal::principal_of_arn(store.dict(Field::Arn).get(arn)) {
-            Some(p) => p,
-            None => {
-                let principal = store.value(id, Field::Principal);
-                if principal.is_empty() {
-                    format!("actor:{}", store.value(id, Field::Actor))
-                } else {
-                    format!("{}:principal/{principal}", store.value(id, Field::IdentityAccount)).to_lowercase()
-                }
+        let p = principal::principal_of_arn(store.dict(Field::Arn).get(arn)).unwrap_or_else(|| {
+            let principal = store.value(id, Field::Principal);
+            if principal.is_empty() {
+                format!("actor:{}", store.value(id, Field::Actor))
+            } else {
+                format!("{}:principal/{principal}", store.value(id, Field::IdentityAccount)).to_lowercase()
             }
-        };
+        });
         let p = self.intern_principal(p);
         if arn != 0 {
             self.principal_of_arn[arn as usize] = p;
@@ -224,35 +227,12 @@ impl Graph {
         p
     }
 
-    fn intern_key(&mut self, text: &str) -> u32 {
-        if let Some(&k) = self.key_ids.get(text) {
-            return k;
+    /// The credential (access-key value `v`, `holder`), made if new.
+    fn cred(&mut self, v: u32, holder: u32) -> CredId {
+        if let Some(&c) = self.creds_of_value[v as usize].iter().find(|&&c| self.creds[c as usize].holder == holder) {
+            return c;
         }
-        self.keys.push(Key { text: text.to_string(), creds: Vec::new() });
-        let k = self.keys.len() as u32 - 1;
-        self.key_ids.insert(text.to_string(), k);
-        k
-    }
-
-    /// The key of a value of `field` (the access-key or issued-key column), if it can be trusted.
-    fn key_of(&mut self, store: &Store, field: Field, v: u32) -> Option<u32> {
-        let dict = store.dict(field);
-        let table = if field == Field::AccessKey { &mut self.key_of_used } else { &mut self.key_of_issued };
-        grow(table, dict.len());
-        if table[v as usize] == UNSET {
-            let text = dict.get(v);
-            let k = if principal::trust(text) == Trust::Key { self.intern_key(text) } else { UNTRUSTED };
-            let table = if field == Field::AccessKey { &mut self.key_of_used } else { &mut self.key_of_issued };
-            table[v as usize] = k;
-        }
-        let table = if field == Field::AccessKey { &self.key_of_used } else { &self.key_of_issued };
-        Some(table[v as usize]).filter(|&k| k != UNTRUSTED)
-    }
-
-    /// The credential (key, holder), made if new.
-    fn cred(&mut self, key: u32, holder: u32) -> CredId {
         if self.creds.is_empty() {
-            // 0 is none.
             self.creds.push(Cred {
                 key: 0,
                 holder: 0,
@@ -260,45 +240,61 @@ impl Graph {
                 first: NONE,
                 issuer: None,
                 confirmations: Vec::new(),
-                issued_arn: None,
                 named: None,
                 console: false,
                 stale: false,
             });
         }
-        if let Some(&c) = self.cred_ids.get(&(key, holder)) {
-            return c;
-        }
         let c = self.creds.len() as CredId;
-        self.creds.push(Cred { key, holder, ..self.creds[0].clone() });
-        self.cred_ids.insert((key, holder), c);
-        self.keys[key as usize].creds.push(c);
+        self.creds.push(Cred { key: v, holder, ..self.creds[0].clone() });
+        self.creds_of_value[v as usize].push(c);
         c
     }
 
     fn call_of(&mut self, store: &Store, id: EventId) -> Option<&'static Call> {
         let v = store.value_id(id, Field::Name) as usize;
-        if self.call_of_name.len() <= v {
-            self.call_of_name.resize(store.dict(Field::Name).len() + 1, None);
-        }
+        grow(&mut self.call_of_name, store.dict(Field::Name).len(), None);
         *self.call_of_name[v].get_or_insert_with(|| credentials::call_named(store.dict(Field::Name).get(v as u32)))
+    }
+
+    /// The credential of event `id`, made if new (0: no key, or one that cannot be trusted).
+    fn credential_of(&mut self, store: &Store, id: EventId) -> CredId {
+        let v = store.value_id(id, Field::AccessKey);
+        if v == 0 {
+            return 0;
+        }
+        let n = store.dict(Field::AccessKey).len();
+        grow(&mut self.trusted_value, n, UNSET);
+        grow(&mut self.creds_of_value, n, Vec::new());
+        grow(&mut self.last_seen, n, (UNSET, 0));
+        if self.trusted_value[v as usize] == UNSET {
+            let trusted = principal::trust(store.dict(Field::AccessKey).get(v)) == Trust::Key;
+            self.trusted_value[v as usize] = trusted as u32;
+        }
+        if self.trusted_value[v as usize] == 0 {
+            return 0;
+        }
+        // Most events of a key carry the ARN its last event did.
+        let arn = store.value_id(id, Field::Arn);
+        let (last_arn, last) = self.last_seen[v as usize];
+        if last_arn == arn && arn != 0 {
+            return last;
+        }
+        let holder = self.holder_of(store, id);
+        let c = self.cred(v, holder);
+        self.last_seen[v as usize] = (arn, c);
+        c
     }
 
     /// Takes in events `from..to`: the credential each was done with, and
     /// the calls among them that hand out credentials.
     pub(super) fn take(&mut self, store: &Store, from: usize, to: usize) {
-        let mut cache = ChunkCache::new(2);
-        let (used, errors) = (store.column(Field::AccessKey), store.column(Field::Error));
+        let errors = store.column(Field::Error);
         let login = store.dict(Field::Name).lookup("ConsoleLogin").unwrap_or(0);
         let iam_user = store.dict(Field::IdentityType).lookup("IAMUser").unwrap_or(0);
         for id in from as EventId..to as EventId {
-            let i = id as usize;
-            let mut cred = 0;
-            if used[i] != 0
-                && let Some(key) = self.key_of(store, Field::AccessKey, used[i])
-            {
-                let holder = self.holder_of(store, id);
-                cred = self.cred(key, holder);
+            let cred = self.credential_of(store, id);
+            if cred != 0 {
                 let c = &mut self.creds[cred as usize];
                 c.events += 1;
                 if c.first == NONE || event_order(store, id, c.first) == Ordering::Less {
@@ -308,35 +304,37 @@ impl Graph {
             }
             self.cred_of_event.push(cred);
             let name = store.value_id(id, Field::Name);
-            if used[i] == 0 && name == login && login != 0 && store.value_id(id, Field::IdentityType) == iam_user {
-                self.logins.push((id, login_succeeded(store.record(id, &mut cache))));
+            let keyless = store.value_id(id, Field::AccessKey) == 0;
+            if login != 0 && name == login && keyless && store.value_id(id, Field::IdentityType) == iam_user {
+                let holder = self.holder_of(store, id);
+                self.logins.push(Login { event: id, holder, succeeded: None });
             }
-            let Some(call) = self.call_of(store, id).filter(|_| errors[i] == 0) else { continue };
+            let Some(call) = self.call_of(store, id).filter(|_| errors[id as usize] == 0) else { continue };
             let issued = store.value_id(id, Field::IssuedKey);
-            let key = if issued == 0 { None } else { self.key_of(store, Field::IssuedKey, issued) };
+            let trusted = issued != 0 && principal::trust(store.dict(Field::IssuedKey).get(issued)) == Trust::Key;
             let to = self.issued_to(store, id, call);
-            self.claims.push(Claim { event: id, call, key, to });
+            self.claims.push(Claim { issued: if trusted { issued } else { 0 }, event: id, call, to });
         }
         self.evaluated = to;
         self.generation += 1;
     }
 
     /// The principal a claim names as receiving its grant.
-    fn issued_to(&mut self, store: &Store, id: EventId, call: &Call) -> Option<u32> {
+    fn issued_to(&mut self, store: &Store, id: EventId, call: &Call) -> u32 {
         let v = store.value_id(id, Field::IssuedTo);
         if v != 0 {
-            grow(&mut self.principal_of_issued_to, store.dict(Field::IssuedTo).len());
+            grow(&mut self.principal_of_issued_to, store.dict(Field::IssuedTo).len(), UNSET);
             if self.principal_of_issued_to[v as usize] == UNSET {
                 let p =
                     principal::principal_of_arn(store.dict(Field::IssuedTo).get(v)).map(|p| self.intern_principal(p));
-                self.principal_of_issued_to[v as usize] = p.unwrap_or(UNTRUSTED);
+                self.principal_of_issued_to[v as usize] = p.unwrap_or(NOTHING);
             }
-            return Some(self.principal_of_issued_to[v as usize]).filter(|&p| p != UNTRUSTED);
+            return self.principal_of_issued_to[v as usize];
         }
         match call.to {
             // Without a user named, a key or password is the caller's own.
-            To::Caller | To::User => Some(self.holder_of(store, id)),
-            _ => None,
+            To::Caller | To::User => self.holder_of(store, id),
+            _ => NOTHING,
         }
     }
 
@@ -345,7 +343,7 @@ impl Graph {
     /// accounts; the caller's account's copy names the caller's key), then
     /// the copy logged in the caller's own account, then the earliest, then
     /// by content.
-    fn claim_order(&self, store: &Store, a: EventId, b: EventId) -> Ordering {
+    pub fn claim_order(&self, store: &Store, a: EventId, b: EventId) -> Ordering {
         let rank = |e: EventId| {
             let keyless = self.cred_of_event[e as usize] == 0;
             let elsewhere = store.value(e, Field::IdentityAccount) != store.value(e, Field::Account);
@@ -355,9 +353,26 @@ impl Graph {
     }
 
     /// The latest of `events` at or before event `at`, by time then content.
-    fn latest_before(store: &Store, events: &[EventId], at: EventId) -> Option<EventId> {
+    fn latest_before(store: &Store, events: impl Iterator<Item = EventId>, at: EventId) -> Option<EventId> {
         let t = store.time(at);
-        events.iter().copied().filter(|&e| store.time(e) <= t).max_by(|&a, &b| event_order(store, a, b))
+        events.filter(|&e| store.time(e) <= t).max_by(|&a, &b| event_order(store, a, b))
+    }
+
+    /// The claims on issued-key value `issued`.
+    fn claims_on(&self, issued: u32) -> &[Claim] {
+        let sorted = &self.claims[..self.sorted];
+        let from = sorted.partition_point(|c| c.issued < issued);
+        let to = sorted.partition_point(|c| c.issued <= issued);
+        &sorted[from..to]
+    }
+
+    /// The events that claim to have issued `key` (a key never used
+    /// included), best claim first.
+    pub fn claims_of_key(&self, store: &Store, key: &str) -> Vec<EventId> {
+        let Some(v) = store.dict(Field::IssuedKey).lookup(key) else { return vec![] };
+        let mut events: Vec<EventId> = self.claims_on(v).iter().map(|c| c.event).collect();
+        events.sort_by(|&a, &b| self.claim_order(store, a, b));
+        events
     }
 
     /// Decides again, from everything taken in, what depends on several
@@ -365,71 +380,89 @@ impl Graph {
     /// hidden keys and from passwords, the children of each credential, and
     /// what each session's first event says.
     pub(super) fn settle(&mut self, store: &Store) {
-        let mut cache = ChunkCache::new(2);
-        for c in self.creds.iter_mut().skip(1) {
-            if c.stale && c.first != NONE {
-                let rec = store.record(c.first, &mut cache);
-                c.named = named_by(rec);
-                c.console = from_console(rec);
-                c.stale = false;
-            }
-            c.issuer = None;
-            c.confirmations.clear();
-            c.issued_arn = None;
+        if self.sorted < self.claims.len() {
+            self.claims.sort_unstable_by_key(|c| (c.issued, c.event));
+            self.sorted = self.claims.len();
         }
-        // Claims that name their key, by the credential they issued.
-        let mut by_cred: HashMap<CredId, Vec<EventId>> = HashMap::new();
+        let mut cache = ChunkCache::new(2);
+        // Sessions whose key the response hid, and passwords set, by the principal they named.
         let mut hidden: HashMap<u32, Vec<EventId>> = HashMap::new();
         let mut passwords: HashMap<u32, Vec<EventId>> = HashMap::new();
-        let claims = std::mem::take(&mut self.claims);
-        for cl in &claims {
-            match (cl.call.grant, cl.key, cl.to) {
-                (Grant::Password, _, Some(to)) => passwords.entry(to).or_default().push(cl.event),
-                (Grant::Password, _, None) => {}
-                (_, Some(key), Some(to)) => by_cred.entry(self.cred(key, to)).or_default().push(cl.event),
-                // Whom it went to is not named: the key's one holder, if it has only one.
-                (_, Some(key), None) => {
-                    if let [c] = self.keys[key as usize].creds[..] {
-                        by_cred.entry(c).or_default().push(cl.event);
-                    }
-                }
-                // A session whose key the response hid: linked later by whom it named and when.
-                (Grant::Session, None, Some(to)) => hidden.entry(to).or_default().push(cl.event),
-                (_, None, _) => {}
+        for cl in self.claims_on(0).iter().filter(|c| c.to != NOTHING) {
+            match cl.call.grant {
+                Grant::Session => hidden.entry(cl.to).or_default().push(cl.event),
+                Grant::Password => passwords.entry(cl.to).or_default().push(cl.event),
+                Grant::AccessKey => {}
             }
         }
-        self.claims = claims;
-        for (c, mut events) in by_cred {
+        for c in 1..self.creds.len() {
+            let cred = &self.creds[c];
+            let (v, holder, first) = (cred.key, cred.holder, cred.first);
+            if cred.stale {
+                let rec = store.record(first, &mut cache);
+                let (named, console) = (named_by(rec), from_console(rec));
+                let cred = &mut self.creds[c];
+                (cred.named, cred.console, cred.stale) = (named, console, false);
+            }
+            // Claims that name the key and this holder, or name no one when the key has one holder.
+            let only = self.creds_of_value[v as usize].len() == 1;
+            let issued = store.dict(Field::IssuedKey).lookup(store.dict(Field::AccessKey).get(v)).unwrap_or(0);
+            let mut events: Vec<EventId> = if issued == 0 {
+                vec![]
+            } else {
+                let claims = self.claims_on(issued).iter();
+                claims.filter(|cl| cl.to == holder || (cl.to == NOTHING && only)).map(|cl| cl.event).collect()
+            };
             events.sort_by(|&a, &b| self.claim_order(store, a, b));
-            let cred = &mut self.creds[c as usize];
-            cred.issuer = Some((events[0], Link::Logged));
-            cred.issued_arn = Some(store.value(events[0], Field::IssuedTo).to_string()).filter(|s| !s.is_empty());
-            cred.confirmations = events[1..].to_vec();
-        }
-        for c in self.creds.iter_mut().skip(1).filter(|c| c.issuer.is_none() && c.first != NONE) {
-            let console_user = c.console && principal::kind_of(&self.principals[c.holder as usize]) == "user";
-            let from = if console_user { passwords.get(&c.holder) } else { hidden.get(&c.holder) };
-            let link = if console_user { Link::Password } else { Link::Inferred };
-            c.issuer = from.and_then(|events| Self::latest_before(store, events, c.first)).map(|e| (e, link));
+            let console_user = self.creds[c].console && principal::kind_of(&self.principals[holder as usize]) == "user";
+            let issuer = match events.first() {
+                Some(&e) => Some((e, Link::Logged)),
+                None if console_user => passwords
+                    .get(&holder)
+                    .and_then(|set| Self::latest_before(store, set.iter().copied(), first))
+                    .map(|e| (e, Link::Password)),
+                None => hidden
+                    .get(&holder)
+                    .and_then(|h| Self::latest_before(store, h.iter().copied(), first))
+                    .map(|e| (e, Link::Inferred)),
+            };
+            let cred = &mut self.creds[c];
+            cred.issuer = issuer;
+            cred.confirmations = events.get(1..).unwrap_or_default().to_vec();
         }
         self.login_password.clear();
-        let signed_in: Vec<EventId> = self.logins.iter().filter(|l| l.1).map(|l| l.0).collect();
-        for id in signed_in {
-            let holder = self.holder_of(store, id);
-            if let Some(set) = passwords.get(&holder).and_then(|events| Self::latest_before(store, events, id)) {
-                self.login_password.insert(id, set);
+        for i in 0..self.logins.len() {
+            let l = self.logins[i];
+            let Some(set) = passwords.get(&l.holder) else { continue };
+            let ok =
+                *self.logins[i].succeeded.get_or_insert_with(|| login_succeeded(store.record(l.event, &mut cache)));
+            if let Some(e) = Self::latest_before(store, set.iter().copied(), l.event).filter(|_| ok) {
+                self.login_password.insert(l.event, e);
             }
         }
-        self.children = vec![Vec::new(); self.creds.len()];
-        for (c, cred) in self.creds.iter().enumerate().skip(1) {
-            if let Some((e, _)) = cred.issuer {
-                let parent = self.cred_of_event[e as usize];
-                if parent != 0 && parent != c as CredId {
-                    self.children[parent as usize].push(c as CredId);
-                }
-            }
-        }
+        self.link_children();
         self.generation += 1;
+    }
+
+    /// The credentials each credential's calls issued.
+    fn link_children(&mut self) {
+        let mut pairs: Vec<(CredId, CredId)> = (1..self.creds.len() as CredId)
+            .filter_map(|c| {
+                let (e, _) = self.creds[c as usize].issuer?;
+                let parent = self.cred_of_event[e as usize];
+                (parent != 0 && parent != c).then_some((parent, c))
+            })
+            .collect();
+        pairs.sort_unstable();
+        self.children = vec![(0, 0); self.creds.len()];
+        for (i, &(p, _)) in pairs.iter().enumerate() {
+            let r = &mut self.children[p as usize];
+            if r.1 == 0 {
+                r.0 = i as u32;
+            }
+            r.1 = i as u32 + 1;
+        }
+        self.child_list = pairs.into_iter().map(|(_, c)| c).collect();
     }
 
     /// Sets each credential's origin, and the origin of each sign-in whose
@@ -459,8 +492,8 @@ impl Graph {
     }
 
     /// The key of credential `c`, as the data wrote it.
-    pub fn key_text(&self, c: CredId) -> &str {
-        &self.keys[self.creds[c as usize].key as usize].text
+    pub fn key_text<'s>(&self, store: &'s Store, c: CredId) -> &'s str {
+        store.dict(Field::AccessKey).get(self.creds[c as usize].key)
     }
 
     /// The principal of credential `c`, in its compared form.
@@ -475,30 +508,31 @@ impl Graph {
     }
 
     /// The credentials of `key`: one per principal seen with it, most used first.
-    pub fn creds_of_key(&self, key: &str) -> Vec<CredId> {
-        let Some(&k) = self.key_ids.get(key) else { return vec![] };
-        let mut v = self.keys[k as usize].creds.clone();
-        v.sort_by(|&a, &b| {
+    pub fn creds_of_key(&self, store: &Store, key: &str) -> Vec<CredId> {
+        let v = store.dict(Field::AccessKey).lookup(key).unwrap_or(0) as usize;
+        let mut out = self.creds_of_value.get(v).cloned().unwrap_or_default();
+        out.sort_by(|&a, &b| {
             let (ca, cb) = (&self.creds[a as usize], &self.creds[b as usize]);
             cb.events
                 .cmp(&ca.events)
                 .then_with(|| self.principals[ca.holder as usize].cmp(&self.principals[cb.holder as usize]))
         });
-        v
+        out
     }
 
     /// The other credentials of `c`'s key: principals that do not agree on who holds it.
-    pub fn conflicts(&self, c: CredId) -> Vec<CredId> {
-        self.creds_of_key(self.key_text(c)).into_iter().filter(|&o| o != c).collect()
+    pub fn conflicts(&self, store: &Store, c: CredId) -> Vec<CredId> {
+        self.creds_of_key(store, self.key_text(store, c)).into_iter().filter(|&o| o != c).collect()
     }
 
-    /// The credentials issued, at any depth, by calls made with `c`.
+    /// `c` and the credentials issued, at any depth, by calls made with it.
     pub fn descendants(&self, c: CredId) -> Vec<CredId> {
         let mut out = vec![c];
         let mut seen = std::collections::HashSet::from([c]);
         let mut i = 0;
         while i < out.len() {
-            for &k in self.children.get(out[i] as usize).map_or(&[][..], |v| &v[..]) {
+            let (from, to) = self.children.get(out[i] as usize).copied().unwrap_or_default();
+            for &k in &self.child_list[from as usize..to as usize] {
                 if seen.insert(k) {
                     out.push(k);
                 }
@@ -592,7 +626,7 @@ impl Graph {
         let mut creds = vec![false; self.creds.len().max(1)];
         let mut untrusted = vec![false; store.dict(Field::AccessKey).len() + 1];
         for k in keys {
-            let own = self.creds_of_key(k);
+            let own = self.creds_of_key(store, k);
             if own.is_empty()
                 && let Some(v) = store.dict(Field::AccessKey).lookup(k)
             {
@@ -607,7 +641,7 @@ impl Graph {
         SessionMask { creds, untrusted }
     }
 
-    /// Per event: whether `mask` selects it.
+    /// Whether `mask` selects event `id`.
     pub fn selects(&self, store: &Store, mask: &SessionMask, id: EventId) -> bool {
         match self.cred_of(id) {
             Some(c) => mask.creds.get(c as usize).copied().unwrap_or(false),

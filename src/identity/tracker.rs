@@ -29,7 +29,7 @@ impl Tracker {
         let mut g = self.graph.write().unwrap_or_else(|e| e.into_inner());
         g.take(&s, from, to);
         g.settle(&s);
-        let creds = (1..=g.cred_count() as u32).map(|c| Chain::of_cred(&g, &s, c).origin().to_string()).collect();
+        let creds = super::chain::origins(&g, &s);
         let logins = g
             .logins_with_password()
             .into_iter()
