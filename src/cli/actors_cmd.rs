@@ -31,6 +31,8 @@ fn to_json(s: &Summary, store: &Store) -> Value {
         let used = s.used(f);
         v[f.name()] = json!({"distinct": used.len(), "values": used.values(store, f).into_iter().take(LISTED).collect::<Vec<_>>()});
     }
+    v["conflictingKeys"] = json!(s.conflicting.values(store, Field::AccessKey));
+    v["untrustedKeys"] = json!(s.untrusted.values(store, Field::AccessKey));
     v
 }
 
@@ -61,11 +63,14 @@ fn table(all: &[Summary]) -> String {
             thousands(s.denied as u64),
             s.regions.len(),
             s.ips.len(),
-            s.keys.len(),
+            s.keys_cell(),
             s.accounts.len()
         );
     }
     out += &format!("{} identities\n", thousands(all.len() as u64));
+    if all.iter().any(|s| !s.conflicting.is_empty()) {
+        out += "KEYS ending in ! include a key other principals were also seen with: a conflict, not linked\n";
+    }
     out
 }
 

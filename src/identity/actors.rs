@@ -55,6 +55,10 @@ pub struct Summary {
     pub agents: Used,
     pub keys: Used,
     pub accounts: Used,
+    /// Keys other principals were also seen with (a conflict: not linked).
+    pub conflicting: Used,
+    /// Keys that are redacted or placeholders (they link nothing).
+    pub untrusted: Used,
 }
 
 /// How events without an identity are grouped.
@@ -72,6 +76,11 @@ impl Summary {
             Field::AccessKey => &self.keys,
             _ => &self.accounts,
         }
+    }
+
+    /// The number of keys, marked `!` when one of them is a conflict.
+    pub fn keys_cell(&self) -> String {
+        format!("{}{}", self.keys.len(), if self.conflicting.is_empty() { "" } else { "!" })
     }
 
     pub fn failed(&self) -> usize {
@@ -157,8 +166,16 @@ pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<S
         s.regions.0.insert(store.value_id(id, Field::Region));
         s.ips.0.insert(store.value_id(id, Field::Ip));
         s.agents.0.insert(store.value_id(id, Field::Agent));
-        s.keys.0.insert(store.value_id(id, Field::AccessKey));
+        let key = store.value_id(id, Field::AccessKey);
+        s.keys.0.insert(key);
         s.accounts.0.insert(store.value_id(id, Field::Account));
+        if key != 0 {
+            match graph.cred_of(id) {
+                None => s.untrusted.0.insert(key),
+                Some(_) if graph.holders_of_value(key) > 1 => s.conflicting.0.insert(key),
+                Some(_) => false,
+            };
+        }
     }
     let mut out: Vec<Summary> = groups.into_values().collect();
     for s in &mut out {

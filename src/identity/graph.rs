@@ -520,6 +520,11 @@ impl Graph {
         out
     }
 
+    /// How many principals were seen with value `v` of the access-key column.
+    pub fn holders_of_value(&self, v: u32) -> usize {
+        self.creds_of_value.get(v as usize).map_or(0, Vec::len)
+    }
+
     /// The other credentials of `c`'s key: principals that do not agree on who holds it.
     pub fn conflicts(&self, store: &Store, c: CredId) -> Vec<CredId> {
         self.creds_of_key(store, self.key_text(store, c)).into_iter().filter(|&o| o != c).collect()

@@ -112,7 +112,7 @@ impl Overlay for ActorsView {
                 crate::format::thousands(s.denied as u64),
                 s.calls.len(),
                 s.ips.len(),
-                s.keys.len(),
+                s.keys_cell(),
                 crate::model::time::format_utc(s.last)
             );
             lines.push(fitted(&line, w, theme.row(i == self.cursor, true)));
