@@ -61,8 +61,7 @@ pub struct Summary {
     pub untrusted: Used,
 }
 
-/// How events without an identity are grouped.
-pub const NO_IDENTITY: &str = "(no identity)";
+pub use crate::model::fields::NO_IDENTITY;
 
 /// The fields whose distinct values a summary keeps.
 pub const USED: [Field; 5] = [Field::Region, Field::Ip, Field::Agent, Field::AccessKey, Field::Account];
@@ -134,6 +133,51 @@ pub fn is_denial(code: &str) -> bool {
     c.contains("denied") || c.contains("unauthorized") || c.contains("forbidden")
 }
 
+impl Summary {
+    /// Takes in `other`'s activity.
+    fn absorb(&mut self, other: Summary) {
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        self.events += other.events;
+        for (call, (ok, failed)) in other.calls {
+            let c = self.calls.entry(call).or_default();
+            c.0 += ok;
+            c.1 += failed;
+        }
+        self.denied += other.denied;
+        let pairs = [
+            (&mut self.regions, other.regions),
+            (&mut self.ips, other.ips),
+            (&mut self.agents, other.agents),
+            (&mut self.keys, other.keys),
+            (&mut self.accounts, other.accounts),
+            (&mut self.conflicting, other.conflicting),
+            (&mut self.untrusted, other.untrusted),
+        ];
+        for (mine, theirs) in pairs {
+            mine.0.extend(theirs.0);
+        }
+    }
+}
+
+/// Identities equal but for case are one (a query matches them alike),
+/// named by the least of their spellings.
+fn fold_case(mut all: Vec<Summary>) -> Vec<Summary> {
+    all.sort_by(|a, b| a.identity.cmp(&b.identity));
+    let mut by_lower: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<Summary> = Vec::with_capacity(all.len());
+    for s in all {
+        match by_lower.entry(s.identity.to_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(e) => out[*e.get()].absorb(s),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(out.len());
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
 /// The activity of every identity among `ids`, most events first.
 pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<Summary> {
     let errors = store.dict(Field::Error);
@@ -177,7 +221,7 @@ pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<S
             };
         }
     }
-    let mut out: Vec<Summary> = groups.into_values().collect();
+    let mut out = fold_case(groups.into_values().collect());
     for s in &mut out {
         for used in [&mut s.regions, &mut s.ips, &mut s.agents, &mut s.keys, &mut s.accounts] {
             used.0.remove(&0);

@@ -20,7 +20,10 @@ impl crate::query::eval::Annex for Annex {
         let n = events.min(s.len()).min(g.evaluated);
         let mut set = vec![false; events];
         match field {
-            Field::Origin => set[..n].copy_from_slice(&g.origins_where(s, n, |o| value.matches(o))),
+            Field::Origin => set[..n].copy_from_slice(&g.origins_where(s, n, |o| match o {
+                "" => crate::query::eval::absent_matches(Field::Origin, value),
+                o => value.matches(o),
+            })),
             _ => {
                 // The keys the term names (a glob may name several), and what they issued.
                 let keys = s.dict(Field::AccessKey);

@@ -615,8 +615,15 @@ impl Graph {
         for (a, &n) in by_actor.iter().enumerate().skip(1).filter(|(_, n)| **n > 0) {
             *counts.entry(store.dict(Field::Actor).get(a as u32)).or_default() += n;
         }
-        let distinct = counts.len();
-        let mut v: Vec<(String, u32)> = counts.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
+        // Origins equal but for case are one (a query matches them alike), under the least spelling.
+        let mut spelled: Vec<(&str, u32)> = counts.into_iter().collect();
+        spelled.sort_unstable();
+        let mut folded: HashMap<String, (String, u32)> = HashMap::new();
+        for (label, n) in spelled {
+            folded.entry(label.to_lowercase()).or_insert_with(|| (label.to_string(), 0)).1 += n;
+        }
+        let distinct = folded.len();
+        let mut v: Vec<(String, u32)> = folded.into_values().collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(keep);
         (v, distinct)

@@ -87,6 +87,9 @@ pub struct FieldDef {
     pub column: Option<ListColumn>,
     /// Part of the summary line fuzzy words are scored against.
     pub summary: bool,
+    /// How an event without a value is shown where events are grouped by
+    /// the field (and so how a query names it).
+    pub absent: Option<&'static str>,
 }
 
 impl FieldDef {
@@ -102,6 +105,7 @@ impl FieldDef {
         stats: None,
         column: None,
         summary: false,
+        absent: None,
     };
 }
 
@@ -139,7 +143,7 @@ fields! {
     },
     Actor {
         label: "actor", name: "actor", queries: &["actor", "user"], get: Get::Actor, show: Show::Actor,
-        panel: Some(3), stats: Some(7), column: col(4, 12, 30, 1), summary: true,
+        panel: Some(3), stats: Some(7), column: col(4, 12, 30, 1), summary: true, absent: Some(NO_IDENTITY),
     },
     IdentityType {
         label: "identity type", name: "userIdentity.type", queries: &["type", "useridentity.type"],
@@ -191,6 +195,7 @@ fields! {
     Rule { label: "rule", name: "rule", queries: &["rule"], get: Get::Derived, kept: Kept::Derived },
     Origin {
         label: "origin", name: "origin", queries: &["origin"], get: Get::Derived, kept: Kept::Derived, panel: Some(3),
+        absent: Some(NO_IDENTITY),
         // Shown when a row's credentials lead back to someone other than its actor.
         column: col(4, 10, 26, 2),
     },
@@ -201,6 +206,9 @@ fields! {
         column: Some(ListColumn { heading: "!", order: 0, min: 1, max: 1, rank: 0 }),
     },
 }
+
+/// How events without an identity are shown and queried (`actor:"(no identity)"`).
+pub const NO_IDENTITY: &str = "(no identity)";
 
 /// Number of fields.
 pub const FIELD_COUNT: usize = FIELDS.len();
@@ -325,9 +333,12 @@ impl Field {
         self.def().name
     }
 
-    /// The name a query prints for the field.
+    /// The name a query prints for the field: its first that names no
+    /// other field (`account` looks at both accounts, so the recipient's
+    /// facet prints `recipientaccountid`).
     pub fn query_name(self) -> &'static str {
-        self.def().queries.first().copied().unwrap_or(self.def().name)
+        let own = self.def().queries.iter().find(|q| resolve(q) == [self]);
+        own.or(self.def().queries.first()).copied().unwrap_or(self.def().name)
     }
 
     /// The field's interned column, if it has one.
@@ -352,14 +363,16 @@ impl Field {
         }
     }
 
-    /// Every way a value may be written in a query to match it: as shown,
-    /// compact, and plain `root` for any root.
+    /// Every way a value may be written in a query to match it: as stored
+    /// (what `actors` and exports write), as shown, compact, and plain
+    /// `root` for any root.
     pub fn spellings(self, raw: &str, ctx: DisplayCtx) -> impl Iterator<Item = Cow<'_, str>> {
         let shown = self.display(raw, ctx);
         let compact = self.compact(raw, ctx);
         let root = (self.def().show == Show::Actor && raw.starts_with(super::actor::ROOT_PREFIX)).then_some("root");
-        std::iter::once(Cow::Borrowed(shown))
-            .chain((compact != shown).then_some(Cow::Borrowed(compact)))
+        std::iter::once(Cow::Borrowed(raw))
+            .chain((shown != raw).then_some(Cow::Borrowed(shown)))
+            .chain((compact != shown && compact != raw).then_some(Cow::Borrowed(compact)))
             .chain(root.filter(|r| *r != shown).map(Cow::Borrowed))
     }
 }
@@ -427,6 +440,10 @@ mod tests {
         assert_eq!(Field::Source.compact("s3.amazonaws.com", one), "s3");
         let all: Vec<_> = Field::Actor.spellings("root@123", many).collect();
         assert_eq!(all, ["root@123", "root"]);
+        let all: Vec<_> = Field::Actor.spellings("root@123", one).collect();
+        assert_eq!(all, ["root@123", "root"], "the stored form too, with one account");
+        assert_eq!(Field::Account.query_name(), "recipientaccountid", "`account` names two fields");
+        assert_eq!(Field::Actor.query_name(), "actor");
         let all: Vec<_> = Field::Source.spellings("kms.amazonaws.com", many).collect();
         assert_eq!(all, ["kms.amazonaws.com", "kms"]);
     }

@@ -138,6 +138,12 @@ fn value_matches(store: &Store, field: Field, id: u32, glob: &Glob) -> bool {
     field.spellings(store.dict(field).get(id), display_ctx(store)).any(|s| glob.matches(&s))
 }
 
+/// Whether `glob` names the lack of a value of `field`: the field's word
+/// for it (`actor:"(no identity)"`), written out (`*` is any value, never none).
+pub fn absent_matches(field: Field, glob: &Glob) -> bool {
+    !glob.has_star() && field.def().absent.is_some_and(|a| glob.matches(a))
+}
+
 /// The path into the record of a field kept there.
 fn record_path(field: Field) -> Vec<Step> {
     match field.def().get {
@@ -166,6 +172,7 @@ fn facet_sets(store: &Store, fields: &[Field], glob: &Glob) -> Vec<(Field, Vec<b
         .map(|&f| {
             let dict = store.dict(f);
             let mut set = vec![false; dict.len() + 1];
+            set[0] = absent_matches(f, glob);
             for (id, _) in dict.iter() {
                 set[id as usize] = value_matches(store, f, id, glob);
             }

@@ -83,8 +83,10 @@ fn top_k<'a>(counts: &[u32], k: usize, label: impl Fn(u32) -> &'a str) -> Vec<(u
 }
 
 /// Counts the values of `fields` over `ids`; keeps the `limit` most frequent
-/// of each (all of them when `limit` is None). Ties go by label. Fields
-/// without a column (computed beside the store) are left to their annex.
+/// of each (all of them when `limit` is None). Values equal but for case
+/// are one (a query matches them alike), counted under the least of their
+/// spellings. Ties go by label. Fields without a column (computed beside
+/// the store) are left to their annex.
 pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usize>) -> Vec<FacetCounts> {
     let labels = Labels::new(store);
     fields
@@ -92,9 +94,10 @@ pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usi
         .filter(|f| f.column().is_some())
         .map(|&f| {
             let col = store.column(f);
+            let folds = store.case_folds(f);
             let mut counts = vec![0u32; store.dict(f).len() + 1];
             for &id in ids {
-                counts[col[id as usize] as usize] += 1;
+                counts[folds[col[id as usize] as usize] as usize] += 1;
             }
             let distinct = counts.iter().skip(1).filter(|&&n| n > 0).count();
             let values = match limit {

@@ -44,6 +44,62 @@ pub struct Store {
     seen: HashSet<u128, foldhash::quality::RandomState>,
     duplicates: u64,
     order: Arc<Vec<EventId>>,
+    /// Per column: its values equal but for case, worked out when first
+    /// asked (off the loading path) and kept up to date.
+    folds: [std::sync::Mutex<Fold>; COLUMNS],
+}
+
+/// The values of one column that are equal but for case (queries match
+/// them alike, so counts group them alike).
+#[derive(Default)]
+struct Fold {
+    /// Per value: its class.
+    class: Vec<u32>,
+    /// Per class: the value that stands for it, the least in sort order.
+    rep: Vec<u32>,
+    /// The lower-case forms of values with capitals, with their class.
+    lower: std::collections::HashMap<String, u32>,
+    /// Per value: its class's representative, as last handed out.
+    view: Arc<Vec<u32>>,
+}
+
+impl Fold {
+    /// Takes in the values of `dict` not seen yet.
+    fn extend(&mut self, dict: &StrTable) {
+        if self.class.is_empty() {
+            // 0, no value, is its own class.
+            self.class.push(0);
+            self.rep.push(0);
+        }
+        let seen = self.class.len();
+        if seen > dict.len() && self.view.len() == seen {
+            return;
+        }
+        for v in seen as u32..=dict.len() as u32 {
+            let text = dict.get(v);
+            let capitals = !text.is_ascii() || text.bytes().any(|b| b.is_ascii_uppercase());
+            let lower = capitals.then(|| text.to_lowercase()).filter(|l| l != text);
+            let known = match &lower {
+                None => self.lower.get(text).copied(),
+                Some(l) => self.lower.get(l).copied().or_else(|| {
+                    // Its lower-case form came before it.
+                    dict.lookup(l).filter(|&w| w < v).map(|w| self.class[w as usize])
+                }),
+            };
+            let class = known.unwrap_or_else(|| {
+                self.rep.push(v);
+                self.rep.len() as u32 - 1
+            });
+            if let Some(l) = lower {
+                self.lower.entry(l).or_insert(class);
+            }
+            if text < dict.get(self.rep[class as usize]) {
+                self.rep[class as usize] = v;
+            }
+            self.class.push(class);
+        }
+        self.view = Arc::new(self.class.iter().map(|&c| self.rep[c as usize]).collect());
+    }
 }
 
 impl Store {
@@ -232,6 +288,15 @@ impl Store {
         chunk.get(loc.start as usize..(loc.start + loc.len) as usize).unwrap_or_default()
     }
 
+    /// Per value of `field`'s column: the value that stands for every value
+    /// equal to it but for case (the least in sort order).
+    pub fn case_folds(&self, field: Field) -> Arc<Vec<u32>> {
+        let Some(c) = field.column() else { return Arc::default() };
+        let mut fold = self.folds[c].lock().unwrap_or_else(|e| e.into_inner());
+        fold.extend(&self.dicts[c]);
+        Arc::clone(&fold.view)
+    }
+
     /// Heap bytes held, by part: (columns, dictionaries, records).
     pub fn memory(&self) -> (usize, usize, usize) {
         let cols = self.times.capacity() * 8
@@ -247,5 +312,41 @@ impl Store {
             + self.combo_ids.capacity() * 25;
         let records = self.chunks.iter().map(|c| c.compressed_len() + 24).sum();
         (cols, dicts, records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The representative of each of `values`, interned in that order and folded in steps.
+    fn folded(values: &[&str], step: usize) -> Vec<String> {
+        let mut dict = StrTable::new();
+        let mut fold = Fold::default();
+        for chunk in values.chunks(step) {
+            for v in chunk {
+                dict.intern(v);
+            }
+            fold.extend(&dict);
+        }
+        values.iter().map(|v| dict.get(fold.view[dict.lookup(v).unwrap() as usize]).to_string()).collect()
+    }
+
+    #[test]
+    fn values_equal_but_for_case_fold_to_their_least_spelling_in_any_order() {
+        let values = ["alice", "Alice", "ALICE", "bob", "Bob", "Ünal", "ünal", "ec2.amazonaws.com"];
+        let want = ["ALICE", "ALICE", "ALICE", "Bob", "Bob", "Ünal", "Ünal", "ec2.amazonaws.com"];
+        assert_eq!(folded(&values, 1), want);
+        assert_eq!(folded(&values, 3), want);
+        let mut reversed = values;
+        reversed.reverse();
+        let mut back = want;
+        back.reverse();
+        assert_eq!(folded(&reversed, 2), back, "whichever spelling came first");
+        // Nothing to fold: each value stands for itself; an empty column folds too.
+        assert_eq!(folded(&["a", "b"], 1), ["a", "b"]);
+        let mut fold = Fold::default();
+        fold.extend(&StrTable::new());
+        assert_eq!(*fold.view, [0]);
     }
 }
