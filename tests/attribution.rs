@@ -405,3 +405,60 @@ fn trace_counts_add_up_and_list_each_record_once() {
     let text = stdout(&run(&["trace", "ASIAOPSOPSOPS0000001", &files[0], &files[1]]));
     assert!(text.ends_with("2 events: 1 with this credential, 1 with credentials issued from it\n"), "{text}");
 }
+
+/// On the real corpus no origin gathers principals without a recorded link:
+/// every event whose origin is not its own identity reaches it through
+/// issuing events the data holds, and no credential mixes principals.
+#[test]
+fn the_real_corpus_mixes_no_principals_without_a_link() {
+    let Some(shared) = shared("attribution on the real corpus") else { return };
+    let data = Dataset::load(&[shared.join("corpus/real")], trailscope::engine::Options::default());
+    let (store, graph) = (data.read(), data.graph());
+    let principal = |id: EventId| trailscope::identity::principal::principal_of_arn(store.value(id, Field::Arn));
+    let (mut linked, mut own, mut keyed, mut untrusted) = (0, 0, 0, 0);
+    let mut links = std::collections::BTreeMap::new();
+    for id in 0..store.len() as EventId {
+        let key = store.value(id, Field::AccessKey);
+        match graph.cred_of(id) {
+            Some(c) => {
+                keyed += 1;
+                // A credential is one principal's: its events agree with its first.
+                let first = graph.cred_info(c).first();
+                if store.value(first, Field::Arn) != "" {
+                    assert_eq!(principal(id), principal(first), "{key}: one credential, two principals");
+                }
+            }
+            None if !key.is_empty() => untrusted += 1,
+            None => {}
+        }
+        let chain = Chain::of_event(&graph, &store, id);
+        if graph.origin(&store, id) == store.value(id, Field::Actor) {
+            own += 1;
+            continue;
+        }
+        // Attributed to someone else: every hop below the origin was issued by a loaded event, but
+        // for a person the session itself names (an Identity Center role's session name, sourceIdentity).
+        linked += 1;
+        assert_eq!(chain.origin(), graph.origin(&store, id));
+        let named = chain.hops[0].key.is_none() && chain.hops[0].arn.is_empty();
+        for (i, h) in chain.hops.iter().enumerate().skip(1) {
+            let link = match h.link {
+                Some(link) => format!("{link:?}"),
+                None if i == 1 && named => "NamedBySession".into(),
+                None => panic!("{key}: hop {} has no recorded link: {chain:?}", h.actor),
+            };
+            *links.entry(link).or_insert(0) += 1;
+        }
+    }
+    let conflicted = (1..=graph.cred_count() as u32).filter(|&c| !graph.conflicts(&store, c).is_empty()).count();
+    eprintln!(
+        "real corpus: {} events; {own} their own identity's, {linked} attributed through links {links:?}; \
+         {keyed} with a trusted key ({} credentials, {conflicted} in conflict), {untrusted} with a redacted or placeholder key",
+        store.len(),
+        graph.cred_count()
+    );
+    assert!(
+        linked >= 30 && untrusted >= 100 && conflicted >= 2,
+        "the corpus exercises links, placeholders and conflicts"
+    );
+}

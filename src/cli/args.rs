@@ -121,7 +121,7 @@ pub enum Command {
     Rules(RulesArgs),
     /// Who is behind an access key, an event or an identity: the credential chain, origin first
     #[command(
-        after_help = "Examples:\n  trailscope trace ASIAQ3EGRJ4VEXAMPLE1 AWSLogs/\n  trailscope trace 'Deploy/ci-run-42' AWSLogs/\n  trailscope trace --json 5d1c0a8e-1f0e-4c1e-9a51-0d3a8f0c2b11 AWSLogs/ | jq '.hops[0]'\n\nWHAT is an access key id, an identity (an ARN, or an actor as the list shows it) or an eventID.\nEach hop is an identity and the key it used; the event that issued the key links it to the hop above."
+        after_help = "Examples:\n  trailscope trace ASIAQ3EGRJ4VXKP2M7TB AWSLogs/\n  trailscope trace 'Deploy/ci-run-42' AWSLogs/\n  trailscope trace --json 5d1c0a8e-1f0e-4c1e-9a51-0d3a8f0c2b11 AWSLogs/ | jq '.hops[0]'\n\nWHAT is an access key id, an identity (an ARN, or an actor as the list shows it) or an eventID.\nEach hop is an identity and the key it used; the event that issued the key links it to the hop above.\nA key links events only where they agree on who holds it; redacted and placeholder keys link nothing."
     )]
     Trace(TraceArgs),
     /// Per identity (by actor, or by the origin of its credentials): when, how much, which calls, denials, where from
@@ -170,10 +170,12 @@ pub struct ActorsArgs {
 
 #[derive(Args, Debug)]
 pub struct TraceArgs {
-    /// Print one JSON object: {"hops": [...], "events": [...]}
+    /// Print one JSON object: {"hops": [...], "end", "origin", "events": [...], "ownEvents", "issuedEvents"};
+    /// for a redacted or placeholder key {"trust", "holders", "events"}; for an eventID that several
+    /// records carry {"ambiguous": true, "candidates": [...]} (exit status 2)
     #[arg(long)]
     pub json: bool,
-    /// An access key id, an ARN, an actor or an eventID
+    /// An access key id (used or only issued), an ARN, an actor or an eventID
     #[arg(value_name = "WHAT", allow_hyphen_values = true)]
     pub what: String,
     /// Files or folders to load; `-` reads standard input
