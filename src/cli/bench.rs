@@ -276,7 +276,9 @@ pub fn main(args: &BenchArgs) -> u8 {
         "trace": traces(&data),
         "identity": {
             "keys": data.read().dict(crate::model::fields::Field::AccessKey).len(),
+            "credentials": data.graph().cred_count(),
             "issued_links": data.graph().issued_count(),
+            "claims": data.graph().claim_count(),
             "work_seconds": data.graph().work.as_secs_f64(),
         },
         "keystrokes": keystrokes,
@@ -324,9 +326,11 @@ fn text_report(r: &Value) -> String {
     );
     let g = &r["identity"];
     out += &format!(
-        "identity graph   {} keys, {} issued in the data; {:.2} s of work beside loading\n",
+        "identity graph   {} keys used, {} credentials ({} linked to the event that issued them), {} calls that issued credentials; {:.2} s of work beside loading\n",
         g["keys"],
+        g["credentials"],
         g["issued_links"],
+        g["claims"],
         g["work_seconds"].as_f64().unwrap_or(0.0)
     );
     out += &format!(

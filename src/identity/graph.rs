@@ -69,9 +69,10 @@ pub struct Cred {
     /// Other records that claim to have issued it (the other account's copy
     /// of a cross-account call), in order.
     pub confirmations: Vec<EventId>,
-    /// The person its session names (`sourceIdentity`, `onBehalfOf`).
+    /// The person its session names (`sourceIdentity`, `onBehalfOf`);
+    /// read for a temporary key nothing in the data issued.
     pub named: Option<Box<str>>,
-    /// Its first event was done in the console.
+    /// Its first event was done in the console (read as `named` is).
     pub console: bool,
     /// `first` changed since `named` and `console` were read.
     stale: bool,
@@ -381,7 +382,17 @@ impl Graph {
     /// what each session's first event says.
     pub(super) fn settle(&mut self, store: &Store) {
         if self.sorted < self.claims.len() {
-            self.claims.sort_unstable_by_key(|c| (c.issued, c.event));
+            // The new claims sorted, then merged with those sorted before.
+            let key = |c: &Claim| (c.issued, c.event);
+            self.claims[self.sorted..].sort_unstable_by_key(key);
+            let fresh = self.claims.split_off(self.sorted);
+            let old = std::mem::take(&mut self.claims);
+            let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
+            while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+                let next = if key(x) <= key(y) { a.next() } else { b.next() };
+                self.claims.extend(next);
+            }
+            self.claims.extend(a.chain(b));
             self.sorted = self.claims.len();
         }
         let mut cache = ChunkCache::new(2);
@@ -396,14 +407,7 @@ impl Graph {
             }
         }
         for c in 1..self.creds.len() {
-            let cred = &self.creds[c];
-            let (v, holder, first) = (cred.key, cred.holder, cred.first);
-            if cred.stale {
-                let rec = store.record(first, &mut cache);
-                let (named, console) = (named_by(rec), from_console(rec));
-                let cred = &mut self.creds[c];
-                (cred.named, cred.console, cred.stale) = (named, console, false);
-            }
+            let (v, holder, first) = (self.creds[c].key, self.creds[c].holder, self.creds[c].first);
             // Claims that name the key and this holder, or name no one when the key has one holder.
             let only = self.creds_of_value[v as usize].len() == 1;
             let issued = store.dict(Field::IssuedKey).lookup(store.dict(Field::AccessKey).get(v)).unwrap_or(0);
@@ -414,6 +418,14 @@ impl Graph {
                 claims.filter(|cl| cl.to == holder || (cl.to == NOTHING && only)).map(|cl| cl.event).collect()
             };
             events.sort_by(|&a, &b| self.claim_order(store, a, b));
+            // What the first event says matters only to a session nothing issued in the data: read it then.
+            let session = store.dict(Field::AccessKey).get(v).starts_with("ASIA");
+            if events.is_empty() && session && self.creds[c].stale {
+                let rec = store.record(first, &mut cache);
+                let (named, console) = (named_by(rec), from_console(rec));
+                let cred = &mut self.creds[c];
+                (cred.named, cred.console, cred.stale) = (named, console, false);
+            }
             let console_user = self.creds[c].console && principal::kind_of(&self.principals[holder as usize]) == "user";
             let issuer = match events.first() {
                 Some(&e) => Some((e, Link::Logged)),
@@ -557,6 +569,11 @@ impl Graph {
         let mut v: Vec<EventId> = self.login_password.keys().copied().collect();
         v.sort_unstable();
         v
+    }
+
+    /// Events of calls that handed out credentials (or set a password).
+    pub fn claim_count(&self) -> usize {
+        self.claims.len()
     }
 
     /// Credentials whose issuing event was loaded.
