@@ -344,7 +344,7 @@ impl Graph {
     /// accounts; the caller's account's copy names the caller's key), then
     /// the copy logged in the caller's own account, then the earliest, then
     /// by content.
-    pub fn claim_order(&self, store: &Store, a: EventId, b: EventId) -> Ordering {
+    fn claim_order(&self, store: &Store, a: EventId, b: EventId) -> Ordering {
         let rank = |e: EventId| {
             let keyless = self.cred_of_event[e as usize] == 0;
             let elsewhere = store.value(e, Field::IdentityAccount) != store.value(e, Field::Account);
