@@ -16,7 +16,7 @@ fn jsonl(args: &[&str]) -> Vec<Value> {
 fn detect_jsonl_is_a_timeline_with_every_field_and_agrees_with_stats() {
     let sample = sample();
     let sample = sample.to_str().unwrap();
-    let all = jsonl(&["detect", "--format", "jsonl", sample]);
+    let all = jsonl(&["detect", "--format", "jsonl", "--each", sample]);
     assert!(all.len() > 50, "{} matches", all.len());
     let times: Vec<&str> = all.iter().map(|v| v["eventTime"].as_str().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "oldest first");
@@ -68,8 +68,51 @@ fn detect_jsonl_is_a_timeline_with_every_field_and_agrees_with_stats() {
     let high = jsonl(&["detect", "--format", "jsonl", "--min-level", "high", sample]);
     assert!(!high.is_empty() && high.len() < all.len());
     assert!(high.iter().all(|v| matches!(v["level"].as_str(), Some("high" | "critical"))));
-    let bob = jsonl(&["detect", "--format", "jsonl", "-q", "-actor:bob", sample]);
+    let bob = jsonl(&["detect", "--format", "jsonl", "--each", "-q", "-actor:bob", sample]);
     assert!(bob.len() < all.len() && bob.iter().filter(|v| v.get("eventIDs").is_none()).all(|v| v["actor"] != "bob"));
+}
+
+#[test]
+fn repeated_matches_fold_into_one_row_per_rule_identity_and_hour() {
+    let sample = sample();
+    let sample = sample.to_str().unwrap();
+    let each = jsonl(&["detect", "--format", "jsonl", "--each", sample]);
+    let folded = jsonl(&["detect", "--format", "jsonl", sample]);
+    assert!(folded.len() < each.len(), "{} rows from {} matches", folded.len(), each.len());
+    // Every match is in exactly one row, with every eventID.
+    let count = |rows: &[Value], rule: &str| -> (u64, usize) {
+        let of: Vec<&Value> = rows.iter().filter(|v| v["rule"] == rule).collect();
+        let ids: usize = of.iter().map(|v| v.get("eventIDs").and_then(Value::as_array).map_or(1, Vec::len)).sum();
+        (of.iter().map(|v| v["count"].as_u64().unwrap()).sum(), ids)
+    };
+    let rules: std::collections::BTreeSet<&str> = each.iter().map(|v| v["rule"].as_str().unwrap()).collect();
+    for r in rules {
+        let (matches, _) = count(&each, r);
+        let (folded_matches, ids) = count(&folded, r);
+        assert_eq!(folded_matches, matches, "{r}");
+        if each.iter().any(|v| v["rule"] == r && v.get("eventIDs").is_none()) {
+            assert_eq!(ids as u64, matches, "{r}: one eventID per folded match");
+        }
+    }
+    // A row spans at most the hour from its first match; the next row of the same rule and identity starts after it.
+    let hour = 3_600_000_000i64;
+    let t = |v: &Value, k: &str| trailscope::model::time::parse_event_time(v[k].as_str().unwrap()).unwrap();
+    let mut last_start: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for v in folded.iter().filter(|v| v.get("group").is_none()) {
+        assert!(t(v, "last") - t(v, "eventTime") < hour, "{v}");
+        let key = (v["rule"].as_str().unwrap().to_string(), v["actor"].as_str().unwrap().to_string());
+        if let Some(prev) = last_start.insert(key, t(v, "eventTime")) {
+            assert!(t(v, "eventTime") >= prev + hour, "{v}");
+        }
+    }
+    let tool = folded.iter().find(|v| v["count"].as_u64() > Some(20)).expect("a tool's repeated calls are one row");
+    assert_eq!(tool["eventIDs"].as_array().unwrap().len() as u64, tool["count"].as_u64().unwrap());
+    // The table says how many matches each row holds, and cuts nothing that fits.
+    let table = stdout(&run(&["detect", sample]));
+    let head = table.lines().next().unwrap();
+    assert!(head.contains("COUNT"), "{head}");
+    assert!(table.contains("Identity check followed by account enumeration with the same key"), "a long title whole");
+    assert!(table.contains(&format!("{} matches in {} rows", each.len(), folded.len())), "{table}");
 }
 
 #[test]
@@ -90,7 +133,7 @@ fn user_rules_load_are_listed_and_cannot_inject_formulas() {
     let rules = dir.to_str().unwrap().to_string();
     let sample = sample();
     let sample = sample.to_str().unwrap();
-    let o = run(&["detect", "--no-builtin", "--rules", &rules, "--format", "csv", sample]);
+    let o = run(&["detect", "--no-builtin", "--rules", &rules, "--format", "csv", "--each", sample]);
     let csv = stdout(&o);
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert!(rows.len() > 5, "{csv}");

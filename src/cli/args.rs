@@ -205,6 +205,10 @@ pub struct DetectArgs {
     pub query: Option<String>,
     #[arg(long, value_enum, default_value_t = DetectFormat::Table)]
     pub format: DetectFormat,
+    /// One row per match; by default a rule's matches by one identity (or one correlation group)
+    /// within an hour of the first are one row, with a count and every eventID
+    #[arg(long)]
+    pub each: bool,
     /// Files or folders to load; `-` reads standard input
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,

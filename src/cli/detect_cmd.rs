@@ -3,75 +3,31 @@
 
 use super::args::{DetectArgs, DetectFormat};
 use super::load::matching_with_rules;
-use crate::detect::{Level, Results, Rule};
+use crate::detect::Level;
+use crate::detect::fold::{self, Row};
 use crate::format::thousands;
 use crate::model::fields::Field;
-use crate::model::time::{Micros, format_utc};
+use crate::model::time::format_utc;
 use crate::query::labels::Labels;
-use crate::sanitize::fit;
-use crate::store::{EventId, Store};
+use crate::sanitize::{fit, visible};
+use crate::store::Store;
 use serde_json::{Value, json};
-use std::collections::HashSet;
 use std::io::{self, BufWriter, Write};
 
-/// One line of the timeline: a rule's match on one event, or a correlation match.
-pub struct Finding<'a> {
-    pub rule: &'a Rule,
-    pub time: Micros,
-    /// The event (the first, for a correlation).
-    pub event: EventId,
-    /// Every event of a correlation match; None for a single event.
-    pub events: Option<&'a [EventId]>,
-    pub group: Option<&'a [(String, String)]>,
-}
-
-/// The findings among `among` (all events when None), oldest first.
-pub fn findings<'a>(
-    found: &'a Results,
-    store: &Store,
-    among: Option<&[EventId]>,
-    min: Option<Level>,
-) -> Vec<Finding<'a>> {
-    let keep: Option<HashSet<EventId>> = among.map(|a| a.iter().copied().collect());
-    let kept = |id: &EventId| keep.as_ref().is_none_or(|k| k.contains(id));
-    let rules = &found.rules;
-    let level_ok = |r: &Rule| min.is_none_or(|m| r.meta.level >= m);
-    let mut out = Vec::new();
-    for (r, hits) in found.hits.iter().enumerate() {
-        let rule = &rules.rules[r];
-        if !rules.reports[r] || !level_ok(rule) {
-            continue;
-        }
-        for &id in hits.iter().filter(|id| kept(id)) {
-            out.push(Finding { rule, time: store.time(id), event: id, events: None, group: None });
-        }
-    }
-    for m in &found.correlations {
-        let rule = &rules.rules[m.rule];
-        if level_ok(rule) && m.events.iter().any(kept) {
-            out.push(Finding {
-                rule,
-                time: m.first,
-                event: m.events[0],
-                events: Some(&m.events),
-                group: Some(&m.group),
-            });
-        }
-    }
-    out.sort_by(|a, b| (a.time, a.event, &a.rule.meta.id).cmp(&(b.time, b.event, &b.rule.meta.id)));
-    out
-}
-
-/// A finding as one JSON object.
-pub fn to_json(f: &Finding, store: &Store, labels: &Labels, cache: &mut crate::store::blobs::ChunkCache) -> Value {
-    let m = &f.rule.meta;
-    let field = |field: Field| labels.label(field, store.value_id(f.event, field)).to_string();
+/// A row as one JSON object: the first event's fields, the row's count,
+/// its last time, and its eventID (one event) or eventIDs.
+pub fn to_json(row: &Row, store: &Store, labels: &Labels, cache: &mut crate::store::blobs::ChunkCache) -> Value {
+    let m = &row.rule.meta;
+    let first = row.events[0];
+    let field = |field: Field| labels.label(field, store.value_id(first, field)).to_string();
     let mut v = json!({
         "rule": m.id,
         "title": m.title,
         "level": m.level.name(),
         "tags": m.tags,
-        "eventTime": format_utc(f.time),
+        "eventTime": format_utc(row.first),
+        "last": format_utc(row.last),
+        "count": row.matches,
         "eventName": field(Field::Name),
         "actor": field(Field::Actor),
         "sourceIPAddress": field(Field::Ip),
@@ -86,15 +42,14 @@ pub fn to_json(f: &Finding, store: &Store, labels: &Labels, cache: &mut crate::s
             v[key] = json!(x);
         }
     }
-    match (f.events, f.group) {
-        (Some(events), group) => {
-            v["eventIDs"] = json!(events.iter().map(|&e| store.event_id(e, cache)).collect::<Vec<_>>());
-            v["last"] = json!(format_utc(store.time(*events.last().unwrap_or(&f.event))));
-            let g: serde_json::Map<String, Value> =
-                group.unwrap_or_default().iter().map(|(k, val)| (k.clone(), json!(val))).collect();
-            v["group"] = Value::Object(g);
-        }
-        (None, _) => v["eventID"] = json!(store.event_id(f.event, cache)),
+    if let [one] = row.events[..] {
+        v["eventID"] = json!(store.event_id(one, cache));
+    } else {
+        v["eventIDs"] = json!(row.events.iter().map(|&e| store.event_id(e, cache)).collect::<Vec<_>>());
+    }
+    if let Some(group) = row.group {
+        let g: serde_json::Map<String, Value> = group.iter().map(|(k, val)| (k.clone(), json!(val))).collect();
+        v["group"] = Value::Object(g);
     }
     v
 }
@@ -106,8 +61,10 @@ pub fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
-const CSV_COLUMNS: [&str; 12] = [
+const CSV_COLUMNS: [&str; 14] = [
     "time",
+    "last",
+    "count",
     "level",
     "rule",
     "title",
@@ -134,6 +91,8 @@ fn write_csv(out: &mut impl Write, all: &[Value]) -> io::Result<()> {
         };
         let row = [
             s("eventTime"),
+            s("last"),
+            v["count"].to_string(),
             s("level"),
             v.get("name").and_then(Value::as_str).map_or_else(|| s("rule"), String::from),
             s("title"),
@@ -151,40 +110,49 @@ fn write_csv(out: &mut impl Write, all: &[Value]) -> io::Result<()> {
     Ok(())
 }
 
+/// Columns of the table: heading, and at most this many cells (wider values are cut).
+const TABLE: [(&str, usize); 7] =
+    [("TIME", 20), ("LEVEL", 14), ("RULE", 64), ("COUNT", 9), ("EVENT", 40), ("ACTOR", 48), ("SOURCE IP", 39)];
+
 fn write_table(out: &mut impl Write, all: &[Value]) -> io::Result<()> {
-    writeln!(
-        out,
-        "{:<20}  {:<13} {} {} {} SOURCE IP",
-        "TIME",
-        "LEVEL",
-        fit("RULE", 40),
-        fit("EVENT", 26),
-        fit("ACTOR", 24)
-    )?;
-    for v in all {
-        let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-        let level = Level::parse(&s("level")).map_or("", |l| l.glyph());
-        let event = match v.get("eventIDs").and_then(Value::as_array) {
-            Some(ids) => format!("{} events", ids.len()),
-            None => s("eventName"),
-        };
-        let actor = match v.get("group").and_then(Value::as_object) {
-            Some(g) => g.values().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
-            None => s("actor"),
-        };
-        writeln!(
-            out,
-            "{:<20}  {} {:<11} {} {} {} {}",
-            s("eventTime"),
-            level,
-            s("level"),
-            fit(&s("title"), 40),
-            fit(&event, 26),
-            fit(&actor, 24),
-            fit(&s("sourceIPAddress"), 39).trim_end()
-        )?;
+    let cells: Vec<[String; 7]> = all
+        .iter()
+        .map(|v| {
+            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+            let level = Level::parse(&s("level")).map_or("", |l| l.glyph());
+            let event = match (v.get("group"), v.get("eventIDs").and_then(Value::as_array)) {
+                (Some(_), Some(ids)) => format!("{} events", ids.len()),
+                _ => s("eventName"),
+            };
+            let actor = match v.get("group").and_then(Value::as_object) {
+                Some(g) => g.values().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
+                None => s("actor"),
+            };
+            let count = v["count"].as_u64().unwrap_or(1);
+            [s("eventTime"), format!("{level} {}", s("level")), s("title"), thousands(count), event, actor, s("sourceIPAddress")]
+        })
+        .collect();
+    // Each column as wide as its widest cell, up to its cap: nothing that fits is cut.
+    let widths: Vec<usize> = TABLE
+        .iter()
+        .enumerate()
+        .map(|(i, &(head, cap))| {
+            let widest = cells.iter().map(|c| unicode_width::UnicodeWidthStr::width(visible(&c[i]).as_ref())).max();
+            widest.unwrap_or(0).max(head.len()).min(cap)
+        })
+        .collect();
+    let line = |cells: [&str; 7]| {
+        let mut l: Vec<String> = cells.iter().zip(&widths).map(|(c, &w)| fit(c, w)).collect();
+        // The count reads best aligned right.
+        l[3] = format!("{:>w$}", cells[3], w = widths[3]);
+        l.join("  ").trim_end().to_string()
+    };
+    writeln!(out, "{}", line(TABLE.map(|(h, _)| h)))?;
+    for c in &cells {
+        writeln!(out, "{}", line(c.each_ref().map(String::as_str)))?;
     }
-    writeln!(out, "{} matches", thousands(all.len() as u64))?;
+    let matches: u64 = all.iter().map(|v| v["count"].as_u64().unwrap_or(1)).sum();
+    writeln!(out, "{} matches in {} rows", thousands(matches), thousands(all.len() as u64))?;
     // The rules' authors and licences, as the rules ask to be credited.
     let mut credits: Vec<String> = all
         .iter()
@@ -214,9 +182,9 @@ pub fn main(args: &DetectArgs) -> u8 {
     let labels = Labels::new(&store);
     let among = args.query.as_ref().map(|_| ids.as_slice());
     let mut cache = crate::store::blobs::ChunkCache::new(8);
-    let all: Vec<Value> = findings(&found, &store, among, args.min_level)
+    let all: Vec<Value> = fold::rows(&found, &store, among, args.min_level, args.each)
         .iter()
-        .map(|f| to_json(f, &store, &labels, &mut cache))
+        .map(|row| to_json(row, &store, &labels, &mut cache))
         .collect();
     let mut out = BufWriter::new(io::stdout().lock());
     let written = match args.format {

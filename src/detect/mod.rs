@@ -3,7 +3,7 @@
 //! `condition` are what a rule says, `pattern` how values match, `ruleset`
 //! the rules loaded, `engine` compiles detection rules and runs them on an
 //! event, `ingest` runs them as the loader reads events, `correlate`
-//! finds correlation matches, `results` is what was found (kept beside the
+//! finds correlation matches, `fold` folds repeated matches into rows, `results` is what was found (kept beside the
 //! store; it answers the query terms `rule:` and `level:`), `catalogue` the
 //! built-in rules.
 
@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod condition;
 pub mod correlate;
 pub mod engine;
+pub mod fold;
 pub mod ingest;
 pub mod pattern;
 pub mod results;

@@ -4,7 +4,7 @@
 //! [`crate::tui::tree`]), with pivots and copies from any node.
 
 use super::pane::{Cx, Meta, Pane, Slot, title_line};
-use crate::detect::{Finding, Level, Results};
+use crate::detect::{Finding, Level, Results, fold};
 use crate::json::canon;
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
@@ -54,8 +54,9 @@ pub struct HeadLine {
 
 /// The lines about what event `id` set off: per finding its title, then
 /// why it matters (or a correlation's group and extent), then where the
-/// rule comes from; a blank line before the tree.
-pub fn head_lines(found: &Results, id: EventId) -> Vec<HeadLine> {
+/// rule comes from; a blank line before the tree. A rule the same identity
+/// set off again within the hour says so, as `detect` folds it into one row.
+pub fn head_lines(found: &Results, store: &Store, id: EventId) -> Vec<HeadLine> {
     let mut out = Vec::new();
     let line = |text: String, level: Option<Level>, act: &Option<Vec<Term>>| HeadLine { text, level, act: act.clone() };
     for f in found.findings(id) {
@@ -63,7 +64,12 @@ pub fn head_lines(found: &Results, id: EventId) -> Vec<HeadLine> {
             Finding::Rule(r) => {
                 let meta = &found.rules.rules[r as usize].meta;
                 let act = vec![Term::matching(Target::field(Field::Rule), meta.key(), false)];
-                (r as usize, meta.description.clone(), act)
+                let mut detail = meta.description.clone();
+                if let Some((n, first, last)) = fold::row_of(found, store, r as usize, id).filter(|row| row.0 > 1) {
+                    let repeated = format!("one of {n} matches by this identity, {} – {}", format_utc(first), format_utc(last));
+                    detail = format!("{repeated}\n{detail}");
+                }
+                (r as usize, detail, act)
             }
             Finding::Correlation(m) => {
                 let Some(cm) = found.correlations.get(m as usize) else { continue };
@@ -322,7 +328,7 @@ impl Pane for DetailPane {
     }
 
     fn settle(&mut self, cx: &Cx) {
-        let head = self.shown.as_ref().map_or_else(Vec::new, |d| head_lines(cx.found, d.event));
+        let head = self.shown.as_ref().map_or_else(Vec::new, |d| head_lines(cx.found, cx.store, d.event));
         if head != self.head {
             // Findings arrived (or changed) for the event shown: the cursor keeps its tree row.
             if let Some(d) = &mut self.shown

@@ -1,0 +1,136 @@
+//! Matches as a responder reads them: a rule that matched one identity
+//! again and again within an hour (a tool that called 40 reads) is one row
+//! with a count, its first and last time and every event, not 40 lines;
+//! the same for one correlation group matched again. `detect --each`
+//! unfolds them.
+
+use super::correlate::CorrMatch;
+use super::results::Results;
+use super::rule::{Level, Rule};
+use crate::model::fields::Field;
+use crate::model::time::Micros;
+use crate::store::{EventId, Store};
+use std::collections::HashMap;
+
+/// How long after a row's first match later ones still fold into it.
+pub const WINDOW: Micros = 3_600 * 1_000_000;
+
+/// One row: matches of one rule by one identity (or one correlation group)
+/// within [`WINDOW`] of the first.
+#[derive(Debug, Clone)]
+pub struct Row<'a> {
+    pub rule: &'a Rule,
+    /// The rule's index in the rule set.
+    pub index: usize,
+    pub first: Micros,
+    pub last: Micros,
+    /// Matches folded into the row (a correlation match counts once).
+    pub matches: usize,
+    /// Every event of every match, oldest first.
+    pub events: Vec<EventId>,
+    /// The group of a correlation rule's matches.
+    pub group: Option<&'a [(String, String)]>,
+}
+
+/// One match, before folding.
+struct One<'a> {
+    index: usize,
+    time: Micros,
+    last: Micros,
+    events: Vec<EventId>,
+    group: Option<&'a [(String, String)]>,
+    /// What repeats: the actor's value (single-event rules), or the correlation group.
+    who: Who<'a>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Who<'a> {
+    Actor(u32),
+    Group(&'a [(String, String)]),
+}
+
+/// The matches among `among` (all events when None), of `min` level or
+/// above, oldest first; folded into rows per rule and identity within
+/// [`WINDOW`] unless `each`.
+pub fn rows<'a>(found: &'a Results, store: &Store, among: Option<&[EventId]>, min: Option<Level>, each: bool) -> Vec<Row<'a>> {
+    let keep: Option<Vec<bool>> = among.map(|a| {
+        let mut k = vec![false; store.len()];
+        a.iter().for_each(|&id| k[id as usize] = true);
+        k
+    });
+    let kept = |id: &EventId| keep.as_ref().is_none_or(|k| k.get(*id as usize).copied().unwrap_or(false));
+    let rules = &found.rules;
+    let level_ok = |r: &Rule| min.is_none_or(|m| r.meta.level >= m);
+    let mut all: Vec<One> = Vec::new();
+    for (r, hits) in found.hits.iter().enumerate() {
+        if !rules.reports[r] || !level_ok(&rules.rules[r]) {
+            continue;
+        }
+        for &id in hits.iter().filter(|id| kept(id)) {
+            let t = store.time(id);
+            let who = Who::Actor(store.value_id(id, Field::Actor));
+            all.push(One { index: r, time: t, last: t, events: vec![id], group: None, who });
+        }
+    }
+    for m in found.correlations.iter().filter(|m| level_ok(&rules.rules[m.rule])) {
+        if m.events.iter().any(kept) {
+            all.push(of_correlation(m));
+        }
+    }
+    // Oldest first; ties by the first event's place in time, then the rule.
+    all.sort_by(|a, b| (a.time, store.rank(a.events[0]), a.index).cmp(&(b.time, store.rank(b.events[0]), b.index)));
+    let mut out: Vec<Row> = Vec::new();
+    let mut open: HashMap<(usize, Who), usize> = HashMap::new();
+    for one in all {
+        let key = (one.index, one.who.clone());
+        match open.get(&key).copied().filter(|&i| !each && one.time < out[i].first + WINDOW) {
+            Some(i) => {
+                let row = &mut out[i];
+                row.last = row.last.max(one.last);
+                row.matches += 1;
+                row.events.extend(one.events);
+            }
+            None => {
+                open.insert(key, out.len());
+                out.push(Row {
+                    rule: &rules.rules[one.index],
+                    index: one.index,
+                    first: one.time,
+                    last: one.last,
+                    matches: 1,
+                    events: one.events,
+                    group: one.group,
+                });
+            }
+        }
+    }
+    for row in &mut out {
+        row.events.sort_by_key(|&e| store.rank(e));
+        row.events.dedup();
+    }
+    out
+}
+
+fn of_correlation(m: &CorrMatch) -> One<'_> {
+    One { index: m.rule, time: m.first, last: m.last, events: m.events.clone(), group: Some(&m.group), who: Who::Group(&m.group) }
+}
+
+/// The row event `id`'s match of rule `index` folds into, as `detect` shows
+/// it: (matches in the row, first, last).
+pub fn row_of(found: &Results, store: &Store, index: usize, id: EventId) -> Option<(usize, Micros, Micros)> {
+    let who = store.value_id(id, Field::Actor);
+    let mut mine: Vec<EventId> =
+        found.hits.get(index)?.iter().copied().filter(|&e| store.value_id(e, Field::Actor) == who).collect();
+    mine.sort_by_key(|&e| store.rank(e));
+    // Rows start at the first match, and at each match past the window of the row before.
+    let mut start = 0;
+    while start < mine.len() {
+        let first = store.time(mine[start]);
+        let end = start + mine[start..].partition_point(|&e| store.time(e) < first + WINDOW);
+        if mine[start..end].contains(&id) {
+            return Some((end - start, first, store.time(mine[end - 1])));
+        }
+        start = end;
+    }
+    None
+}
