@@ -314,18 +314,46 @@ fn keys_and_passwords_made_for_someone_else_lead_back_to_their_maker() {
     assert_eq!((c.origin(), c.end, c.hops[1].link), ("mallory", End::Origin, Some(Link::Password)));
     // A failed sign-in is victor's own.
     assert_eq!(ids(&data, "origin:victor"), ["failed-login"]);
-    // A user's own new key ends at the user.
-    assert_eq!(chain(&data, "AKIAALICENEWKEY00002"), (vec!["alice".into()], End::Origin));
-    // Later victor sets his own password: sessions after it are his.
+    // A user's own new key, made with the user's own key, ends at the user.
+    assert_eq!(chain(&data, "AKIAALICENEWKEY00002"), (vec!["alice".into(), "alice".into()], End::Origin));
+    // The backdoor cannot be laundered: victor's password changed in the session mallory's password opened,
+    // and a key the backdoor user made for itself, still lead to mallory.
     let mut change = ev(20, A, "ChangePassword", user(A, "victor", "ASIAVICTORCONSOLE001"));
     change["sessionCredentialFromConsole"] = "true".into();
     let mut later = ev(30, A, "ListUsers", user(A, "victor", "ASIAVICTORCONSOLE002"));
     later["sessionCredentialFromConsole"] = "true".into();
+    let mut own = ev(31, A, "CreateAccessKey", user(A, "svc-backup", backdoor_key));
+    own["responseElements"] = json!({"accessKey": {"userName": "svc-backup", "accessKeyId": "AKIABACKDOORSECOND02"}});
     let mut all = evs.clone();
-    all.extend([change, later]);
+    all.extend([change, later, own, ev(32, A, "DeleteAccessKey", user(A, "svc-backup", "AKIABACKDOORSECOND02"))]);
     let data = load(&[&all]);
-    assert_eq!(chain(&data, "ASIAVICTORCONSOLE002").0, ["victor"]);
-    assert_eq!(Chain::of(&data.graph(), &data.read(), "ASIAVICTORCONSOLE001").origin(), "mallory");
+    assert_eq!(
+        chain(&data, "ASIAVICTORCONSOLE002"),
+        (vec!["mallory".into(), "victor".into(), "victor".into()], End::Origin)
+    );
+    assert_eq!(chain(&data, "AKIABACKDOORSECOND02").0, ["mallory", "svc-backup", "svc-backup"]);
+    // Had victor changed it from a sign-in of his own (a session nothing links to mallory), it would be his.
+    let mut clean = all.clone();
+    clean.retain(|e| e["eventName"] != "CreateLoginProfile");
+    let data = load(&[&clean]);
+    assert_eq!(chain(&data, "ASIAVICTORCONSOLE002").0, ["victor", "victor"]);
+}
+
+#[test]
+fn an_empty_access_key_is_no_key() {
+    // Documentation and real console sign-ins write `"accessKeyId": ""`.
+    let mut password = ev(1, A, "CreateLoginProfile", user(A, "mallory", "AKIAMALLORYMALLORY01"));
+    password["requestParameters"] = json!({"userName": "victor"});
+    let mut login = ev(2, A, "ConsoleLogin", user(A, "victor", ""));
+    login["userIdentity"]["accessKeyId"] = "".into();
+    login["responseElements"] = json!({"ConsoleLogin": "Success"});
+    let data = load(&[&[password, login]]);
+    let (store, graph) = (data.read(), data.graph());
+    let id = (0..store.len() as EventId).find(|&id| store.value(id, Field::Name) == "ConsoleLogin").unwrap();
+    assert_eq!(graph.origin(&store, id), "mallory", "a sign-in with the password mallory set");
+    let summary =
+        trailscope::identity::actors::summarize(&store, &graph, &[id], trailscope::identity::actors::By::Actor);
+    assert!(summary[0].keys.is_empty() && summary[0].untrusted.is_empty(), "no key, and nothing untrusted");
 }
 
 #[test]

@@ -428,3 +428,35 @@ fn stratus_detonations_trace_back_to_the_operator() {
     assert_eq!(events.len(), 30);
     assert!(events.iter().all(|&id| graph.origin(&store, id) == "christophe"));
 }
+
+#[test]
+fn origins_in_and_around_a_loop_are_those_the_walk_gives() {
+    // A -> B -> C -> A issue each other (data that loops), D is issued from inside the loop, E from D.
+    let s = |n: &str, k: &str| session("111111111111", n, n, k);
+    let evs = [
+        assume(1, "111111111111", s("A", "ASIALOOPAAAAAAAAAAA1"), "ASIALOOPBBBBBBBBBBB2"),
+        assume(2, "111111111111", s("B", "ASIALOOPBBBBBBBBBBB2"), "ASIALOOPCCCCCCCCCCC3"),
+        assume(3, "111111111111", s("C", "ASIALOOPCCCCCCCCCCC3"), "ASIALOOPAAAAAAAAAAA1"),
+        assume(4, "111111111111", s("B", "ASIALOOPBBBBBBBBBBB2"), "ASIAOUTDDDDDDDDDDDD4"),
+        assume(5, "111111111111", s("D", "ASIAOUTDDDDDDDDDDDD4"), "ASIAOUTEEEEEEEEEEEE5"),
+        ev(6, "111111111111", "ListBuckets", s("E", "ASIAOUTEEEEEEEEEEEE5"), Value::Null),
+    ];
+    // Every order of the files: the origin each event is given is the one its chain's walk ends at.
+    for rotate in 0..evs.len() {
+        let mut files: Vec<Vec<Value>> = evs.iter().map(|e| vec![e.clone()]).collect();
+        files.rotate_left(rotate);
+        let inputs = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("f{i}.jsonl"), format!("{}\n", f[0]).into_bytes()))
+            .collect();
+        let data = Dataset::from_bytes(inputs);
+        let (store, graph) = (data.read(), data.graph());
+        for id in 0..store.len() as u32 {
+            let walked = Chain::of_event(&graph, &store, id);
+            assert_eq!(graph.origin(&store, id), walked.origin(), "event {id}: {walked:?}");
+        }
+        let e = Chain::of(&graph, &store, "ASIAOUTEEEEEEEEEEEE5");
+        assert_eq!(e.end, End::Cycle);
+    }
+}

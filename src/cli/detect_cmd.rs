@@ -129,7 +129,15 @@ fn write_table(out: &mut impl Write, all: &[Value]) -> io::Result<()> {
                 None => s("actor"),
             };
             let count = v["count"].as_u64().unwrap_or(1);
-            [s("eventTime"), format!("{level} {}", s("level")), s("title"), thousands(count), event, actor, s("sourceIPAddress")]
+            [
+                s("eventTime"),
+                format!("{level} {}", s("level")),
+                s("title"),
+                thousands(count),
+                event,
+                actor,
+                s("sourceIPAddress"),
+            ]
         })
         .collect();
     // Each column as wide as its widest cell, up to its cap: nothing that fits is cut.

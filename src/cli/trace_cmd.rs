@@ -34,7 +34,7 @@ enum Traced {
 
 /// The events of `ids`, most recent first, by time then content.
 fn most_recent_first(store: &Store, ids: &mut [EventId]) {
-    ids.sort_by(|&a, &b| crate::identity::graph::event_order(store, b, a));
+    ids.sort_by(|&a, &b| store.cmp_events(b, a));
 }
 
 fn resolve(data: &crate::engine::Dataset, store: &Store, graph: &Graph, what: &str) -> Traced {
@@ -48,21 +48,16 @@ fn resolve(data: &crate::engine::Dataset, store: &Store, graph: &Graph, what: &s
             trust => Traced::Untrusted(what.to_string(), trust),
         };
     }
-    // An identity: an ARN or an actor as the list shows it (columns, fast).
-    let mut found: Vec<EventId> = Vec::new();
-    for field in [Field::Arn, Field::Actor] {
-        let matches: Vec<u32> = store.dict(field).iter().filter(|(_, v)| *v == what).map(|(id, _)| id).collect();
-        if let [v] = matches[..] {
-            found = (0..store.len() as EventId).filter(|&id| store.value_id(id, field) == v).collect();
-        }
-        if !found.is_empty() {
-            break;
-        }
+    // An identity, written as a query would match it (an ARN, or an actor as the
+    // list shows it, case aside), else an event ID (the records are searched).
+    let select =
+        |field| data.matching(&crate::query::Query { terms: vec![Term::matching(Target::field(field), what, false)] });
+    let mut found = select(Field::Arn);
+    if found.is_empty() {
+        found = select(Field::Actor);
     }
     if found.is_empty() {
-        // An event ID: the records are searched.
-        let q = crate::query::Query { terms: vec![Term::matching(Target::field(Field::EventId), what, false)] };
-        found = data.matching(&q);
+        found = select(Field::EventId);
         if found.len() > 1 {
             most_recent_first(store, &mut found);
             found.reverse();
@@ -70,12 +65,8 @@ fn resolve(data: &crate::engine::Dataset, store: &Store, graph: &Graph, what: &s
         }
     }
     most_recent_first(store, &mut found);
-    let mut creds: Vec<CredId> = Vec::new();
-    for &id in &found {
-        if let Some(c) = graph.cred_of(id).filter(|c| !creds.contains(c)) {
-            creds.push(c);
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let creds: Vec<CredId> = found.iter().filter_map(|&id| graph.cred_of(id)).filter(|&c| seen.insert(c)).collect();
     match (creds.is_empty(), found.first()) {
         (false, _) => Traced::Creds(creds, false),
         (true, Some(&id)) => Traced::Event(id),
@@ -85,10 +76,7 @@ fn resolve(data: &crate::engine::Dataset, store: &Store, graph: &Graph, what: &s
 
 /// The events done with `creds` or any credential issued from them, oldest first.
 pub fn session_events(graph: &Graph, store: &Store, creds: &[CredId]) -> Vec<EventId> {
-    let mut wanted = vec![false; graph.cred_count() + 1];
-    for d in creds.iter().flat_map(|&c| graph.descendants(c)) {
-        wanted[d as usize] = true;
-    }
+    let wanted = graph.issued_from(creds.iter().copied());
     store.order().iter().copied().filter(|&id| graph.cred_of(id).is_some_and(|c| wanted[c as usize])).collect()
 }
 
@@ -115,7 +103,6 @@ fn chain_json(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> Value {
                 "account": h.account,
                 "issuedBy": h.issued_by.map(|e| store.event_id(e, cache)),
                 "link": h.link.map(|l| l.says()),
-                "inferred": h.inferred(),
                 "confirmedBy": h.confirmed_by.iter().map(|&e| store.event_id(e, cache)).collect::<Vec<_>>(),
                 "issuedAt": h.issued_at.map(format_utc),
                 "sourceIPAddress": h.source_ip,
@@ -181,14 +168,17 @@ fn untrusted(store: &Store, key: &str, trust: Trust, json: bool, out: &mut impl 
     let v = store.dict(Field::AccessKey).lookup(key).unwrap_or(0);
     let events: Vec<EventId> =
         store.order().iter().copied().filter(|&id| v != 0 && store.value_id(id, Field::AccessKey) == v).collect();
-    let mut holders: Vec<(String, String, String, usize)> = Vec::new();
+    let mut by_holder: std::collections::HashMap<(u32, u32), (String, String, String, usize)> =
+        std::collections::HashMap::new();
     for &id in &events {
-        let who = (store.value(id, Field::Arn).to_string(), store.value(id, Field::Actor).to_string());
-        match holders.iter_mut().find(|h| (&h.0, &h.1) == (&who.0, &who.1)) {
-            Some(h) => h.3 += 1,
-            None => holders.push((who.0, who.1, store.value(id, Field::IdentityAccount).to_string(), 1)),
-        }
+        let h =
+            by_holder.entry((store.value_id(id, Field::Arn), store.value_id(id, Field::Actor))).or_insert_with(|| {
+                let v = |f| store.value(id, f).to_string();
+                (v(Field::Arn), v(Field::Actor), v(Field::IdentityAccount), 0)
+            });
+        h.3 += 1;
     }
+    let mut holders: Vec<(String, String, String, usize)> = by_holder.into_values().collect();
     holders.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
     if json {
         let mut cache = ChunkCache::new(8);
@@ -295,7 +285,7 @@ pub fn main(args: &TraceArgs) -> u8 {
             "events": listed,
             "ownEvents": own,
             "issuedEvents": events.len().saturating_sub(own),
-            "otherKeys": others,
+            "otherKeys": if by_key { 0 } else { others },
         });
         writeln!(out, "{}", visible(&v.to_string()))
     } else {

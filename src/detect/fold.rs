@@ -52,7 +52,13 @@ enum Who<'a> {
 /// The matches among `among` (all events when None), of `min` level or
 /// above, oldest first; folded into rows per rule and identity within
 /// [`WINDOW`] unless `each`.
-pub fn rows<'a>(found: &'a Results, store: &Store, among: Option<&[EventId]>, min: Option<Level>, each: bool) -> Vec<Row<'a>> {
+pub fn rows<'a>(
+    found: &'a Results,
+    store: &Store,
+    among: Option<&[EventId]>,
+    min: Option<Level>,
+    each: bool,
+) -> Vec<Row<'a>> {
     let keep: Option<Vec<bool>> = among.map(|a| {
         let mut k = vec![false; store.len()];
         a.iter().for_each(|&id| k[id as usize] = true);
@@ -78,7 +84,9 @@ pub fn rows<'a>(found: &'a Results, store: &Store, among: Option<&[EventId]>, mi
         }
     }
     // Oldest first; ties by the first event's place in time, then the rule.
-    all.sort_by(|a, b| (a.time, store.rank(a.events[0]), a.index).cmp(&(b.time, store.rank(b.events[0]), b.index)));
+    all.sort_by(|a, b| {
+        a.time.cmp(&b.time).then_with(|| store.cmp_events(a.events[0], b.events[0])).then(a.index.cmp(&b.index))
+    });
     let mut out: Vec<Row> = Vec::new();
     let mut open: HashMap<(usize, Who), usize> = HashMap::new();
     for one in all {
@@ -105,14 +113,21 @@ pub fn rows<'a>(found: &'a Results, store: &Store, among: Option<&[EventId]>, mi
         }
     }
     for row in &mut out {
-        row.events.sort_by_key(|&e| store.rank(e));
+        row.events.sort_by(|&a, &b| store.cmp_events(a, b));
         row.events.dedup();
     }
     out
 }
 
 fn of_correlation(m: &CorrMatch) -> One<'_> {
-    One { index: m.rule, time: m.first, last: m.last, events: m.events.clone(), group: Some(&m.group), who: Who::Group(&m.group) }
+    One {
+        index: m.rule,
+        time: m.first,
+        last: m.last,
+        events: m.events.clone(),
+        group: Some(&m.group),
+        who: Who::Group(&m.group),
+    }
 }
 
 /// The row event `id`'s match of rule `index` folds into, as `detect` shows
@@ -121,7 +136,7 @@ pub fn row_of(found: &Results, store: &Store, index: usize, id: EventId) -> Opti
     let who = store.value_id(id, Field::Actor);
     let mut mine: Vec<EventId> =
         found.hits.get(index)?.iter().copied().filter(|&e| store.value_id(e, Field::Actor) == who).collect();
-    mine.sort_by_key(|&e| store.rank(e));
+    mine.sort_by(|&a, &b| store.cmp_events(a, b));
     // Rows start at the first match, and at each match past the window of the row before.
     let mut start = 0;
     while start < mine.len() {

@@ -210,14 +210,15 @@ pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<S
         s.regions.0.insert(store.value_id(id, Field::Region));
         s.ips.0.insert(store.value_id(id, Field::Ip));
         s.agents.0.insert(store.value_id(id, Field::Agent));
-        let key = store.value_id(id, Field::AccessKey);
-        s.keys.0.insert(key);
         s.accounts.0.insert(store.value_id(id, Field::Account));
-        if key != 0 {
+        // An empty key is no key; events the graph has not taken in yet are not judged.
+        let key = store.value_id(id, Field::AccessKey);
+        if !store.value(id, Field::AccessKey).is_empty() {
+            s.keys.0.insert(key);
             match graph.cred_of(id) {
-                None => s.untrusted.0.insert(key),
+                None if (id as usize) < graph.evaluated => s.untrusted.0.insert(key),
                 Some(_) if graph.holders_of_value(key) > 1 => s.conflicting.0.insert(key),
-                Some(_) => false,
+                _ => false,
             };
         }
     }

@@ -7,7 +7,6 @@
 use super::graph::{CredId, Graph, Link};
 use super::principal::{self, Trust};
 use crate::model::actor::{account_of_arn, actor_of_arn};
-use crate::model::credentials::{Grant, call_named};
 use crate::model::fields::Field;
 use crate::model::time::Micros;
 use crate::store::{EventId, Store};
@@ -147,9 +146,11 @@ impl At {
 
 /// What comes after a credential.
 enum Step {
-    /// Event `e` issued it; the walk goes on at `next`, unless the grant was
-    /// the holder's own (a key or password its owner made: the owner is the origin).
-    Issued { e: EventId, link: Link, own: bool },
+    /// Event `e` issued it: the walk goes on at its caller. A key or a
+    /// password a user made for themselves goes on too, through the
+    /// credentials they made it with (which end at them unless someone
+    /// else's do: a backdoor's owner cannot launder it by making a key).
+    Issued { e: EventId, link: Link },
     /// Nothing issued it in the data: the chain ends here, at the person
     /// an Identity Center role or the session names, if any.
     Ends { end: End, person: Option<String> },
@@ -174,13 +175,6 @@ fn sso_person(actor: &str) -> Option<&str> {
     actor.strip_prefix("AWSReservedSSO_").and_then(|r| r.split_once('/')).map(|(_, u)| u)
 }
 
-/// Whether `e` granted a key or a password to the principal `holder` (its own).
-fn own_grant(store: &Store, e: EventId, holder: &str) -> bool {
-    let granted = call_named(store.value(e, Field::Name)).map(|call| call.grant);
-    matches!(granted, Some(Grant::AccessKey | Grant::Password))
-        && principal::principal_of_arn(store.value(e, Field::Arn)).is_some_and(|p| p == holder)
-}
-
 fn step(graph: &Graph, store: &Store, c: CredId) -> Step {
     let info = graph.cred_info(c);
     let Some((e, link)) = info.issuer else {
@@ -193,12 +187,12 @@ fn step(graph: &Graph, store: &Store, c: CredId) -> Step {
             None => Step::Ends { end: End::Missing, person: None },
         };
     };
-    Step::Issued { e, link, own: own_grant(store, e, graph.holder_text(c)) }
+    Step::Issued { e, link }
 }
 
 /// How a chain ends at the caller of `e`, who used no credential that can be followed.
 fn end_at_caller(store: &Store, e: EventId) -> End {
-    let keyed = store.value_id(e, Field::AccessKey) != 0;
+    let keyed = !store.value(e, Field::AccessKey).is_empty();
     match store.value(e, Field::IdentityType) {
         // A cross-account call's copy in the target account: the caller's
         // own chain is in its account's trail.
@@ -227,17 +221,16 @@ fn hop_of_cred(graph: &Graph, store: &Store, c: CredId) -> Hop {
 
 /// Walks up from `at`, with `up` the hops below it (nearest first).
 fn walk(graph: &Graph, store: &Store, mut up: Vec<Hop>, mut at: At) -> Chain {
-    let mut seen: Vec<CredId> = Vec::new();
+    let mut seen: std::collections::HashSet<CredId> = std::collections::HashSet::new();
     let end = loop {
         let c = match at {
             At::Caller(e) => {
                 up.push(Hop::of_event(store, e));
                 break end_at_caller(store, e);
             }
-            At::Cred(c) if seen.contains(&c) => break End::Cycle,
+            At::Cred(c) if !seen.insert(c) => break End::Cycle,
             At::Cred(c) => c,
         };
-        seen.push(c);
         let mut hop = hop_of_cred(graph, store, c);
         match step(graph, store, c) {
             Step::Ends { end, person } => {
@@ -245,12 +238,9 @@ fn walk(graph: &Graph, store: &Store, mut up: Vec<Hop>, mut at: At) -> Chain {
                 up.extend(person.map(|p| Hop::bare(None, p)));
                 break end;
             }
-            Step::Issued { e, link, own } => {
+            Step::Issued { e, link } => {
                 hop.issued(store, e, link, &graph.cred_info(c).confirmations);
                 up.push(hop);
-                if own {
-                    break End::Origin;
-                }
                 at = At::caller_of(graph, e);
             }
         }
@@ -280,10 +270,6 @@ impl Chain {
         };
         let mut hop = Hop::issued_to(store, key, e);
         hop.issued(store, e, Link::Logged, &claims[1..]);
-        let own = principal::principal_of_arn(&hop.arn).is_some_and(|p| own_grant(store, e, &p));
-        if own {
-            return Chain { hops: vec![hop], end: End::Origin };
-        }
         walk(graph, store, vec![hop], At::caller_of(graph, e))
     }
 
@@ -300,9 +286,6 @@ impl Chain {
             return Chain { end: end_at_caller(store, id), hops: vec![hop] };
         };
         hop.issued(store, set, Link::Password, &[]);
-        if principal::principal_of_arn(&hop.arn).is_some_and(|p| own_grant(store, set, &p)) {
-            return Chain { hops: vec![hop], end: End::Origin };
-        }
         walk(graph, store, vec![hop], At::caller_of(graph, set))
     }
 
@@ -314,43 +297,47 @@ impl Chain {
 
 /// Every credential's origin (by credential, from 1), as [`Chain::origin`]
 /// names it, each chain walked once: a credential issued by another's call
-/// takes that one's origin. A walk that runs into a loop answers for its
-/// start only (from elsewhere on the loop the origin differs).
+/// takes that one's origin. A walk that runs into a loop ends, as
+/// [`walk`] does, at the credential that led back into it: for those
+/// before the loop and its first, the last one walked; for one inside it,
+/// the one before it.
 pub fn origins(graph: &Graph, store: &Store) -> Vec<String> {
     let n = graph.cred_count();
     let mut found: Vec<Option<String>> = vec![None; n + 1];
-    let mut loops = vec![false; n + 1];
+    // Which start's walk a credential is on (0: none yet), and where.
+    let mut on_walk: Vec<(u32, u32)> = vec![(0, 0); n + 1];
     for start in 1..=n as CredId {
         if found[start as usize].is_some() {
             continue;
         }
         let mut path: Vec<CredId> = Vec::new();
         let mut at = At::Cred(start);
-        let mut looped = false;
+        let mut looped_at = None;
         let origin = loop {
             let c = match at {
                 At::Caller(e) => break Hop::of_event(store, e).name().to_string(),
                 At::Cred(c) => c,
             };
-            if let Some(o) = found[c as usize].as_ref().filter(|_| !loops[c as usize]) {
+            if let Some(o) = &found[c as usize] {
                 break o.clone();
             }
-            if path.contains(&c) {
-                looped = true;
+            if on_walk[c as usize].0 == start {
+                looped_at = Some(on_walk[c as usize].1 as usize);
                 break name_of(graph, store, *path.last().unwrap_or(&c));
             }
+            on_walk[c as usize] = (start, path.len() as u32);
             path.push(c);
             match step(graph, store, c) {
                 Step::Ends { person: Some(p), .. } => break p,
-                Step::Ends { person: None, .. } | Step::Issued { own: true, .. } => break name_of(graph, store, c),
+                Step::Ends { person: None, .. } => break name_of(graph, store, c),
                 Step::Issued { e, .. } => at = At::caller_of(graph, e),
             }
         };
-        if looped {
-            path.iter().for_each(|&c| loops[c as usize] = true);
-            found[start as usize] = Some(origin);
-        } else {
-            path.into_iter().for_each(|c| found[c as usize] = Some(origin.clone()));
+        for (i, &c) in path.iter().enumerate() {
+            found[c as usize] = Some(match looped_at {
+                Some(j) if i > j => name_of(graph, store, path[i - 1]),
+                _ => origin.clone(),
+            });
         }
     }
     found.into_iter().skip(1).map(Option::unwrap_or_default).collect()

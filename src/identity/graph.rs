@@ -119,17 +119,24 @@ pub struct Graph {
     cred_of_event: Vec<CredId>,
     /// Credentials; 0 is none.
     creds: Vec<Cred>,
+    cred_ids: HashMap<(u32, u32), CredId>,
     /// Per value of the access-key column: its credentials (several when
-    /// principals disagree on who holds it), UNSET until worked out,
-    /// empty when the key cannot be trusted.
+    /// principals disagree on who holds it; none when it cannot be trusted).
     creds_of_value: Vec<Vec<CredId>>,
-    trusted_value: Vec<u32>,
-    /// Per value of the access-key column: the ARN value last seen with it and its credential.
+    /// Per value of the access-key and issued-key columns: whether it can
+    /// be trusted (1), not (0), or not worked out yet (UNSET).
+    trusted_used: Vec<u32>,
+    trusted_issued: Vec<u32>,
+    /// Per value of the access-key column: the ARN value last seen with it
+    /// and its credential (only for ARNs that name a principal).
     last_seen: Vec<(u32, CredId)>,
     /// Principals in their compared form ([`principal::principal_of_arn`]).
     principals: Vec<String>,
     principal_ids: HashMap<String, u32>,
-    /// Per value of the ARN and issued-to columns: the principal.
+    /// Per principal: its credentials.
+    creds_of_holder: HashMap<u32, Vec<CredId>>,
+    /// Per value of the ARN and issued-to columns: the principal (UNSET:
+    /// not worked out; NOTHING: not an ARN).
     principal_of_arn: Vec<u32>,
     principal_of_issued_to: Vec<u32>,
     /// Per value of the event-name column: the credential call, if it is one.
@@ -137,7 +144,16 @@ pub struct Graph {
     /// Claims, sorted by issued key in `settle`; `sorted` of them are.
     claims: Vec<Claim>,
     sorted: usize,
+    /// Sessions whose key the response hid, and passwords set, by the
+    /// principal they named; each list in event order once settled.
+    hidden: HashMap<u32, Vec<EventId>>,
+    passwords: HashMap<u32, Vec<EventId>>,
     logins: Vec<Login>,
+    /// Credentials whose issuer must be worked out again.
+    dirty: Vec<CredId>,
+    is_dirty: Vec<bool>,
+    /// Sign-ins must be linked to passwords again.
+    logins_dirty: bool,
     /// Per credential, worked out by `settle`: the credentials its calls
     /// issued, as ranges of `child_list`.
     children: Vec<(u32, u32)>,
@@ -151,20 +167,6 @@ pub struct Graph {
     /// Origins as shown, interned.
     origins: Vec<String>,
     origin_ids: HashMap<String, u32>,
-}
-
-/// Orders events by time, then content: the same records in any load order
-/// come out in the same order.
-pub fn event_order(store: &Store, a: EventId, b: EventId) -> Ordering {
-    let (ra, rb) = (store.rank(a), store.rank(b));
-    (ra.0, ra.1).cmp(&(rb.0, rb.1)).then_with(|| {
-        if a == b {
-            return Ordering::Equal;
-        }
-        // The same fingerprint for different content: compare the content.
-        let (mut ca, mut cb) = (ChunkCache::new(1), ChunkCache::new(1));
-        store.record(a, &mut ca).cmp(store.record(b, &mut cb))
-    })
 }
 
 /// The person a session's identity names: `sessionContext.sourceIdentity`
@@ -205,35 +207,53 @@ impl Graph {
         i
     }
 
-    /// The principal event `id`'s identity names: its ARN, else its account
-    /// and principal id, else its actor.
+    /// The principal an ARN value names (cached per value; None: not an ARN).
+    fn principal_of(&mut self, store: &Store, field: Field, v: u32) -> Option<u32> {
+        if v == 0 {
+            return None;
+        }
+        let table = if field == Field::Arn { &mut self.principal_of_arn } else { &mut self.principal_of_issued_to };
+        grow(table, store.dict(field).len(), UNSET);
+        if table[v as usize] == UNSET {
+            let p = principal::principal_of_arn(store.dict(field).get(v)).map(|p| self.intern_principal(p));
+            let table = if field == Field::Arn { &mut self.principal_of_arn } else { &mut self.principal_of_issued_to };
+            table[v as usize] = p.unwrap_or(NOTHING);
+        }
+        let table = if field == Field::Arn { &self.principal_of_arn } else { &self.principal_of_issued_to };
+        Some(table[v as usize]).filter(|&p| p != NOTHING)
+    }
+
+    /// The principal event `id`'s identity names: its ARN; else its account
+    /// and principal id, else its account and actor.
     fn holder_of(&mut self, store: &Store, id: EventId) -> u32 {
-        let arn = store.value_id(id, Field::Arn);
-        grow(&mut self.principal_of_arn, store.dict(Field::Arn).len(), UNSET);
-        if arn != 0 && self.principal_of_arn[arn as usize] != UNSET {
-            return self.principal_of_arn[arn as usize];
+        if let Some(p) = self.principal_of(store, Field::Arn, store.value_id(id, Field::Arn)) {
+            return p;
         }
-        let p = principal::principal_of_arn(store.dict(Field::Arn).get(arn)).unwrap_or_else(|| {
-            let principal = store.value(id, Field::Principal);
-            if principal.is_empty() {
-                format!("actor:{}", store.value(id, Field::Actor))
-            } else {
-                format!("{}:principal/{principal}", store.value(id, Field::IdentityAccount)).to_lowercase()
-            }
-        });
-        let p = self.intern_principal(p);
-        if arn != 0 {
-            self.principal_of_arn[arn as usize] = p;
+        let (account, principal) = (store.value(id, Field::IdentityAccount), store.value(id, Field::Principal));
+        let p = if principal.is_empty() {
+            format!("{account}:actor/{}", store.value(id, Field::Actor))
+        } else {
+            format!("{account}:principal/{principal}")
+        };
+        self.intern_principal(p.to_lowercase())
+    }
+
+    /// Marks credential `c` to be settled again.
+    fn mark(&mut self, c: CredId) {
+        grow(&mut self.is_dirty, c as usize, false);
+        if !self.is_dirty[c as usize] {
+            self.is_dirty[c as usize] = true;
+            self.dirty.push(c);
         }
-        p
     }
 
     /// The credential (access-key value `v`, `holder`), made if new.
     fn cred(&mut self, v: u32, holder: u32) -> CredId {
-        if let Some(&c) = self.creds_of_value[v as usize].iter().find(|&&c| self.creds[c as usize].holder == holder) {
+        if let Some(&c) = self.cred_ids.get(&(v, holder)) {
             return c;
         }
         if self.creds.is_empty() {
+            // 0 is none.
             self.creds.push(Cred {
                 key: 0,
                 holder: 0,
@@ -248,7 +268,13 @@ impl Graph {
         }
         let c = self.creds.len() as CredId;
         self.creds.push(Cred { key: v, holder, ..self.creds[0].clone() });
+        self.cred_ids.insert((v, holder), c);
+        self.creds_of_holder.entry(holder).or_default().push(c);
+        // A claim that names no one links to a key's only holder: the key's other credentials too are settled again.
         self.creds_of_value[v as usize].push(c);
+        for other in self.creds_of_value[v as usize].clone() {
+            self.mark(other);
+        }
         c
     }
 
@@ -258,32 +284,41 @@ impl Graph {
         *self.call_of_name[v].get_or_insert_with(|| credentials::call_named(store.dict(Field::Name).get(v as u32)))
     }
 
+    /// Whether value `v` of the access-key (or issued-key) column can be
+    /// evidence of who holds it (an empty value is no key).
+    fn trusted(&mut self, store: &Store, field: Field, v: u32) -> bool {
+        if v == 0 {
+            return false;
+        }
+        let table = if field == Field::AccessKey { &mut self.trusted_used } else { &mut self.trusted_issued };
+        grow(table, store.dict(field).len(), UNSET);
+        if table[v as usize] == UNSET {
+            table[v as usize] = (principal::trust(store.dict(field).get(v)) == Trust::Key) as u32;
+        }
+        table[v as usize] == 1
+    }
+
     /// The credential of event `id`, made if new (0: no key, or one that cannot be trusted).
     fn credential_of(&mut self, store: &Store, id: EventId) -> CredId {
         let v = store.value_id(id, Field::AccessKey);
-        if v == 0 {
+        if !self.trusted(store, Field::AccessKey, v) {
             return 0;
         }
         let n = store.dict(Field::AccessKey).len();
-        grow(&mut self.trusted_value, n, UNSET);
         grow(&mut self.creds_of_value, n, Vec::new());
-        grow(&mut self.last_seen, n, (UNSET, 0));
-        if self.trusted_value[v as usize] == UNSET {
-            let trusted = principal::trust(store.dict(Field::AccessKey).get(v)) == Trust::Key;
-            self.trusted_value[v as usize] = trusted as u32;
-        }
-        if self.trusted_value[v as usize] == 0 {
-            return 0;
-        }
+        grow(&mut self.last_seen, n, (0, 0));
         // Most events of a key carry the ARN its last event did.
         let arn = store.value_id(id, Field::Arn);
         let (last_arn, last) = self.last_seen[v as usize];
         if last_arn == arn && arn != 0 {
             return last;
         }
+        let named = self.principal_of(store, Field::Arn, arn).is_some();
         let holder = self.holder_of(store, id);
         let c = self.cred(v, holder);
-        self.last_seen[v as usize] = (arn, c);
+        if named {
+            self.last_seen[v as usize] = (arn, c);
+        }
         c
     }
 
@@ -291,30 +326,32 @@ impl Graph {
     /// the calls among them that hand out credentials.
     pub(super) fn take(&mut self, store: &Store, from: usize, to: usize) {
         let errors = store.column(Field::Error);
-        let login = store.dict(Field::Name).lookup("ConsoleLogin").unwrap_or(0);
-        let iam_user = store.dict(Field::IdentityType).lookup("IAMUser").unwrap_or(0);
+        let login = store.dict(Field::Name).lookup("ConsoleLogin");
+        let iam_user = store.dict(Field::IdentityType).lookup("IAMUser");
         for id in from as EventId..to as EventId {
             let cred = self.credential_of(store, id);
             if cred != 0 {
                 let c = &mut self.creds[cred as usize];
                 c.events += 1;
-                if c.first == NONE || event_order(store, id, c.first) == Ordering::Less {
+                if c.first == NONE || store.cmp_events(id, c.first) == Ordering::Less {
                     c.first = id;
                     c.stale = true;
+                    self.mark(cred);
                 }
             }
             self.cred_of_event.push(cred);
-            let name = store.value_id(id, Field::Name);
-            let keyless = store.value_id(id, Field::AccessKey) == 0;
-            if login != 0 && name == login && keyless && store.value_id(id, Field::IdentityType) == iam_user {
+            let keyless = store.value(id, Field::AccessKey).is_empty();
+            let name = Some(store.value_id(id, Field::Name));
+            if name == login && keyless && Some(store.value_id(id, Field::IdentityType)) == iam_user {
                 let holder = self.holder_of(store, id);
                 self.logins.push(Login { event: id, holder, succeeded: None });
+                self.logins_dirty = true;
             }
             let Some(call) = self.call_of(store, id).filter(|_| errors[id as usize] == 0) else { continue };
             let issued = store.value_id(id, Field::IssuedKey);
-            let trusted = issued != 0 && principal::trust(store.dict(Field::IssuedKey).get(issued)) == Trust::Key;
+            let issued = if self.trusted(store, Field::IssuedKey, issued) { issued } else { 0 };
             let to = self.issued_to(store, id, call);
-            self.claims.push(Claim { issued: if trusted { issued } else { 0 }, event: id, call, to });
+            self.claims.push(Claim { issued, event: id, call, to });
         }
         self.evaluated = to;
         self.generation += 1;
@@ -324,13 +361,7 @@ impl Graph {
     fn issued_to(&mut self, store: &Store, id: EventId, call: &Call) -> u32 {
         let v = store.value_id(id, Field::IssuedTo);
         if v != 0 {
-            grow(&mut self.principal_of_issued_to, store.dict(Field::IssuedTo).len(), UNSET);
-            if self.principal_of_issued_to[v as usize] == UNSET {
-                let p =
-                    principal::principal_of_arn(store.dict(Field::IssuedTo).get(v)).map(|p| self.intern_principal(p));
-                self.principal_of_issued_to[v as usize] = p.unwrap_or(NOTHING);
-            }
-            return self.principal_of_issued_to[v as usize];
+            return self.principal_of(store, Field::IssuedTo, v).unwrap_or(NOTHING);
         }
         match call.to {
             // Without a user named, a key or password is the caller's own.
@@ -350,13 +381,14 @@ impl Graph {
             let elsewhere = store.value(e, Field::IdentityAccount) != store.value(e, Field::Account);
             (keyless, elsewhere)
         };
-        rank(a).cmp(&rank(b)).then_with(|| event_order(store, a, b))
+        rank(a).cmp(&rank(b)).then_with(|| store.cmp_events(a, b))
     }
 
-    /// The latest of `events` at or before event `at`, by time then content.
-    fn latest_before(store: &Store, events: impl Iterator<Item = EventId>, at: EventId) -> Option<EventId> {
+    /// The latest of `events` (in event order) at or before event `at`.
+    fn latest_before(store: &Store, events: &[EventId], at: EventId) -> Option<EventId> {
         let t = store.time(at);
-        events.filter(|&e| store.time(e) <= t).max_by(|&a, &b| event_order(store, a, b))
+        let n = events.partition_point(|&e| store.time(e) <= t);
+        n.checked_sub(1).map(|i| events[i])
     }
 
     /// The claims on issued-key value `issued`.
@@ -367,93 +399,138 @@ impl Graph {
         &sorted[from..to]
     }
 
-    /// The events that claim to have issued `key` (a key never used
-    /// included), best claim first.
+    /// The events that claim to have issued `key`, a key never used, best
+    /// first: the best claim and those naming the same principal.
     pub fn claims_of_key(&self, store: &Store, key: &str) -> Vec<EventId> {
         let Some(v) = store.dict(Field::IssuedKey).lookup(key) else { return vec![] };
-        let mut events: Vec<EventId> = self.claims_on(v).iter().map(|c| c.event).collect();
-        events.sort_by(|&a, &b| self.claim_order(store, a, b));
-        events
+        let mut claims: Vec<&Claim> = self.claims_on(v).iter().collect();
+        claims.sort_by(|a, b| self.claim_order(store, a.event, b.event));
+        let to = claims.first().map(|c| c.to);
+        claims.into_iter().filter(|c| Some(c.to) == to).map(|c| c.event).collect()
+    }
+
+    /// Takes in the claims since the last settle: sorted by key and merged,
+    /// filed under the principal they named when they issued no key, and
+    /// the credentials they may concern marked.
+    fn take_claims(&mut self, store: &Store) {
+        if self.sorted == self.claims.len() {
+            return;
+        }
+        let fresh = self.claims.split_off(self.sorted);
+        let mut touched: Vec<u32> = Vec::new();
+        let mut filed: Vec<(bool, u32)> = Vec::new();
+        for cl in &fresh {
+            if cl.issued != 0 {
+                let text = store.dict(Field::IssuedKey).get(cl.issued);
+                if let Some(v) = store.dict(Field::AccessKey).lookup(text) {
+                    touched.extend(self.creds_of_value.get(v as usize).into_iter().flatten().copied());
+                }
+                continue;
+            }
+            let password = match cl.call.grant {
+                // A session whose key the response hid: linked by whom it named and when.
+                Grant::Session if cl.to != NOTHING => false,
+                Grant::Password if cl.to != NOTHING => true,
+                _ => continue,
+            };
+            let list = if password { &mut self.passwords } else { &mut self.hidden };
+            list.entry(cl.to).or_default().push(cl.event);
+            filed.push((password, cl.to));
+            touched.extend(self.creds_of_holder.get(&cl.to).into_iter().flatten().copied());
+        }
+        for c in touched {
+            self.mark(c);
+        }
+        filed.sort_unstable();
+        filed.dedup();
+        for (password, to) in filed {
+            self.logins_dirty |= password;
+            let list = if password { self.passwords.get_mut(&to) } else { self.hidden.get_mut(&to) };
+            list.into_iter().for_each(|l| l.sort_by(|&a, &b| store.cmp_events(a, b)));
+        }
+        // The new claims sorted, then merged with those sorted before.
+        let key = |c: &Claim| (c.issued, c.event);
+        let mut fresh = fresh;
+        fresh.sort_unstable_by_key(key);
+        let old = std::mem::take(&mut self.claims);
+        let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
+        while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+            let next = if key(x) <= key(y) { a.next() } else { b.next() };
+            self.claims.extend(next);
+        }
+        self.claims.extend(a.chain(b));
+        self.sorted = self.claims.len();
     }
 
     /// Decides again, from everything taken in, what depends on several
-    /// records: which event issued each credential, the links inferred from
-    /// hidden keys and from passwords, the children of each credential, and
-    /// what each session's first event says.
-    pub(super) fn settle(&mut self, store: &Store) {
-        if self.sorted < self.claims.len() {
-            // The new claims sorted, then merged with those sorted before.
-            let key = |c: &Claim| (c.issued, c.event);
-            self.claims[self.sorted..].sort_unstable_by_key(key);
-            let fresh = self.claims.split_off(self.sorted);
-            let old = std::mem::take(&mut self.claims);
-            let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
-            while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
-                let next = if key(x) <= key(y) { a.next() } else { b.next() };
-                self.claims.extend(next);
-            }
-            self.claims.extend(a.chain(b));
-            self.sorted = self.claims.len();
+    /// records, for the credentials and sign-ins it may have changed for:
+    /// which event issued each credential, the links inferred from hidden
+    /// keys and from passwords, the children of each credential, and what a
+    /// session's first event says. Returns whether anything was settled.
+    pub(super) fn settle(&mut self, store: &Store) -> bool {
+        self.take_claims(store);
+        let dirty = std::mem::take(&mut self.dirty);
+        if dirty.is_empty() && !self.logins_dirty {
+            return false;
         }
         let mut cache = ChunkCache::new(2);
-        // Sessions whose key the response hid, and passwords set, by the principal they named.
-        let mut hidden: HashMap<u32, Vec<EventId>> = HashMap::new();
-        let mut passwords: HashMap<u32, Vec<EventId>> = HashMap::new();
-        for cl in self.claims_on(0).iter().filter(|c| c.to != NOTHING) {
-            match cl.call.grant {
-                Grant::Session => hidden.entry(cl.to).or_default().push(cl.event),
-                Grant::Password => passwords.entry(cl.to).or_default().push(cl.event),
-                Grant::AccessKey => {}
-            }
+        for c in dirty {
+            self.is_dirty[c as usize] = false;
+            self.settle_cred(store, c as usize, &mut cache);
         }
-        for c in 1..self.creds.len() {
-            let (v, holder, first) = (self.creds[c].key, self.creds[c].holder, self.creds[c].first);
-            // Claims that name the key and this holder, or name no one when the key has one holder.
-            let only = self.creds_of_value[v as usize].len() == 1;
-            let issued = store.dict(Field::IssuedKey).lookup(store.dict(Field::AccessKey).get(v)).unwrap_or(0);
-            let mut events: Vec<EventId> = if issued == 0 {
-                vec![]
-            } else {
-                let claims = self.claims_on(issued).iter();
-                claims.filter(|cl| cl.to == holder || (cl.to == NOTHING && only)).map(|cl| cl.event).collect()
-            };
-            events.sort_by(|&a, &b| self.claim_order(store, a, b));
-            // What the first event says matters only to a session nothing issued in the data: read it then.
-            let session = store.dict(Field::AccessKey).get(v).starts_with("ASIA");
-            if events.is_empty() && session && self.creds[c].stale {
-                let rec = store.record(first, &mut cache);
-                let (named, console) = (named_by(rec), from_console(rec));
-                let cred = &mut self.creds[c];
-                (cred.named, cred.console, cred.stale) = (named, console, false);
-            }
-            let console_user = self.creds[c].console && principal::kind_of(&self.principals[holder as usize]) == "user";
-            let issuer = match events.first() {
-                Some(&e) => Some((e, Link::Logged)),
-                None if console_user => passwords
-                    .get(&holder)
-                    .and_then(|set| Self::latest_before(store, set.iter().copied(), first))
-                    .map(|e| (e, Link::Password)),
-                None => hidden
-                    .get(&holder)
-                    .and_then(|h| Self::latest_before(store, h.iter().copied(), first))
-                    .map(|e| (e, Link::Inferred)),
-            };
-            let cred = &mut self.creds[c];
-            cred.issuer = issuer;
-            cred.confirmations = events.get(1..).unwrap_or_default().to_vec();
-        }
-        self.login_password.clear();
-        for i in 0..self.logins.len() {
-            let l = self.logins[i];
-            let Some(set) = passwords.get(&l.holder) else { continue };
-            let ok =
-                *self.logins[i].succeeded.get_or_insert_with(|| login_succeeded(store.record(l.event, &mut cache)));
-            if let Some(e) = Self::latest_before(store, set.iter().copied(), l.event).filter(|_| ok) {
-                self.login_password.insert(l.event, e);
+        if std::mem::take(&mut self.logins_dirty) {
+            self.login_password.clear();
+            for i in 0..self.logins.len() {
+                let l = self.logins[i];
+                let Some(set) = self.passwords.get(&l.holder) else { continue };
+                let ok =
+                    *self.logins[i].succeeded.get_or_insert_with(|| login_succeeded(store.record(l.event, &mut cache)));
+                if let Some(e) = Self::latest_before(store, set, l.event).filter(|_| ok) {
+                    self.login_password.insert(l.event, e);
+                }
             }
         }
         self.link_children();
         self.generation += 1;
+        true
+    }
+
+    /// Works out which event issued credential `c`.
+    fn settle_cred(&mut self, store: &Store, c: usize, cache: &mut ChunkCache) {
+        let (v, holder, first) = (self.creds[c].key, self.creds[c].holder, self.creds[c].first);
+        // Claims that name the key and this holder, or name no one when the key has one holder.
+        let only = self.creds_of_value[v as usize].len() == 1;
+        let issued = store.dict(Field::IssuedKey).lookup(store.dict(Field::AccessKey).get(v)).unwrap_or(0);
+        let mut events: Vec<EventId> = if issued == 0 {
+            vec![]
+        } else {
+            let claims = self.claims_on(issued).iter();
+            claims.filter(|cl| cl.to == holder || (cl.to == NOTHING && only)).map(|cl| cl.event).collect()
+        };
+        events.sort_by(|&a, &b| self.claim_order(store, a, b));
+        // What the first event says matters only to a session nothing issued in the data: read it then.
+        let session = store.dict(Field::AccessKey).get(v).starts_with("ASIA");
+        if events.is_empty() && session && self.creds[c].stale {
+            let rec = store.record(first, cache);
+            let (named, console) = (named_by(rec), from_console(rec));
+            let cred = &mut self.creds[c];
+            (cred.named, cred.console, cred.stale) = (named, console, false);
+        }
+        let console_user = self.creds[c].console && principal::kind_of(&self.principals[holder as usize]) == "user";
+        let issuer = match events.first() {
+            Some(&e) => Some((e, Link::Logged)),
+            None if console_user => self
+                .passwords
+                .get(&holder)
+                .and_then(|set| Self::latest_before(store, set, first))
+                .map(|e| (e, Link::Password)),
+            None => {
+                self.hidden.get(&holder).and_then(|h| Self::latest_before(store, h, first)).map(|e| (e, Link::Inferred))
+            }
+        };
+        let cred = &mut self.creds[c];
+        cred.issuer = issuer;
+        cred.confirmations = events.get(1..).unwrap_or_default().to_vec();
     }
 
     /// The credentials each credential's calls issued.
@@ -542,21 +619,27 @@ impl Graph {
         self.creds_of_key(store, self.key_text(store, c)).into_iter().filter(|&o| o != c).collect()
     }
 
-    /// `c` and the credentials issued, at any depth, by calls made with it.
-    pub fn descendants(&self, c: CredId) -> Vec<CredId> {
-        let mut out = vec![c];
-        let mut seen = std::collections::HashSet::from([c]);
-        let mut i = 0;
-        while i < out.len() {
-            let (from, to) = self.children.get(out[i] as usize).copied().unwrap_or_default();
-            for &k in &self.child_list[from as usize..to as usize] {
-                if seen.insert(k) {
-                    out.push(k);
-                }
-            }
-            i += 1;
+    /// Per credential: whether it is one of `creds` or was issued, at any
+    /// depth, by calls made with one of them.
+    pub fn issued_from(&self, creds: impl IntoIterator<Item = CredId>) -> Vec<bool> {
+        let mut mask = vec![false; self.creds.len().max(1)];
+        for c in creds {
+            self.mark_descendants(c, &mut mask);
         }
-        out
+        mask
+    }
+
+    /// Marks `c` in `mask`, and the credentials issued, at any depth, by
+    /// calls made with it (a credential marked already is not gone into again).
+    fn mark_descendants(&self, c: CredId, mask: &mut [bool]) {
+        let mut stack = vec![c];
+        while let Some(x) = stack.pop() {
+            if std::mem::replace(&mut mask[x as usize], true) {
+                continue;
+            }
+            let (from, to) = self.children.get(x as usize).copied().unwrap_or_default();
+            stack.extend_from_slice(&self.child_list[from as usize..to as usize]);
+        }
     }
 
     /// The event that set the password a keyless sign-in used.
@@ -628,10 +711,11 @@ impl Graph {
         for (o, &n) in by_origin.iter().enumerate().filter(|(_, n)| **n > 0) {
             *counts.entry(&self.origins[o]).or_default() += n;
         }
-        // Events without an identity have no origin to count (as the actor facet leaves them out).
         for (a, &n) in by_actor.iter().enumerate().skip(1).filter(|(_, n)| **n > 0) {
             *counts.entry(store.dict(Field::Actor).get(a as u32)).or_default() += n;
         }
+        // Events without an identity have no origin to count (as the actor facet leaves them out).
+        counts.remove("");
         // Origins equal but for case are one (a query matches them alike), under the least spelling.
         let mut spelled: Vec<(&str, u32)> = counts.into_iter().collect();
         spelled.sort_unstable();
@@ -652,22 +736,18 @@ impl Graph {
     /// that cannot be trusted (they select their own events, and nothing
     /// was issued from them that could be followed).
     pub fn session_mask<'k>(&self, store: &Store, keys: impl IntoIterator<Item = &'k str>) -> SessionMask {
-        let mut creds = vec![false; self.creds.len().max(1)];
+        let mut own = Vec::new();
         let mut untrusted = vec![false; store.dict(Field::AccessKey).len() + 1];
         for k in keys {
-            let own = self.creds_of_key(store, k);
-            if own.is_empty()
+            let of_key = self.creds_of_key(store, k);
+            if of_key.is_empty()
                 && let Some(v) = store.dict(Field::AccessKey).lookup(k)
             {
                 untrusted[v as usize] = true;
             }
-            for c in own {
-                for d in self.descendants(c) {
-                    creds[d as usize] = true;
-                }
-            }
+            own.extend(of_key);
         }
-        SessionMask { creds, untrusted }
+        SessionMask { creds: self.issued_from(own), untrusted }
     }
 
     /// Whether `mask` selects event `id`.

@@ -28,7 +28,10 @@ impl Tracker {
         }
         let mut g = self.graph.write().unwrap_or_else(|e| e.into_inner());
         g.take(&s, from, to);
-        g.settle(&s);
+        if !g.settle(&s) {
+            g.work += started.elapsed();
+            return true;
+        }
         let creds = super::chain::origins(&g, &s);
         let logins = g
             .logins_with_password()

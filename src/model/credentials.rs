@@ -103,13 +103,16 @@ fn partition_account(arn: &str) -> Option<(&str, &str)> {
 
 /// The principal `call` issued credentials to (or set a password for), as
 /// an ARN; None when the record does not name it (or names the caller).
-/// `account` is the account that logged the call.
+/// `account` is the account that logged the call, `caller` the caller's ARN
+/// (for the partition of an ARN the record does not write out).
 pub fn issued_to<'a>(
     call: &Call,
     req: Option<&'a [u8]>,
     resp: Option<&'a [u8]>,
     account: Option<&str>,
+    caller: Option<&str>,
 ) -> Option<Cow<'a, str>> {
+    let partition = caller.and_then(partition_account).map_or("aws", |(p, _)| p);
     match call.to {
         To::AssumedRole => text_at(resp, &["assumedRoleUser", "arn"]).or_else(|| {
             let role = text_at(req, &["roleArn"])?;
@@ -121,13 +124,13 @@ pub fn issued_to<'a>(
         }),
         To::Federated => text_at(resp, &["federatedUser", "arn"]).or_else(|| {
             let name = text_at(req, &["name"])?;
-            Some(Cow::Owned(format!("arn:aws:sts::{}:federated-user/{name}", account?)))
+            Some(Cow::Owned(format!("arn:{partition}:sts::{}:federated-user/{name}", account?)))
         }),
         To::User => {
             let name = text_at(req, &["userName"])
                 .or_else(|| text_at(resp, &["accessKey", "userName"]))
                 .or_else(|| text_at(resp, &["loginProfile", "userName"]))?;
-            Some(Cow::Owned(format!("arn:aws:iam::{}:user/{name}", account?)))
+            Some(Cow::Owned(format!("arn:{partition}:iam::{}:user/{name}", account?)))
         }
         To::Caller | To::Unknown => None,
     }
@@ -139,7 +142,7 @@ mod tests {
 
     fn to(name: &str, req: &str, resp: &str) -> Option<String> {
         let c = call_named(name).unwrap();
-        issued_to(c, Some(req.as_bytes()), Some(resp.as_bytes()), Some("222")).map(|s| s.into_owned())
+        issued_to(c, Some(req.as_bytes()), Some(resp.as_bytes()), Some("222"), None).map(|s| s.into_owned())
     }
 
     #[test]
@@ -166,6 +169,10 @@ mod tests {
         assert_eq!(to("CreateAccessKey", "{}", "null"), None, "no user named: the caller's own key");
         assert_eq!(to("GetSessionToken", "{}", r#"{"credentials":{"accessKeyId":"ASIAX"}}"#), None);
         assert_eq!(to("AssumeRole", "{}", r#"{"assumedRoleUser":{"arn":true}}"#), None);
+        // The partition of the caller, where the record writes no ARN.
+        let c = call_named("CreateLoginProfile").unwrap();
+        let gov = issued_to(c, Some(br#"{"userName":"v"}"#), None, Some("1"), Some("arn:aws-us-gov:iam::1:user/a"));
+        assert_eq!(gov.as_deref(), Some("arn:aws-us-gov:iam::1:user/v"));
     }
 
     #[test]

@@ -212,8 +212,11 @@ pub fn extract<'a>(rec: &'a [u8], spans: &[MemberSpan]) -> Result<EventFields<'a
     // Only the calls that hand out credentials are looked into (a response may be 100 KB).
     let name = Field::Name.column().and_then(|c| values[c].as_deref()).unwrap_or("");
     if let Some(call) = credentials::call_named(name) {
-        let account = Field::Account.column().and_then(|c| values[c].clone());
-        let to = credentials::issued_to(call, get(REQUEST), get(RESPONSE), account.as_deref());
+        let value = |f: Field| f.column().and_then(|c| values[c].clone()).filter(|v| !v.is_empty());
+        // The account that logged the call holds the user; the caller's ARN gives the partition.
+        let account = value(Field::Account).or_else(|| value(Field::IdentityAccount));
+        let caller = value(Field::Arn);
+        let to = credentials::issued_to(call, get(REQUEST), get(RESPONSE), account.as_deref(), caller.as_deref());
         if let Some(c) = Field::IssuedTo.column() {
             values[c] = to;
         }

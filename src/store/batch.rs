@@ -11,8 +11,9 @@ use crate::model::time::Micros;
 use std::hash::BuildHasher;
 use std::sync::LazyLock;
 
-/// A random secret for the keyed half of a record's identity: a collision
-/// can neither happen by chance nor be forged by whoever wrote the log.
+/// A random secret for the keyed half of a record's identity: two different
+/// records agree on both halves by chance about once in 2^128, and whoever
+/// writes log content cannot prepare such a pair without this run's secret.
 static SECRET: LazyLock<Vec<u8>> = LazyLock::new(|| {
     let state = std::hash::RandomState::new();
     (0..24u64).flat_map(|i| state.hash_one(i).to_le_bytes()).collect()

@@ -157,10 +157,19 @@ impl Store {
         batch::Appended { first, dropped, events: self.times.len() }
     }
 
-    /// Where event `id` sorts: by time, then by content, so the same records
-    /// come in the same order whatever order they were loaded in.
-    pub fn rank(&self, id: EventId) -> (Micros, u64, EventId) {
-        (self.times[id as usize], self.prints[id as usize], id)
+    /// Orders events by time, then content, so the same records come in the
+    /// same order whatever order they were loaded in: by fingerprint, and
+    /// byte by byte where fingerprints tie (which takes a collision, or one
+    /// forged by whoever wrote the log).
+    pub fn cmp_events(&self, a: EventId, b: EventId) -> std::cmp::Ordering {
+        let key = |id: EventId| (self.times[id as usize], self.prints[id as usize]);
+        key(a).cmp(&key(b)).then_with(|| {
+            if a == b {
+                return std::cmp::Ordering::Equal;
+            }
+            let (mut ca, mut cb) = (ChunkCache::new(1), ChunkCache::new(1));
+            self.record(a, &mut ca).cmp(self.record(b, &mut cb)).then(a.cmp(&b))
+        })
     }
 
     /// Event `id`'s content fingerprint (the same in every run).
@@ -177,12 +186,12 @@ impl Store {
             return false;
         }
         let mut fresh: Vec<EventId> = (done as EventId..total as EventId).collect();
-        fresh.sort_unstable_by_key(|&i| self.rank(i));
+        fresh.sort_unstable_by(|&x, &y| self.cmp_events(x, y));
         let old = &self.order;
         let mut merged = Vec::with_capacity(total);
         let (mut a, mut b) = (0, 0);
         while a < old.len() && b < fresh.len() {
-            if self.rank(old[a]) <= self.rank(fresh[b]) {
+            if self.cmp_events(old[a], fresh[b]).is_le() {
                 merged.push(old[a]);
                 a += 1;
             } else {

@@ -66,7 +66,8 @@ pub fn head_lines(found: &Results, store: &Store, id: EventId) -> Vec<HeadLine> 
                 let act = vec![Term::matching(Target::field(Field::Rule), meta.key(), false)];
                 let mut detail = meta.description.clone();
                 if let Some((n, first, last)) = fold::row_of(found, store, r as usize, id).filter(|row| row.0 > 1) {
-                    let repeated = format!("one of {n} matches by this identity, {} – {}", format_utc(first), format_utc(last));
+                    let repeated =
+                        format!("one of {n} matches by this identity, {} – {}", format_utc(first), format_utc(last));
                     detail = format!("{repeated}\n{detail}");
                 }
                 (r as usize, detail, act)
