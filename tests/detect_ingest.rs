@@ -39,6 +39,7 @@ fn an_event_matches_the_same_rules_in_two_threads_in_many_batches_and_alone() {
     let opts = Options {
         load: LoadOptions { threads: 2, publish_every: None, ..LoadOptions::default() },
         rules: Arc::clone(&rules),
+        ..Options::default()
     };
     let threads = Dataset::load(&[sample()], opts);
     let logs: Vec<_> = files(&sample()).into_iter().filter(|p| !p.to_string_lossy().contains("Digest")).collect();

@@ -120,6 +120,7 @@ fn ours(set: &Arc<RuleSet>, events: &Path, count: usize) -> BTreeMap<Key, Found>
         Options {
             load: LoadOptions { threads: 1, publish_every: None, ..LoadOptions::default() },
             rules: Arc::clone(set),
+            ..Options::default()
         },
     );
     assert_eq!(data.read().len(), count, "every line is an event, in order");

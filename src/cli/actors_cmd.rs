@@ -1,6 +1,6 @@
 //! `trailscope actors`: what each identity did (see [`crate::identity::actors`]).
 
-use super::args::{ActorsArgs, ActorsBy, ActorsSort, RuleArgs};
+use super::args::{ActorsArgs, ActorsBy, ActorsSort};
 use super::load::matching;
 use crate::format::thousands;
 use crate::identity::actors::{By, SortBy, Summary, USED, sort, summarize};
@@ -75,8 +75,7 @@ fn table(all: &[Summary]) -> String {
 }
 
 pub fn main(args: &ActorsArgs) -> u8 {
-    let none = RuleArgs { rules: vec![], no_builtin: true };
-    let (loaded, ids) = match matching(args.query.as_deref(), &args.paths, &none) {
+    let (loaded, ids) = match matching(args.query.as_deref(), &args.paths, &args.rules) {
         Ok(found) => found,
         Err(code) => return code,
     };

@@ -76,9 +76,37 @@ pub struct RuleArgs {
     /// Leave trailscope's own catalogue of detection rules out
     #[arg(long)]
     pub no_builtin: bool,
+    /// Hours of an identity's activity before what it does for the first time counts as new
+    #[arg(long, value_name = "HOURS", default_value_t = LEARNING_HOURS, value_parser = parse_hours)]
+    pub learning: f64,
+}
+
+/// The default learning window of first-seen analytics, in hours.
+const LEARNING_HOURS: f64 = 24.0;
+
+fn parse_hours(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(h) if h.is_finite() && (0.0..=100_000.0).contains(&h) => Ok(h),
+        _ => Err("a number of hours, 0 or more".to_string()),
+    }
 }
 
 impl RuleArgs {
+    /// No rules and the default learning window.
+    pub fn none() -> RuleArgs {
+        RuleArgs { rules: vec![], no_builtin: true, learning: LEARNING_HOURS }
+    }
+
+    /// These arguments without the rules (what commands load when they need no detections).
+    pub fn without_rules(&self) -> RuleArgs {
+        RuleArgs { rules: vec![], no_builtin: true, learning: self.learning }
+    }
+
+    /// The learning window of first-seen analytics.
+    pub fn learning(&self) -> crate::model::time::Micros {
+        (self.learning * 3_600_000_000.0) as crate::model::time::Micros
+    }
+
     /// Loads the rules; says on standard error how many could not be used.
     pub fn load(&self) -> std::sync::Arc<crate::detect::RuleSet> {
         let set = crate::detect::RuleSet::load(!self.no_builtin, &self.rules);
@@ -151,6 +179,8 @@ pub enum ActorsSort {
 
 #[derive(Args, Debug)]
 pub struct ActorsArgs {
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Only the events matching this query
     #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,

@@ -6,6 +6,7 @@ use super::args::{BenchArgs, EXIT_NOTHING_READ, EXIT_OK, EXIT_USAGE};
 use crate::engine::{Dataset, Options, Request, SearchService};
 use crate::loader::LoadOptions;
 use crate::model::fields::panel_fields;
+use crate::model::time::Micros;
 use crate::query::facets::count;
 use crate::store::EventId;
 use crate::store::blobs::ChunkCache;
@@ -121,12 +122,10 @@ struct Timings {
 
 /// Loads `paths` running `rules`, drawing the explorer's first frame as soon
 /// as loading has started.
-fn load(paths: &[std::path::PathBuf], rules: Arc<crate::detect::RuleSet>) -> (Dataset, Timings) {
+fn load(paths: &[std::path::PathBuf], rules: Arc<crate::detect::RuleSet>, learning: Micros) -> (Dataset, Timings) {
     let started = Instant::now();
-    let data = Dataset::open(
-        paths,
-        Options { load: LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() }, rules },
-    );
+    let load = LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() };
+    let data = Dataset::open(paths, Options { load, rules, learning: Some(learning) });
     let first_frame = {
         let mut app = App::new(data.clone(), Config::default());
         app.update(crate::tui::action::Action::Resize(160, 48));
@@ -232,7 +231,7 @@ pub fn main(args: &BenchArgs) -> u8 {
         Err(code) => return code,
     };
     let rules = args.rules.load();
-    let (data, t) = load(&args.paths, Arc::clone(&rules));
+    let (data, t) = load(&args.paths, Arc::clone(&rules), args.rules.learning());
     let (load, first_frame) = (t.loaded, t.first_frame);
     let rss = peak_rss();
     let (events, (cols, dicts, records)) = {

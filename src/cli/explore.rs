@@ -38,7 +38,8 @@ pub fn main(args: &ExploreArgs) -> u8 {
         mouse: !args.no_mouse,
         clipboard: args.clipboard,
     };
-    let opts = Options { load: LoadOptions::default(), rules: args.rules.load() };
+    let opts =
+        Options { load: LoadOptions::default(), rules: args.rules.load(), learning: Some(args.rules.learning()) };
     match crate::tui::run(Dataset::open(&paths, opts), config) {
         Ok(()) => EXIT_OK,
         Err(e) => {

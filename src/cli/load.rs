@@ -49,18 +49,23 @@ pub fn matching(query: Option<&str>, paths: &[PathBuf], rules: &RuleArgs) -> Res
         }
         _ => false,
     };
-    let none = RuleArgs { rules: vec![], no_builtin: true };
+    let none = rules.without_rules();
     matching_with_rules(query, paths, if q.terms.iter().any(derived) { rules } else { &none })
 }
 
 /// Loads `paths`, showing progress on standard error when it is a terminal,
 /// then prints the problems found as warnings.
 pub fn load(paths: &[PathBuf], rules: &RuleArgs) -> Loaded {
+    let learning = rules.learning();
     let rules = rules.load();
     let started = Instant::now();
     let data = Dataset::open(
         paths,
-        Options { load: LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() }, rules },
+        Options {
+            load: LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() },
+            rules,
+            learning: Some(learning),
+        },
     );
     let progress = &data.progress;
     let tty = std::io::stderr().is_terminal();

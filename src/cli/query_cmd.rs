@@ -24,7 +24,7 @@ pub fn main(args: &QueryArgs) -> u8 {
             let mut cache = ChunkCache::new(64);
             ids.iter().try_for_each(|&id| writeln!(out, "{}", json_for_terminal(store.record(id, &mut cache))))
         }
-        Format::Table => write_table(&mut out, &store, ids),
+        Format::Table => write_table(&mut out, &loaded.data, &store, ids),
     };
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = written.and_then(|_| out.flush());
@@ -39,9 +39,10 @@ fn columns() -> Vec<(Field, usize)> {
         .collect()
 }
 
-fn write_table(out: &mut impl Write, store: &Store, ids: &[EventId]) -> io::Result<()> {
+fn write_table(out: &mut impl Write, data: &crate::engine::Dataset, store: &Store, ids: &[EventId]) -> io::Result<()> {
     let columns = columns();
     let labels = Labels::new(store);
+    let (found, graph) = (data.found(), data.graph());
     write!(out, "{:<20}  ", "TIME")?;
     for &(f, w) in &columns {
         write!(out, "{} ", fit(&f.label().to_uppercase(), w))?;
@@ -50,7 +51,7 @@ fn write_table(out: &mut impl Write, store: &Store, ids: &[EventId]) -> io::Resu
     for &id in ids {
         write!(out, "{:<20}  ", format_utc(store.time(id)))?;
         for &(f, w) in &columns {
-            write!(out, "{} ", fit(labels.compact_of(id, f), w))?;
+            write!(out, "{} ", fit(&crate::engine::cells::cell(&labels, &found, &graph, id, f), w))?;
         }
         writeln!(out)?;
     }

@@ -22,6 +22,8 @@ pub struct Options {
     pub load: LoadOptions,
     /// The detection rules run over the events (none by default).
     pub rules: Arc<RuleSet>,
+    /// The learning window of first-seen analytics (None: a day).
+    pub learning: Option<crate::model::time::Micros>,
 }
 
 /// Events being loaded (or loaded) from the inputs the user named, and what
@@ -57,6 +59,9 @@ impl Dataset {
     /// store fills while the caller goes on.
     pub fn open(inputs: &[PathBuf], opts: Options) -> Dataset {
         let d = Dataset::empty(Arc::clone(&opts.rules));
+        if let Some(l) = opts.learning {
+            d.identity.write().unwrap_or_else(|e| e.into_inner()).firsts.learning = l;
+        }
         let (paths, store, progress) = (inputs.to_vec(), Arc::clone(&d.store), Arc::clone(&d.progress));
         // The rules, if there are any, run in the loader; the detector takes in what they find.
         let mut detector = (!opts.rules.rules.is_empty()).then(|| Detector::with_results(Arc::clone(&d.detections)));

@@ -5,6 +5,7 @@
 //! `bench` and the tests go through here; nothing above creates a store or
 //! spawns the loader itself.
 
+pub mod cells;
 pub mod dataset;
 pub mod search;
 

@@ -167,6 +167,8 @@ pub struct Graph {
     /// Origins as shown, interned.
     origins: Vec<String>,
     origin_ids: HashMap<String, u32>,
+    /// What each identity did for the first time.
+    pub firsts: super::firsts::Firsts,
 }
 
 /// The person a session's identity names: `sessionContext.sourceIdentity`

@@ -11,6 +11,7 @@
 pub mod actors;
 pub mod annex;
 pub mod chain;
+pub mod firsts;
 pub mod graph;
 pub mod principal;
 pub mod tracker;

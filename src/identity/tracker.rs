@@ -28,6 +28,7 @@ impl Tracker {
         }
         let mut g = self.graph.write().unwrap_or_else(|e| e.into_inner());
         g.take(&s, from, to);
+        g.firsts.take(&s, from, to);
         if !g.settle(&s) {
             g.work += started.elapsed();
             return true;

@@ -200,6 +200,11 @@ fields! {
         column: col(4, 10, 26, 2),
     },
     Session { label: "session", name: "session", queries: &["session"], get: Get::Derived, kept: Kept::Derived },
+    New {
+        label: "new", name: "new", queries: &["new"], get: Get::Derived, kept: Kept::Derived, panel: Some(10),
+        // What an event's identity did for the first time (after its learning window).
+        column: Some(ListColumn { heading: "NEW", order: 8, min: 3, max: 18, rank: 6 }),
+    },
     Level {
         label: "level", name: "level", queries: &["level"], get: Get::Derived, kept: Kept::Derived,
         // Shown whenever an event on screen set something off.

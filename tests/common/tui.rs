@@ -39,6 +39,7 @@ impl Harness {
         let opts = Options {
             load: LoadOptions { threads: 2, publish_every: None, ..LoadOptions::default() },
             rules: catalogue(),
+            ..Options::default()
         };
         let data = Dataset::load(paths, opts);
         let (store, annex) = (Arc::clone(&data.store), data.annex());

@@ -5,6 +5,8 @@
 
 use super::pane::{Cx, Meta, Pane, Slot, title_line};
 use crate::detect::{Finding, Level, Results, fold};
+use crate::identity::Graph;
+use crate::identity::firsts::{self, Kind as NewKind};
 use crate::json::canon;
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
@@ -56,7 +58,8 @@ pub struct HeadLine {
 /// why it matters (or a correlation's group and extent), then where the
 /// rule comes from; a blank line before the tree. A rule the same identity
 /// set off again within the hour says so, as `detect` folds it into one row.
-pub fn head_lines(found: &Results, store: &Store, id: EventId) -> Vec<HeadLine> {
+/// Then what the event's identity did for the first time.
+pub fn head_lines(found: &Results, graph: &Graph, store: &Store, id: EventId) -> Vec<HeadLine> {
     let mut out = Vec::new();
     let line = |text: String, level: Option<Level>, act: &Option<Vec<Term>>| HeadLine { text, level, act: act.clone() };
     for f in found.findings(id) {
@@ -102,10 +105,46 @@ pub fn head_lines(found: &Results, store: &Store, id: EventId) -> Vec<HeadLine> 
         source.extend(meta.license.as_ref().map(|l| format!("licence {l}")));
         out.push(line(format!("  {}", source.join(" · ")), None, &act));
     }
+    out.extend(first_uses(graph, store, id));
     if !out.is_empty() {
         out.push(line(String::new(), None, &None));
     }
     out
+}
+
+/// "First use of …": what event `id`'s identity did for the first time in
+/// the loaded data, past its learning window (Enter: its other first uses).
+fn first_uses(graph: &Graph, store: &Store, id: EventId) -> Vec<HeadLine> {
+    let kinds = graph.firsts.new_kinds(store, id);
+    if kinds.is_empty() {
+        return vec![];
+    }
+    let what: Vec<String> = kinds
+        .iter()
+        .map(|k| {
+            let value = match k {
+                NewKind::Ip => store.value(id, Field::Ip).to_string(),
+                NewKind::Net => firsts::network(store.value(id, Field::Ip)).unwrap_or_default(),
+                NewKind::Agent => firsts::agent_family(store.value(id, Field::Agent)),
+                NewKind::Region => store.value(id, Field::Region).to_string(),
+                NewKind::Call => store.value(id, Field::Name).to_string(),
+                NewKind::Account => store.value(id, Field::Account).to_string(),
+            };
+            format!("{} {value}", k.noun())
+        })
+        .collect();
+    let actor = store.value(id, Field::Actor);
+    let since = graph.firsts.active_since(store, id).map(format_utc).unwrap_or_default();
+    let act = Some(vec![
+        Term::matching(Target::field(Field::Actor), actor, false),
+        Term { negated: false, kind: TermKind::Match { target: Target::field(Field::New), value: Glob::new("*") } },
+    ]);
+    vec![
+        HeadLine {
+            text: format!("✦ new · first use by {actor}, active since {since}"), level: None, act: act.clone()
+        },
+        HeadLine { text: format!("  {}  (Enter: its first uses)", what.join(" · ")), level: None, act },
+    ]
 }
 
 /// The terms that show a correlation match's events: its rule, its group's
@@ -329,7 +368,7 @@ impl Pane for DetailPane {
     }
 
     fn settle(&mut self, cx: &Cx) {
-        let head = self.shown.as_ref().map_or_else(Vec::new, |d| head_lines(cx.found, cx.store, d.event));
+        let head = self.shown.as_ref().map_or_else(Vec::new, |d| head_lines(cx.found, cx.graph, cx.store, d.event));
         if head != self.head {
             // Findings arrived (or changed) for the event shown: the cursor keeps its tree row.
             if let Some(d) = &mut self.shown

@@ -7,7 +7,6 @@ use super::pane::{Cx, Meta, Pane, Slot};
 use crate::engine::SearchResult;
 use crate::model::fields::{Field, Kept, ListColumn, SUMMARY_FIELDS, list_fields};
 use crate::query::fuzzy::FuzzyWord;
-use crate::sanitize::visible;
 use crate::store::{EventId, Store};
 use crate::tui::action::PaneId;
 use crate::tui::action::{Action, Command};
@@ -158,13 +157,8 @@ impl ListPane {
     fn text(cx: &Cx, id: EventId, f: Field) -> String {
         match f {
             Field::Time => timefmt::show(cx.store.time(id), cx.time),
-            Field::Level => cx.found.level(id).map_or("", |l| l.glyph()).to_string(),
-            // Only when it says more than the actor does.
-            Field::Origin => match cx.graph.origin(cx.store, id) {
-                o if o == cx.store.value(id, Field::Actor) => String::new(),
-                o => visible(o).into_owned(),
-            },
-            f => visible(cx.labels.compact_of(id, f)).into_owned(),
+            f => crate::sanitize::visible(&crate::engine::cells::cell(&cx.labels, cx.found, cx.graph, id, f))
+                .into_owned(),
         }
     }
 }
@@ -262,7 +256,7 @@ mod tests {
             Field::Level => 1,
             Field::Time => 19,
             Field::Name => 40,
-            Field::Origin => 0,
+            Field::Origin | Field::New => 0,
             _ => 30,
         };
         assert_eq!(names(&columns(40, wide)), ["level", "time", "event"]);
@@ -284,7 +278,7 @@ mod tests {
             Field::Time => 19,
             Field::Name => 28,
             Field::Source => 17,
-            Field::Error | Field::Origin => 0,
+            Field::Error | Field::Origin | Field::New => 0,
             _ => 14,
         };
         let cols = columns(170, sparse);
@@ -297,7 +291,7 @@ mod tests {
             Field::Name => 28,
             Field::Actor => 30,
             Field::Source => 16,
-            Field::Error | Field::Origin => 0,
+            Field::Error | Field::Origin | Field::New => 0,
             _ => 15,
         };
         let cols = columns(76, busy);

@@ -1,0 +1,296 @@
+//! First-seen: for each identity (its actor), the first time in the loaded
+//! data it used a source address, a /24 network, a kind of client, a
+//! region, an API call and an account; and for each long-term key, the
+//! first time it was used from an address, a network or a kind of client. "First"
+//! counts only once the identity has a history: after a learning window of
+//! its own activity (24 hours by default), so the start of the data is not
+//! all new. What is first is decided by time, then content, never by
+//! arrival: events may come in any order while loading.
+
+use crate::model::fields::Field;
+use crate::model::time::Micros;
+use crate::store::{EventId, Store};
+use hashbrown::HashMap;
+use std::cmp::Ordering;
+
+/// What an identity may use for the first time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Ip,
+    Net,
+    Agent,
+    Region,
+    Call,
+    Account,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [Kind::Ip, Kind::Net, Kind::Agent, Kind::Region, Kind::Call, Kind::Account];
+
+    /// The word a query names it by (`new:ip`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Ip => "ip",
+            Kind::Net => "net",
+            Kind::Agent => "agent",
+            Kind::Region => "region",
+            Kind::Call => "call",
+            Kind::Account => "account",
+        }
+    }
+
+    /// How the detail says it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Ip => "source address",
+            Kind::Net => "network",
+            Kind::Agent => "kind of client",
+            Kind::Region => "region",
+            Kind::Call => "call",
+            Kind::Account => "account",
+        }
+    }
+
+    /// Its mark for an actor, or (`key`) for a long-term key.
+    fn bit(self, key: bool) -> u16 {
+        1 << (self as u16 + if key { 6 } else { 0 })
+    }
+}
+
+/// The default learning window: a day of the identity's activity.
+pub const LEARNING: Micros = 24 * 3_600 * 1_000_000;
+
+/// The kind of client a user agent names: the browser for the console, the
+/// tool or SDK otherwise (`aws-cli`, `boto3`, `terraform`…), lower case.
+pub fn agent_family(agent: &str) -> String {
+    let a = agent.trim().trim_start_matches('[');
+    if a.is_empty() {
+        return String::new();
+    }
+    if a.starts_with("Mozilla/") || a.contains("console.amazonaws.com") || a.starts_with("signin.amazonaws.com") {
+        return "console".into();
+    }
+    if a.contains("Terraform") {
+        return "terraform".into();
+    }
+    if a == "AWS Internal" || a.ends_with(".amazonaws.com") {
+        return "aws".into();
+    }
+    let first = a.split(['/', ' ', ',', ';', ']']).next().unwrap_or(a);
+    first.to_lowercase()
+}
+
+/// The /24 network of an IPv4 address, the /48 of an IPv6 one; None for
+/// anything else (`AWS Internal`, a service's name).
+pub fn network(ip: &str) -> Option<String> {
+    match ip.parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            Some(format!("{}.{}.{}.0/24", o[0], o[1], o[2]))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]))
+        }
+    }
+}
+
+/// First uses, kept up to date as events arrive.
+pub struct Firsts {
+    /// Events taken in.
+    pub evaluated: usize,
+    /// The learning window.
+    pub learning: Micros,
+    /// Per identity: its first event.
+    first_event: HashMap<u32, EventId>,
+    /// Per kind, per (identity, value): the first event to use it.
+    first_use: [HashMap<(u32, u32), EventId>; 6],
+    /// Per event: the kinds it is the first use of, for its actor (low six
+    /// bits) and for its long-term key (the next six), whatever the window.
+    marks: Vec<u16>,
+    /// Values of the kinds without a column of their own (networks, client kinds).
+    interned: HashMap<String, u32>,
+    /// Per value of the user-agent and source-address columns: their
+    /// client kind and network (0: none; u32::MAX: not worked out).
+    agent_of: Vec<u32>,
+    net_of: Vec<u32>,
+}
+
+/// An identity: an actor's value, or a long-term key's (high bit set).
+const KEY: u32 = 1 << 31;
+
+impl Default for Firsts {
+    fn default() -> Firsts {
+        Firsts {
+            evaluated: 0,
+            learning: LEARNING,
+            first_event: HashMap::new(),
+            first_use: Default::default(),
+            marks: Vec::new(),
+            interned: HashMap::new(),
+            agent_of: Vec::new(),
+            net_of: Vec::new(),
+        }
+    }
+}
+
+impl Firsts {
+    fn intern(&mut self, s: String) -> u32 {
+        let n = self.interned.len() as u32 + 1;
+        *self.interned.entry(s).or_insert(n)
+    }
+
+    /// The value of `kind` for event `id` (0: none).
+    fn value(&mut self, store: &Store, id: EventId, kind: Kind) -> u32 {
+        match kind {
+            Kind::Ip | Kind::Net => {
+                let ip = store.value_id(id, Field::Ip);
+                if kind == Kind::Ip || ip == 0 {
+                    // A service's name or `AWS Internal` is no address of the identity's.
+                    return if network(store.value(id, Field::Ip)).is_some() { ip } else { 0 };
+                }
+                if self.net_of.len() <= ip as usize {
+                    self.net_of.resize(store.dict(Field::Ip).len() + 1, u32::MAX);
+                }
+                if self.net_of[ip as usize] == u32::MAX {
+                    let net = network(store.value(id, Field::Ip)).map_or(0, |n| self.intern(n));
+                    self.net_of[ip as usize] = net;
+                }
+                self.net_of[ip as usize]
+            }
+            Kind::Agent => {
+                let a = store.value_id(id, Field::Agent);
+                if a == 0 {
+                    return 0;
+                }
+                if self.agent_of.len() <= a as usize {
+                    self.agent_of.resize(store.dict(Field::Agent).len() + 1, u32::MAX);
+                }
+                if self.agent_of[a as usize] == u32::MAX {
+                    let family = agent_family(store.value(id, Field::Agent));
+                    self.agent_of[a as usize] = if family.is_empty() { 0 } else { self.intern(family) };
+                }
+                self.agent_of[a as usize]
+            }
+            Kind::Region => store.value_id(id, Field::Region),
+            Kind::Call => store.value_id(id, Field::Name),
+            Kind::Account => store.value_id(id, Field::Account),
+        }
+    }
+
+    /// The identities of event `id`: its actor, and its key when long-term.
+    /// AWS services acting for themselves have no history to compare.
+    fn identities(store: &Store, id: EventId) -> [Option<u32>; 2] {
+        if store.value(id, Field::IdentityType) == "AWSService" {
+            return [None, None];
+        }
+        let actor = Some(store.value_id(id, Field::Actor)).filter(|&a| a != 0);
+        let key = store.value_id(id, Field::AccessKey);
+        let long_term = (key != 0 && store.value(id, Field::AccessKey).starts_with("AKIA")).then_some(KEY | key);
+        [actor, long_term]
+    }
+
+    /// Takes in events `from..to`.
+    pub fn take(&mut self, store: &Store, from: usize, to: usize) {
+        self.marks.resize(to, 0);
+        for id in from as EventId..to as EventId {
+            for who in Self::identities(store, id).into_iter().flatten() {
+                let first = self.first_event.entry(who).or_insert(id);
+                if store.cmp_events(id, *first) == Ordering::Less {
+                    *first = id;
+                }
+                // A long-term key is followed where it is used from, not for what it does.
+                let kinds = if who & KEY != 0 { &Kind::ALL[..3] } else { &Kind::ALL[..] };
+                for &kind in kinds {
+                    let v = self.value(store, id, kind);
+                    if v == 0 {
+                        continue;
+                    }
+                    let bit = kind.bit(who & KEY != 0);
+                    let slot = self.first_use[kind as usize].entry((who, v)).or_insert(id);
+                    if *slot == id {
+                        self.marks[id as usize] |= bit;
+                    } else if store.cmp_events(id, *slot) == Ordering::Less {
+                        let was = std::mem::replace(slot, id);
+                        self.marks[id as usize] |= bit;
+                        self.marks[was as usize] &= !bit;
+                    }
+                }
+            }
+        }
+        self.evaluated = to;
+    }
+
+    /// The marks of event `id` that count: those of each identity past its learning window.
+    fn counted(&self, store: &Store, id: EventId) -> u16 {
+        let marks = self.marks.get(id as usize).copied().unwrap_or(0);
+        if marks == 0 {
+            return 0;
+        }
+        let t = store.time(id);
+        let past = |who: Option<u32>| {
+            who.and_then(|w| self.first_event.get(&w))
+                .is_some_and(|&f| t >= store.time(f).saturating_add(self.learning))
+        };
+        let [actor, key] = Self::identities(store, id);
+        let mask = if past(actor) { 0x3f } else { 0 } | if past(key) { 0x3f << 6 } else { 0 };
+        marks & mask
+    }
+
+    /// The kinds event `id` is a first use of, past its identity's learning window.
+    pub fn new_kinds(&self, store: &Store, id: EventId) -> Vec<Kind> {
+        let m = self.counted(store, id);
+        Kind::ALL.into_iter().filter(|k| m & (k.bit(false) | k.bit(true)) != 0).collect()
+    }
+
+    /// When the identities of event `id` were first seen (the earliest).
+    pub fn active_since(&self, store: &Store, id: EventId) -> Option<Micros> {
+        Self::identities(store, id)
+            .into_iter()
+            .flatten()
+            .filter_map(|w| self.first_event.get(&w))
+            .map(|&e| store.time(e))
+            .min()
+    }
+
+    /// Which of the first `n` events are a first use of a kind `test` accepts.
+    pub fn select(&self, store: &Store, n: usize, test: impl Fn(Kind) -> bool) -> Vec<bool> {
+        let wanted: u16 = Kind::ALL.into_iter().filter(|&k| test(k)).fold(0, |a, k| a | k.bit(false) | k.bit(true));
+        (0..n.min(self.marks.len()) as EventId)
+            .map(|id| self.marks[id as usize] & wanted != 0 && self.counted(store, id) & wanted != 0)
+            .chain(std::iter::repeat(false))
+            .take(n)
+            .collect()
+    }
+
+    /// Events per kind among `ids`.
+    pub fn count(&self, store: &Store, ids: &[EventId]) -> [u32; 6] {
+        let mut out = [0; 6];
+        for &id in ids {
+            for k in self.new_kinds(store, id) {
+                out[k as usize] += 1;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_and_networks() {
+        assert_eq!(agent_family("aws-cli/2.15.40 md/awscrt#0.19.19 ua/2.0 os/linux"), "aws-cli");
+        assert_eq!(agent_family("Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0"), "boto3");
+        assert_eq!(agent_family("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36"), "console");
+        assert_eq!(agent_family("APN/1.0 HashiCorp/1.0 Terraform/1.7.5 terraform-provider-aws/5.46.0"), "terraform");
+        assert_eq!(agent_family("[S3Console/0.4, aws-internal/3 aws-sdk-java/1.12.0]"), "s3console");
+        assert_eq!(agent_family("ec2.amazonaws.com"), "aws");
+        assert_eq!(agent_family(""), "");
+        assert_eq!(network("203.0.113.50").as_deref(), Some("203.0.113.0/24"));
+        assert_eq!(network("2001:db8:1:2::5").as_deref(), Some("2001:db8:1::/48"));
+        assert_eq!(network("AWS Internal"), None);
+        assert_eq!(network("s3.amazonaws.com"), None);
+    }
+}
