@@ -96,8 +96,9 @@ fn story() -> Vec<Value> {
 /// fingerprint), so loads in different orders compare.
 fn snapshot(store: &Store, graph: &Graph) -> String {
     let fp = |id: EventId| format!("{:016x}", store.fingerprint(id));
-    let mut lines: Vec<String> =
-        (0..store.len() as EventId).map(|id| format!("{} {}", fp(id), graph.origin(store, id))).collect();
+    let mut lines: Vec<String> = (0..store.len() as EventId)
+        .map(|id| format!("{} {} new {:?}", fp(id), graph.origin(store, id), graph.firsts.new_kinds(store, id)))
+        .collect();
     lines.sort();
     let mut keys: Vec<&str> = store.dict(Field::AccessKey).iter().map(|(_, k)| k).collect();
     keys.extend(store.dict(Field::IssuedKey).iter().map(|(_, k)| k));

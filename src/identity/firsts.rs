@@ -60,6 +60,17 @@ impl Kind {
 /// The default learning window: a day of the identity's activity.
 pub const LEARNING: Micros = 24 * 3_600 * 1_000_000;
 
+/// The most values of a kind an identity is followed for: past it (a
+/// service or a tool behind a pool of addresses, an administrator who calls
+/// everything) a first use says nothing, and the identity is no longer
+/// followed for that kind. Keeps memory and work bounded per identity.
+fn cap(kind: Kind) -> usize {
+    match kind {
+        Kind::Call => 2_048,
+        _ => 64,
+    }
+}
+
 /// The kind of client a user agent names: the browser for the console, the
 /// tool or SDK otherwise (`aws-cli`, `boto3`, `terraform`…), lower case.
 pub fn agent_family(agent: &str) -> String {
@@ -101,10 +112,11 @@ pub struct Firsts {
     pub evaluated: usize,
     /// The learning window.
     pub learning: Micros,
-    /// Per identity: its first event.
-    first_event: HashMap<u32, EventId>,
-    /// Per kind, per (identity, value): the first event to use it.
-    first_use: [HashMap<(u32, u32), EventId>; 6],
+    /// Per identity: its first event and what it used; found by the
+    /// actor's or the key's value (dense, so a vector: this runs for every event).
+    histories: Vec<History>,
+    of_actor: Vec<u32>,
+    of_key: Vec<u32>,
     /// Per event: the kinds it is the first use of, for its actor (low six
     /// bits) and for its long-term key (the next six), whatever the window.
     marks: Vec<u16>,
@@ -114,22 +126,41 @@ pub struct Firsts {
     /// client kind and network (0: none; u32::MAX: not worked out).
     agent_of: Vec<u32>,
     net_of: Vec<u32>,
+    /// Per value of the access-key column: whether it is a long-term key
+    /// (the first `long_term_done` values worked out).
+    long_term: Vec<u8>,
+    long_term_done: usize,
 }
 
 /// An identity: an actor's value, or a long-term key's (high bit set).
 const KEY: u32 = 1 << 31;
+
+/// No event yet.
+const NO_EVENT: EventId = EventId::MAX;
+
+/// What one identity did: its first event, and per kind the first event to
+/// use each value (None: more values than [`cap`], no longer followed),
+/// with the value it used last and its first use (most events repeat it).
+struct History {
+    first: EventId,
+    used: [Option<HashMap<u32, EventId>>; 6],
+    last: [(u32, EventId); 6],
+}
 
 impl Default for Firsts {
     fn default() -> Firsts {
         Firsts {
             evaluated: 0,
             learning: LEARNING,
-            first_event: HashMap::new(),
-            first_use: Default::default(),
+            histories: Vec::new(),
+            of_actor: Vec::new(),
+            of_key: Vec::new(),
             marks: Vec::new(),
             interned: HashMap::new(),
             agent_of: Vec::new(),
             net_of: Vec::new(),
+            long_term: Vec::new(),
+            long_term_done: 0,
         }
     }
 }
@@ -140,24 +171,37 @@ impl Firsts {
         *self.interned.entry(s).or_insert(n)
     }
 
+    /// The network of value `ip` of the source-address column (0: not an address).
+    fn net(&mut self, store: &Store, ip: u32) -> u32 {
+        if ip == 0 {
+            return 0;
+        }
+        if self.net_of.len() <= ip as usize {
+            self.net_of.resize(store.dict(Field::Ip).len() + 1, u32::MAX);
+        }
+        if self.net_of[ip as usize] == u32::MAX {
+            // An IPv4 network is its 24 bits, one past 0; others are interned above them.
+            let net = match store.dict(Field::Ip).get(ip).parse::<std::net::IpAddr>() {
+                Ok(std::net::IpAddr::V4(v4)) => 1 + (u32::from(v4) >> 8),
+                Ok(std::net::IpAddr::V6(_)) => {
+                    (1 << 24) + self.intern(network(store.dict(Field::Ip).get(ip)).unwrap_or_default())
+                }
+                Err(_) => 0,
+            };
+            self.net_of[ip as usize] = net;
+        }
+        self.net_of[ip as usize]
+    }
+
     /// The value of `kind` for event `id` (0: none).
     fn value(&mut self, store: &Store, id: EventId, kind: Kind) -> u32 {
         match kind {
-            Kind::Ip | Kind::Net => {
+            // A service's name or `AWS Internal` is no address of the identity's.
+            Kind::Ip => {
                 let ip = store.value_id(id, Field::Ip);
-                if kind == Kind::Ip || ip == 0 {
-                    // A service's name or `AWS Internal` is no address of the identity's.
-                    return if network(store.value(id, Field::Ip)).is_some() { ip } else { 0 };
-                }
-                if self.net_of.len() <= ip as usize {
-                    self.net_of.resize(store.dict(Field::Ip).len() + 1, u32::MAX);
-                }
-                if self.net_of[ip as usize] == u32::MAX {
-                    let net = network(store.value(id, Field::Ip)).map_or(0, |n| self.intern(n));
-                    self.net_of[ip as usize] = net;
-                }
-                self.net_of[ip as usize]
+                if self.net(store, ip) == 0 { 0 } else { ip }
             }
+            Kind::Net => self.net(store, store.value_id(id, Field::Ip)),
             Kind::Agent => {
                 let a = store.value_id(id, Field::Agent);
                 if a == 0 {
@@ -178,6 +222,31 @@ impl Firsts {
         }
     }
 
+    /// The history of identity `who`, made if new (its slot).
+    fn history(&mut self, who: u32, store: &Store) -> usize {
+        let (table, v, len) = if who & KEY != 0 {
+            (&mut self.of_key, who & !KEY, store.dict(Field::AccessKey).len())
+        } else {
+            (&mut self.of_actor, who, store.dict(Field::Actor).len())
+        };
+        if table.len() <= v as usize {
+            table.resize(len + 1, u32::MAX);
+        }
+        if table[v as usize] == u32::MAX {
+            table[v as usize] = self.histories.len() as u32;
+            let used = std::array::from_fn(|_| Some(HashMap::new()));
+            self.histories.push(History { first: NO_EVENT, used, last: [(0, NO_EVENT); 6] });
+        }
+        table[v as usize] as usize
+    }
+
+    /// The history of identity `who`, if it has one.
+    fn find(&self, who: u32) -> Option<&History> {
+        let table = if who & KEY != 0 { &self.of_key } else { &self.of_actor };
+        let slot = *table.get((who & !KEY) as usize)?;
+        self.histories.get(slot as usize)
+    }
+
     /// The identities of event `id`: its actor, and its key when long-term.
     /// AWS services acting for themselves have no history to compare.
     fn identities(store: &Store, id: EventId) -> [Option<u32>; 2] {
@@ -193,27 +262,65 @@ impl Firsts {
     /// Takes in events `from..to`.
     pub fn take(&mut self, store: &Store, from: usize, to: usize) {
         self.marks.resize(to, 0);
+        // What `identities` reads, by value rather than by text: this runs for every event.
+        let service = store.dict(Field::IdentityType).lookup("AWSService");
+        let keys = store.dict(Field::AccessKey);
+        self.long_term.resize(keys.len() + 1, 0);
+        for (v, text) in keys.iter().skip(self.long_term_done) {
+            self.long_term[v as usize] = text.starts_with("AKIA") as u8;
+        }
+        self.long_term_done = keys.len();
         for id in from as EventId..to as EventId {
-            for who in Self::identities(store, id).into_iter().flatten() {
-                let first = self.first_event.entry(who).or_insert(id);
-                if store.cmp_events(id, *first) == Ordering::Less {
-                    *first = id;
-                }
+            if service.is_some_and(|s| s == store.value_id(id, Field::IdentityType)) {
+                continue;
+            }
+            let actor = Some(store.value_id(id, Field::Actor)).filter(|&a| a != 0);
+            let key = store.value_id(id, Field::AccessKey);
+            let long_term = (self.long_term[key as usize] == 1).then_some(KEY | key);
+            for who in [actor, long_term].into_iter().flatten() {
                 // A long-term key is followed where it is used from, not for what it does.
                 let kinds = if who & KEY != 0 { &Kind::ALL[..3] } else { &Kind::ALL[..] };
-                for &kind in kinds {
-                    let v = self.value(store, id, kind);
-                    if v == 0 {
+                let mut values = [(Kind::Ip, 0u32); 6];
+                for (slot, &k) in values.iter_mut().zip(kinds) {
+                    *slot = (k, self.value(store, id, k));
+                }
+                let slot = self.history(who, store);
+                let h = &mut self.histories[slot];
+                if h.first == NO_EVENT {
+                    h.first = id;
+                }
+                if store.cmp_events(id, h.first) == Ordering::Less {
+                    h.first = id;
+                }
+                for &(kind, v) in &values[..kinds.len()] {
+                    let k = kind as usize;
+                    if v == 0 || h.used[k].is_none() {
                         continue;
                     }
+                    // The value the identity used last, first used no later than this: nothing new.
+                    let (last, first_use) = h.last[k];
+                    if last == v && store.cmp_events(id, first_use) != Ordering::Less {
+                        continue;
+                    }
+                    let Some(used) = &mut h.used[k] else { continue };
                     let bit = kind.bit(who & KEY != 0);
-                    let slot = self.first_use[kind as usize].entry((who, v)).or_insert(id);
-                    if *slot == id {
-                        self.marks[id as usize] |= bit;
-                    } else if store.cmp_events(id, *slot) == Ordering::Less {
-                        let was = std::mem::replace(slot, id);
-                        self.marks[id as usize] |= bit;
-                        self.marks[was as usize] &= !bit;
+                    match used.get(&v).copied() {
+                        Some(e) if store.cmp_events(id, e) != Ordering::Less => {
+                            h.last[k] = (v, e);
+                            continue;
+                        }
+                        Some(e) => self.marks[e as usize] &= !bit,
+                        None => {}
+                    }
+                    used.insert(v, id);
+                    h.last[k] = (v, id);
+                    self.marks[id as usize] |= bit;
+                    if used.len() > cap(kind) {
+                        // Too varied to say anything: forget it, and the first uses marked.
+                        for &e in used.values() {
+                            self.marks[e as usize] &= !bit;
+                        }
+                        h.used[k] = None;
                     }
                 }
             }
@@ -229,8 +336,7 @@ impl Firsts {
         }
         let t = store.time(id);
         let past = |who: Option<u32>| {
-            who.and_then(|w| self.first_event.get(&w))
-                .is_some_and(|&f| t >= store.time(f).saturating_add(self.learning))
+            who.and_then(|w| self.find(w)).is_some_and(|h| t >= store.time(h.first).saturating_add(self.learning))
         };
         let [actor, key] = Self::identities(store, id);
         let mask = if past(actor) { 0x3f } else { 0 } | if past(key) { 0x3f << 6 } else { 0 };
@@ -248,8 +354,8 @@ impl Firsts {
         Self::identities(store, id)
             .into_iter()
             .flatten()
-            .filter_map(|w| self.first_event.get(&w))
-            .map(|&e| store.time(e))
+            .filter_map(|w| self.find(w))
+            .map(|h| store.time(h.first))
             .min()
     }
 

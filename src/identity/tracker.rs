@@ -8,6 +8,9 @@ use super::graph::Graph;
 use crate::store::Store;
 use std::sync::{Arc, RwLock};
 
+/// Events taken in under one hold of the store's lock.
+const SLICE: usize = 32_768;
+
 pub struct Tracker {
     graph: Arc<RwLock<Graph>>,
 }
@@ -20,15 +23,21 @@ impl Tracker {
     /// Takes in the events appended since the last call. Returns whether there were any.
     pub fn step(&mut self, store: &RwLock<Store>) -> bool {
         let started = std::time::Instant::now();
-        let s = store.read().unwrap_or_else(|e| e.into_inner());
         let from = self.graph.read().unwrap_or_else(|e| e.into_inner()).evaluated;
-        let to = s.len();
+        let to = store.read().unwrap_or_else(|e| e.into_inner()).len();
         if to <= from {
             return false;
         }
+        // In slices, letting go of the store between them: the loader appends meanwhile.
+        for at in (from..to).step_by(SLICE) {
+            let s = store.read().unwrap_or_else(|e| e.into_inner());
+            let mut g = self.graph.write().unwrap_or_else(|e| e.into_inner());
+            let end = (at + SLICE).min(to);
+            g.take(&s, at, end);
+            g.firsts.take(&s, at, end);
+        }
+        let s = store.read().unwrap_or_else(|e| e.into_inner());
         let mut g = self.graph.write().unwrap_or_else(|e| e.into_inner());
-        g.take(&s, from, to);
-        g.firsts.take(&s, from, to);
         if !g.settle(&s) {
             g.work += started.elapsed();
             return true;
