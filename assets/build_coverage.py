@@ -69,10 +69,19 @@ def rule_id(name):
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "trailscope:calls:" + name))
 
 
+MARK = "# Written by assets/build_coverage.py from assets/rules/calls.tsv: edit the table, not this file."
+
+
 def read_table():
     with open(TABLE, encoding="utf-8") as f:
         lines = [l for l in f if not l.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t"))
+    rows = list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+    for r in rows:
+        where = "%s %s" % (r["eventSource"], r["eventName"])
+        assert r["primary"] in TACTICS, "%s: tactic %r" % (where, r["primary"])
+        for outcome in ("success", "denied"):
+            assert r[outcome] == "none" or r[outcome] in LEVELS, "%s: level %r" % (where, r[outcome])
+    return rows
 
 
 def groups(rows):
@@ -97,7 +106,7 @@ def rule_text(tactic, outcome, level, calls):
     name = "calls_%s_%s" % (slug(tactic), kind)
     label = tactic.replace("-", " ")
     if outcome == "denied":
-        title = "Denied attempt at a %s call" % label
+        title = "Denied attempt at %s %s call (%s)" % ("an" if label[0] in "aeiou" else "a", label, level)
         why = ("The call was refused. It can give an intruder %s. One refusal is a key probing what it may do; "
                "many refusals by one key set off the denied-call bursts." % gives)
         fp = "Least-privilege roles and users hitting the limits they were given, after a deployment or a typo"
@@ -108,6 +117,7 @@ def rule_text(tactic, outcome, level, calls):
             "low": "These calls are routine in most accounts, so one alone is low",
             "medium": "These calls are rarely made in ordinary work, so one alone is medium",
             "high": "These calls are seldom legitimate, so one alone is high",
+            "critical": "These calls are almost never legitimate, so one alone is critical",
         }[level]
         why = ("The call succeeded. It can give an intruder %s. %s; made by a new key, from a new address or "
                "among other findings of one identity, it is part of a story. The table of calls "
@@ -117,6 +127,7 @@ def rule_text(tactic, outcome, level, calls):
     for r in calls:
         by_source.setdefault(r["eventSource"], []).append(r["eventName"])
     lines = [
+        MARK,
         "title: " + yaml_str(title),
         "id: " + rule_id(name),
         "name: " + name,
@@ -147,10 +158,10 @@ def rule_text(tactic, outcome, level, calls):
         "  call:",
     ]
     for source in sorted(by_source):
-        lines.append("    - eventSource: " + source)
+        lines.append("    - eventSource: " + yaml_str(source))
         names = sorted(set(by_source[source]))
         lines.append("      eventName:")
-        lines += ["        - " + n for n in names]
+        lines += ["        - " + yaml_str(n) for n in names]
     if outcome == "denied":
         lines += ["  outcome:", "    errorCode|contains:"] + ["      - " + d for d in DENIALS]
     else:
@@ -158,7 +169,7 @@ def rule_text(tactic, outcome, level, calls):
     lines += [
         "  condition: call and outcome",
         "falsepositives:",
-        "  - " + fp,
+        "  - " + yaml_str(fp),
         "level: " + level,
         "",
     ]
@@ -225,9 +236,22 @@ def outputs():
     out = {}
     for (tactic, outcome, level), calls in sorted(groups(read_table()).items()):
         name, text = rule_text(tactic, outcome, level, calls)
-        out[os.path.join(RULES, tactic, name + ".yml")] = text
+        path = os.path.join(RULES, tactic, name + ".yml")
+        assert path not in out, "two groups make " + name
+        out[path] = text
         out[os.path.join(FIXTURES, tactic, name + ".json")] = json.dumps(fixture(outcome, calls), indent=2) + "\n"
     return out
+
+
+def generated(path):
+    """Whether a file on disk was written by this script (a rule with its mark, or a rule's fixture)."""
+    if path.endswith(".json"):
+        rel = os.path.relpath(path, FIXTURES)
+        path = os.path.join(RULES, os.path.splitext(rel)[0] + ".yml")
+        if not os.path.exists(path):
+            return os.path.basename(path).startswith("calls_")
+    with open(path, encoding="utf-8") as f:
+        return f.readline().rstrip("\n") == MARK
 
 
 def main():
@@ -239,6 +263,7 @@ def main():
     for base in (RULES, FIXTURES):
         for d, _, files in os.walk(base):
             existing |= {os.path.join(d, f) for f in files if f.startswith("calls_")}
+    existing = {p for p in existing if generated(p)}
     stale = sorted(existing - set(want))
     differ = sorted(p for p, t in want.items() if not os.path.exists(p) or open(p, encoding="utf-8").read() != t)
     if args.check:

@@ -134,3 +134,37 @@ fn the_answer_does_not_depend_on_the_order_events_arrive_in() {
         assert_eq!(stepped(events, &cuts), want);
     }
 }
+
+#[test]
+fn an_identity_past_the_cap_is_no_longer_followed_in_any_order() {
+    // dave works a day from one address, then from 70 different ones: past 64, addresses say nothing about him.
+    let k = "AKIADAVEDAVEDAVE0001";
+    let mut v = vec![ev("d-start", 0, "dave", k, "198.51.100.7", "us-east-1", "ListUsers")];
+    for i in 0..70u32 {
+        v.push(ev(&format!("d-{i}"), 30 * HOUR + i * 60, "dave", k, &format!("203.0.{i}.9"), "us-east-1", "ListUsers"));
+    }
+    // erin, with a handful, keeps hers.
+    v.push(ev("e-start", 0, "erin", "AKIAERINERINERIN0001", "198.51.100.8", "us-east-1", "ListUsers"));
+    v.push(ev("e-new", 30 * HOUR, "erin", "AKIAERINERINERIN0001", "192.0.2.77", "us-east-1", "ListUsers"));
+    let want = stepped(&v, &[]);
+    let new_ip: Vec<&str> = want.iter().filter(|(_, k)| k.contains(&"ip")).map(|(id, _)| id.as_str()).collect();
+    assert_eq!(new_ip, ["e-new"], "dave's addresses are past the cap, erin's are not");
+    let mut reversed = v.clone();
+    reversed.reverse();
+    assert_eq!(stepped(&reversed, &[5, 40, 66]), want);
+}
+
+#[test]
+fn the_same_name_in_two_accounts_is_two_identities() {
+    // admin works in account A for days; an "admin" first appears in account B: learning, not new.
+    let mut v = vec![
+        ev("a1", 0, "admin", "AKIAADMINAAAAAAA0001", "198.51.100.7", "us-east-1", "ListUsers"),
+        ev("a2", 30 * HOUR, "admin", "AKIAADMINAAAAAAA0001", "198.51.100.7", "us-east-1", "ListUsers"),
+    ];
+    let mut b = ev("b1", 31 * HOUR, "admin", "AKIAADMINBBBBBBB0001", "192.0.2.5", "eu-west-1", "DeleteTrail");
+    b["userIdentity"]["accountId"] = "444455556666".into();
+    b["userIdentity"]["arn"] = "arn:aws:iam::444455556666:user/admin".into();
+    v.push(b);
+    let data = load(&v);
+    assert!(ids(&data, "new:*").is_empty(), "{:?}", ids(&data, "new:*"));
+}

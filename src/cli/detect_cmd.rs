@@ -42,8 +42,9 @@ pub fn to_json(row: &Row, store: &Store, labels: &Labels, cache: &mut crate::sto
             v[key] = json!(x);
         }
     }
-    if let [one] = row.events[..] {
-        v["eventID"] = json!(store.event_id(one, cache));
+    // One event matched once: as `--each` writes it; anything folded or correlated lists them all.
+    if let ([one], None) = (&row.events[..], row.group) {
+        v["eventID"] = json!(store.event_id(*one, cache));
     } else {
         v["eventIDs"] = json!(row.events.iter().map(|&e| store.event_id(e, cache)).collect::<Vec<_>>());
     }

@@ -40,12 +40,13 @@ pub fn matching_with_rules(
 }
 
 /// [`matching_with_rules`], but the rules run only when the query asks
-/// about them (`rule:`, `level:`): listing events needs no detections.
+/// about what they found (`rule:`, `level:`): listing events needs no detections.
 pub fn matching(query: Option<&str>, paths: &[PathBuf], rules: &RuleArgs) -> Result<(Loaded, Vec<EventId>), u8> {
     let q = args::parse_query(query)?;
+    use crate::model::fields::Field;
     let derived = |t: &crate::query::Term| match &t.kind {
         crate::query::TermKind::Match { target: crate::query::Target::Fields { fields, .. }, .. } => {
-            fields.iter().any(|f| f.def().kept == crate::model::fields::Kept::Derived)
+            fields.iter().any(|f| matches!(f, Field::Rule | Field::Level))
         }
         _ => false,
     };

@@ -179,7 +179,7 @@ fn untrusted(store: &Store, key: &str, trust: Trust, json: bool, out: &mut impl 
         h.3 += 1;
     }
     let mut holders: Vec<(String, String, String, usize)> = by_holder.into_values().collect();
-    holders.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
+    holders.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)).then_with(|| a.1.cmp(&b.1)));
     if json {
         let mut cache = ChunkCache::new(8);
         let v = json!({

@@ -1,8 +1,9 @@
 //! Matches as a responder reads them: a rule that matched one identity
-//! again and again within an hour (a tool that called 40 reads) is one row
-//! with a count, its first and last time and every event, not 40 lines;
-//! the same for one correlation group matched again. `detect --each`
-//! unfolds them.
+//! (an actor in its account) again and again within an hour (a tool that
+//! called 40 reads) is one row with a count, its first and last time and
+//! every event, not 40 lines; the same for one correlation group matched
+//! again (a correlation without group-by is one group). Events without an
+//! identity to tell apart are not folded. `detect --each` unfolds them.
 
 use super::correlate::CorrMatch;
 use super::results::Results;
@@ -45,8 +46,20 @@ struct One<'a> {
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Who<'a> {
-    Actor(u32),
+    /// An identity: its account and actor.
+    Actor(u32, u32),
+    /// Nobody that can be told apart (no actor, or one the log hid): its own row.
+    Alone(EventId),
     Group(&'a [(String, String)]),
+}
+
+/// What repeats for event `id`'s single-event matches.
+fn who_of(store: &Store, id: EventId) -> Who<'static> {
+    let actor = store.value_id(id, Field::Actor);
+    if actor == 0 || store.value(id, Field::Actor) == "HIDDEN_DUE_TO_SECURITY_REASONS" {
+        return Who::Alone(id);
+    }
+    Who::Actor(store.value_id(id, Field::IdentityAccount), actor)
 }
 
 /// The matches among `among` (all events when None), of `min` level or
@@ -61,7 +74,11 @@ pub fn rows<'a>(
 ) -> Vec<Row<'a>> {
     let keep: Option<Vec<bool>> = among.map(|a| {
         let mut k = vec![false; store.len()];
-        a.iter().for_each(|&id| k[id as usize] = true);
+        for &id in a {
+            if let Some(b) = k.get_mut(id as usize) {
+                *b = true;
+            }
+        }
         k
     });
     let kept = |id: &EventId| keep.as_ref().is_none_or(|k| k.get(*id as usize).copied().unwrap_or(false));
@@ -74,8 +91,7 @@ pub fn rows<'a>(
         }
         for &id in hits.iter().filter(|id| kept(id)) {
             let t = store.time(id);
-            let who = Who::Actor(store.value_id(id, Field::Actor));
-            all.push(One { index: r, time: t, last: t, events: vec![id], group: None, who });
+            all.push(One { index: r, time: t, last: t, events: vec![id], group: None, who: who_of(store, id) });
         }
     }
     for m in found.correlations.iter().filter(|m| level_ok(&rules.rules[m.rule])) {
@@ -133,9 +149,11 @@ fn of_correlation(m: &CorrMatch) -> One<'_> {
 /// The row event `id`'s match of rule `index` folds into, as `detect` shows
 /// it: (matches in the row, first, last).
 pub fn row_of(found: &Results, store: &Store, index: usize, id: EventId) -> Option<(usize, Micros, Micros)> {
-    let who = store.value_id(id, Field::Actor);
-    let mut mine: Vec<EventId> =
-        found.hits.get(index)?.iter().copied().filter(|&e| store.value_id(e, Field::Actor) == who).collect();
+    let who = who_of(store, id);
+    if matches!(who, Who::Alone(_)) {
+        return Some((1, store.time(id), store.time(id)));
+    }
+    let mut mine: Vec<EventId> = found.hits.get(index)?.iter().copied().filter(|&e| who_of(store, e) == who).collect();
     mine.sort_by(|&a, &b| store.cmp_events(a, b));
     // Rows start at the first match, and at each match past the window of the row before.
     let mut start = 0;

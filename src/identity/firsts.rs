@@ -108,15 +108,15 @@ pub fn network(ip: &str) -> Option<String> {
 
 /// First uses, kept up to date as events arrive.
 pub struct Firsts {
-    /// Events taken in.
-    pub evaluated: usize,
     /// The learning window.
     pub learning: Micros,
-    /// Per identity: its first event and what it used; found by the
-    /// actor's or the key's value (dense, so a vector: this runs for every event).
+    /// Per identity: its first event and what it used; found by its
+    /// account and actor, or by the key's value (dense, so a vector).
     histories: Vec<History>,
-    of_actor: Vec<u32>,
+    of_actor: HashMap<(u32, u32), u32>,
     of_key: Vec<u32>,
+    /// The value of `AWSService` in the identity-type column, once seen.
+    service: Option<u32>,
     /// Per event: the kinds it is the first use of, for its actor (low six
     /// bits) and for its long-term key (the next six), whatever the window.
     marks: Vec<u16>,
@@ -132,8 +132,12 @@ pub struct Firsts {
     long_term_done: usize,
 }
 
-/// An identity: an actor's value, or a long-term key's (high bit set).
-const KEY: u32 = 1 << 31;
+/// An identity: an actor in its account, or a long-term key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Actor { account: u32, actor: u32 },
+    Key(u32),
+}
 
 /// No event yet.
 const NO_EVENT: EventId = EventId::MAX;
@@ -150,11 +154,11 @@ struct History {
 impl Default for Firsts {
     fn default() -> Firsts {
         Firsts {
-            evaluated: 0,
             learning: LEARNING,
             histories: Vec::new(),
-            of_actor: Vec::new(),
+            of_actor: HashMap::new(),
             of_key: Vec::new(),
+            service: None,
             marks: Vec::new(),
             interned: HashMap::new(),
             agent_of: Vec::new(),
@@ -223,73 +227,72 @@ impl Firsts {
     }
 
     /// The history of identity `who`, made if new (its slot).
-    fn history(&mut self, who: u32, store: &Store) -> usize {
-        let (table, v, len) = if who & KEY != 0 {
-            (&mut self.of_key, who & !KEY, store.dict(Field::AccessKey).len())
-        } else {
-            (&mut self.of_actor, who, store.dict(Field::Actor).len())
+    fn history(&mut self, who: Who, store: &Store) -> usize {
+        let fresh = self.histories.len() as u32;
+        let slot = match who {
+            Who::Actor { account, actor } => *self.of_actor.entry((account, actor)).or_insert(fresh),
+            Who::Key(v) => {
+                if self.of_key.len() <= v as usize {
+                    self.of_key.resize(store.dict(Field::AccessKey).len() + 1, u32::MAX);
+                }
+                if self.of_key[v as usize] == u32::MAX {
+                    self.of_key[v as usize] = fresh;
+                }
+                self.of_key[v as usize]
+            }
         };
-        if table.len() <= v as usize {
-            table.resize(len + 1, u32::MAX);
-        }
-        if table[v as usize] == u32::MAX {
-            table[v as usize] = self.histories.len() as u32;
+        if slot == fresh {
             let used = std::array::from_fn(|_| Some(HashMap::new()));
             self.histories.push(History { first: NO_EVENT, used, last: [(0, NO_EVENT); 6] });
         }
-        table[v as usize] as usize
+        slot as usize
     }
 
     /// The history of identity `who`, if it has one.
-    fn find(&self, who: u32) -> Option<&History> {
-        let table = if who & KEY != 0 { &self.of_key } else { &self.of_actor };
-        let slot = *table.get((who & !KEY) as usize)?;
+    fn find(&self, who: Who) -> Option<&History> {
+        let slot = match who {
+            Who::Actor { account, actor } => *self.of_actor.get(&(account, actor))?,
+            Who::Key(v) => *self.of_key.get(v as usize)?,
+        };
         self.histories.get(slot as usize)
     }
 
-    /// The identities of event `id`: its actor, and its key when long-term.
-    /// AWS services acting for themselves have no history to compare.
-    fn identities(store: &Store, id: EventId) -> [Option<u32>; 2] {
-        if store.value(id, Field::IdentityType) == "AWSService" {
+    /// The identities of event `id`: its actor in its account, and its key
+    /// when long-term. AWS services acting for themselves have no history
+    /// to compare. (Reads values, not text: this runs for every event.)
+    fn identities(&self, store: &Store, id: EventId) -> [Option<Who>; 2] {
+        if self.service.is_some_and(|s| s == store.value_id(id, Field::IdentityType)) {
             return [None, None];
         }
-        let actor = Some(store.value_id(id, Field::Actor)).filter(|&a| a != 0);
+        let actor = store.value_id(id, Field::Actor);
+        let account = store.value_id(id, Field::IdentityAccount);
         let key = store.value_id(id, Field::AccessKey);
-        let long_term = (key != 0 && store.value(id, Field::AccessKey).starts_with("AKIA")).then_some(KEY | key);
-        [actor, long_term]
+        let long_term = self.long_term.get(key as usize).is_some_and(|&l| l == 1);
+        [(actor != 0).then_some(Who::Actor { account, actor }), long_term.then_some(Who::Key(key))]
     }
 
     /// Takes in events `from..to`.
     pub fn take(&mut self, store: &Store, from: usize, to: usize) {
         self.marks.resize(to, 0);
-        // What `identities` reads, by value rather than by text: this runs for every event.
-        let service = store.dict(Field::IdentityType).lookup("AWSService");
+        self.service = store.dict(Field::IdentityType).lookup("AWSService");
         let keys = store.dict(Field::AccessKey);
         self.long_term.resize(keys.len() + 1, 0);
-        for (v, text) in keys.iter().skip(self.long_term_done) {
-            self.long_term[v as usize] = text.starts_with("AKIA") as u8;
+        for v in self.long_term_done as u32 + 1..=keys.len() as u32 {
+            self.long_term[v as usize] = keys.get(v).starts_with("AKIA") as u8;
         }
         self.long_term_done = keys.len();
         for id in from as EventId..to as EventId {
-            if service.is_some_and(|s| s == store.value_id(id, Field::IdentityType)) {
-                continue;
-            }
-            let actor = Some(store.value_id(id, Field::Actor)).filter(|&a| a != 0);
-            let key = store.value_id(id, Field::AccessKey);
-            let long_term = (self.long_term[key as usize] == 1).then_some(KEY | key);
-            for who in [actor, long_term].into_iter().flatten() {
+            for who in self.identities(store, id).into_iter().flatten() {
                 // A long-term key is followed where it is used from, not for what it does.
-                let kinds = if who & KEY != 0 { &Kind::ALL[..3] } else { &Kind::ALL[..] };
+                let key = matches!(who, Who::Key(_));
+                let kinds = if key { &Kind::ALL[..3] } else { &Kind::ALL[..] };
                 let mut values = [(Kind::Ip, 0u32); 6];
                 for (slot, &k) in values.iter_mut().zip(kinds) {
                     *slot = (k, self.value(store, id, k));
                 }
                 let slot = self.history(who, store);
                 let h = &mut self.histories[slot];
-                if h.first == NO_EVENT {
-                    h.first = id;
-                }
-                if store.cmp_events(id, h.first) == Ordering::Less {
+                if h.first == NO_EVENT || store.cmp_events(id, h.first) == Ordering::Less {
                     h.first = id;
                 }
                 for &(kind, v) in &values[..kinds.len()] {
@@ -303,7 +306,7 @@ impl Firsts {
                         continue;
                     }
                     let Some(used) = &mut h.used[k] else { continue };
-                    let bit = kind.bit(who & KEY != 0);
+                    let bit = kind.bit(key);
                     match used.get(&v).copied() {
                         Some(e) if store.cmp_events(id, e) != Ordering::Less => {
                             h.last[k] = (v, e);
@@ -325,7 +328,6 @@ impl Firsts {
                 }
             }
         }
-        self.evaluated = to;
     }
 
     /// The marks of event `id` that count: those of each identity past its learning window.
@@ -335,10 +337,11 @@ impl Firsts {
             return 0;
         }
         let t = store.time(id);
-        let past = |who: Option<u32>| {
-            who.and_then(|w| self.find(w)).is_some_and(|h| t >= store.time(h.first).saturating_add(self.learning))
+        // Past the window: after it, strictly, so with no window the first event is not new.
+        let past = |who: Option<Who>| {
+            who.and_then(|w| self.find(w)).is_some_and(|h| t > store.time(h.first).saturating_add(self.learning))
         };
-        let [actor, key] = Self::identities(store, id);
+        let [actor, key] = self.identities(store, id);
         let mask = if past(actor) { 0x3f } else { 0 } | if past(key) { 0x3f << 6 } else { 0 };
         marks & mask
     }
@@ -349,14 +352,16 @@ impl Firsts {
         Kind::ALL.into_iter().filter(|k| m & (k.bit(false) | k.bit(true)) != 0).collect()
     }
 
-    /// When the identities of event `id` were first seen (the earliest).
-    pub fn active_since(&self, store: &Store, id: EventId) -> Option<Micros> {
-        Self::identities(store, id)
-            .into_iter()
-            .flatten()
-            .filter_map(|w| self.find(w))
-            .map(|h| store.time(h.first))
-            .min()
+    /// What event `id` is a first use of, for whom: (kinds new to its actor,
+    /// kinds new to its long-term key), each with when that identity was first seen.
+    pub fn new_uses(&self, store: &Store, id: EventId) -> [(Vec<Kind>, Option<Micros>); 2] {
+        let m = self.counted(store, id);
+        let [actor, key] = self.identities(store, id);
+        let of = |who: Option<Who>, as_key: bool| {
+            let kinds = Kind::ALL.into_iter().filter(|k| m & k.bit(as_key) != 0).collect();
+            (kinds, who.and_then(|w| self.find(w)).map(|h| store.time(h.first)))
+        };
+        [of(actor, false), of(key, true)]
     }
 
     /// Which of the first `n` events are a first use of a kind `test` accepts.

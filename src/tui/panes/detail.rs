@@ -42,6 +42,9 @@ pub struct DetailPane {
     /// The lines about the event's findings, above the tree (the cursor
     /// goes over them first).
     pub head: Vec<HeadLine>,
+    /// What `head` was worked out for: the event, and the generations of
+    /// the findings and the graph (it is not worked out again on every key).
+    head_of: Option<(EventId, u64, u64)>,
     cache: ChunkCache,
 }
 
@@ -112,39 +115,40 @@ pub fn head_lines(found: &Results, graph: &Graph, store: &Store, id: EventId) ->
     out
 }
 
-/// "First use of …": what event `id`'s identity did for the first time in
-/// the loaded data, past its learning window (Enter: its other first uses).
+/// "First use by …": what event `id`'s identity (its actor, or its
+/// long-term key) did for the first time in the loaded data, past its
+/// learning window (Enter: the identity's other first uses).
 fn first_uses(graph: &Graph, store: &Store, id: EventId) -> Vec<HeadLine> {
-    let kinds = graph.firsts.new_kinds(store, id);
-    if kinds.is_empty() {
-        return vec![];
+    let value = |k: NewKind| match k {
+        NewKind::Ip => store.value(id, Field::Ip).to_string(),
+        NewKind::Net => firsts::network(store.value(id, Field::Ip)).unwrap_or_default(),
+        NewKind::Agent => firsts::agent_family(store.value(id, Field::Agent)),
+        NewKind::Region => store.value(id, Field::Region).to_string(),
+        NewKind::Call => store.value(id, Field::Name).to_string(),
+        NewKind::Account => store.value(id, Field::Account).to_string(),
+    };
+    let [actor, key] = graph.firsts.new_uses(store, id);
+    let mut out = Vec::new();
+    for ((kinds, since), field) in [(actor, Field::Actor), (key, Field::AccessKey)] {
+        if kinds.is_empty() {
+            continue;
+        }
+        let who = store.value(id, field);
+        let by = if field == Field::AccessKey { format!("key {who}") } else { who.to_string() };
+        let since = since.map(format_utc).unwrap_or_default();
+        let what: Vec<String> = kinds.iter().map(|&k| format!("{} {}", k.noun(), value(k))).collect();
+        let act = Some(vec![
+            Term::matching(Target::field(field), who, false),
+            Term { negated: false, kind: TermKind::Match { target: Target::field(Field::New), value: Glob::new("*") } },
+        ]);
+        out.push(HeadLine {
+            text: format!("✦ new · first use by {by}, active since {since}"),
+            level: None,
+            act: act.clone(),
+        });
+        out.push(HeadLine { text: format!("  {}  (Enter: its first uses)", what.join(" · ")), level: None, act });
     }
-    let what: Vec<String> = kinds
-        .iter()
-        .map(|k| {
-            let value = match k {
-                NewKind::Ip => store.value(id, Field::Ip).to_string(),
-                NewKind::Net => firsts::network(store.value(id, Field::Ip)).unwrap_or_default(),
-                NewKind::Agent => firsts::agent_family(store.value(id, Field::Agent)),
-                NewKind::Region => store.value(id, Field::Region).to_string(),
-                NewKind::Call => store.value(id, Field::Name).to_string(),
-                NewKind::Account => store.value(id, Field::Account).to_string(),
-            };
-            format!("{} {value}", k.noun())
-        })
-        .collect();
-    let actor = store.value(id, Field::Actor);
-    let since = graph.firsts.active_since(store, id).map(format_utc).unwrap_or_default();
-    let act = Some(vec![
-        Term::matching(Target::field(Field::Actor), actor, false),
-        Term { negated: false, kind: TermKind::Match { target: Target::field(Field::New), value: Glob::new("*") } },
-    ]);
-    vec![
-        HeadLine {
-            text: format!("✦ new · first use by {actor}, active since {since}"), level: None, act: act.clone()
-        },
-        HeadLine { text: format!("  {}  (Enter: its first uses)", what.join(" · ")), level: None, act },
-    ]
+    out
 }
 
 /// The terms that show a correlation match's events: its rule, its group's
@@ -166,7 +170,7 @@ fn members(rule: &str, cm: &crate::detect::CorrMatch) -> Vec<Term> {
 
 impl DetailPane {
     pub fn new() -> Self {
-        DetailPane { shown: None, head: Vec::new(), cache: ChunkCache::new(8) }
+        DetailPane { shown: None, head: Vec::new(), head_of: None, cache: ChunkCache::new(8) }
     }
 
     /// Shows `event` (building its tree when it changes); nothing for None.
@@ -368,15 +372,19 @@ impl Pane for DetailPane {
     }
 
     fn settle(&mut self, cx: &Cx) {
-        let head = self.shown.as_ref().map_or_else(Vec::new, |d| head_lines(cx.found, cx.graph, cx.store, d.event));
-        if head != self.head {
-            // Findings arrived (or changed) for the event shown: the cursor keeps its tree row.
-            if let Some(d) = &mut self.shown
-                && d.scroll.cursor >= self.head.len()
-            {
-                d.scroll.cursor = d.scroll.cursor - self.head.len() + head.len();
+        let of = self.shown.as_ref().map(|d| (d.event, cx.found.generation, cx.graph.generation));
+        if of != self.head_of || of.is_none() {
+            self.head_of = of;
+            let head = self.shown.as_ref().map_or_else(Vec::new, |d| head_lines(cx.found, cx.graph, cx.store, d.event));
+            if head != self.head {
+                // Findings arrived (or changed) for the event shown: the cursor keeps its tree row.
+                if let Some(d) = &mut self.shown
+                    && d.scroll.cursor >= self.head.len()
+                {
+                    d.scroll.cursor = d.scroll.cursor - self.head.len() + head.len();
+                }
+                self.head = head;
             }
-            self.head = head;
         }
         let lines = self.lines();
         if let Some(d) = &mut self.shown {
