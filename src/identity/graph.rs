@@ -29,7 +29,7 @@ pub type CredId = u32;
 const NONE: EventId = EventId::MAX;
 /// A per-value answer not worked out yet.
 const UNSET: u32 = u32::MAX;
-/// A per-value answer: not to be trusted, or nothing.
+/// Whom a claim named, when it named no one (and a value that is no ARN).
 const NOTHING: u32 = u32::MAX - 1;
 
 /// How an issuing event is linked to the credential it issued.
