@@ -94,10 +94,10 @@ pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usi
         .filter(|f| f.column().is_some())
         .map(|&f| {
             let col = store.column(f);
-            let folds = store.case_folds(f);
             let mut counts = vec![0u32; store.dict(f).len() + 1];
-            for &id in ids {
-                counts[folds[col[id as usize] as usize] as usize] += 1;
+            match store.case_folds(f) {
+                Some(folds) => ids.iter().for_each(|&id| counts[folds[col[id as usize] as usize] as usize] += 1),
+                None => ids.iter().for_each(|&id| counts[col[id as usize] as usize] += 1),
             }
             let distinct = counts.iter().skip(1).filter(|&&n| n > 0).count();
             let values = match limit {

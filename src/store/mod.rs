@@ -59,8 +59,11 @@ struct Fold {
     rep: Vec<u32>,
     /// The lower-case forms of values with capitals, with their class.
     lower: std::collections::HashMap<String, u32>,
-    /// Per value: its class's representative, as last handed out.
-    view: Arc<Vec<u32>>,
+    /// Per value: its class's representative, as last handed out; None
+    /// while every value is its own class (the common case: counts skip it).
+    view: Option<Arc<Vec<u32>>>,
+    /// Values seen when `view` was last worked out.
+    viewed: usize,
 }
 
 impl Fold {
@@ -72,7 +75,7 @@ impl Fold {
             self.rep.push(0);
         }
         let seen = self.class.len();
-        if seen > dict.len() && self.view.len() == seen {
+        if seen > dict.len() && self.viewed == seen {
             return;
         }
         for v in seen as u32..=dict.len() as u32 {
@@ -98,7 +101,10 @@ impl Fold {
             }
             self.class.push(class);
         }
-        self.view = Arc::new(self.class.iter().map(|&c| self.rep[c as usize]).collect());
+        self.viewed = self.class.len();
+        // Classes number values (with 0) unless some values fell together.
+        self.view = (self.rep.len() < self.class.len())
+            .then(|| Arc::new(self.class.iter().map(|&c| self.rep[c as usize]).collect()));
     }
 }
 
@@ -299,12 +305,13 @@ impl Store {
     }
 
     /// Per value of `field`'s column: the value that stands for every value
-    /// equal to it but for case (the least in sort order).
-    pub fn case_folds(&self, field: Field) -> Arc<Vec<u32>> {
-        let Some(c) = field.column() else { return Arc::default() };
+    /// equal to it but for case (the least in sort order); None when no two
+    /// values of the column are equal but for case.
+    pub fn case_folds(&self, field: Field) -> Option<Arc<Vec<u32>>> {
+        let c = field.column()?;
         let mut fold = self.folds[c].lock().unwrap_or_else(|e| e.into_inner());
         fold.extend(&self.dicts[c]);
-        Arc::clone(&fold.view)
+        fold.view.clone()
     }
 
     /// Heap bytes held, by part: (columns, dictionaries, records).
@@ -339,7 +346,8 @@ mod tests {
             }
             fold.extend(&dict);
         }
-        values.iter().map(|v| dict.get(fold.view[dict.lookup(v).unwrap() as usize]).to_string()).collect()
+        let view = |v: u32| fold.view.as_ref().map_or(v, |view| view[v as usize]);
+        values.iter().map(|v| dict.get(view(dict.lookup(v).unwrap())).to_string()).collect()
     }
 
     #[test]
@@ -353,10 +361,10 @@ mod tests {
         let mut back = want;
         back.reverse();
         assert_eq!(folded(&reversed, 2), back, "whichever spelling came first");
-        // Nothing to fold: each value stands for itself; an empty column folds too.
+        // Nothing to fold: each value stands for itself, and counts are spared the look-up.
         assert_eq!(folded(&["a", "b"], 1), ["a", "b"]);
         let mut fold = Fold::default();
         fold.extend(&StrTable::new());
-        assert_eq!(*fold.view, [0]);
+        assert!(fold.view.is_none());
     }
 }
