@@ -14,7 +14,7 @@
 
 use super::condition::Cond;
 use super::pattern::{self, Modifiers};
-use super::rule::{Body, FieldTest, Rule, Selection, Test};
+use super::rule::{Body, DERIVED, FieldTest, Rule, Selection, Test};
 use crate::json::canon;
 use crate::json::scan::MemberSpan;
 use crate::model::fields::{COLUMN_FIELDS, Field, Get};
@@ -36,6 +36,8 @@ enum Source {
     Path,
     /// The whole record (keywords).
     Whole,
+    /// A field trailscope works out (its index in [`DERIVED`]), known once loading ends.
+    Derived(usize),
 }
 
 #[derive(Debug)]
@@ -64,6 +66,8 @@ struct Compiled {
     rule: usize,
     searches: Vec<Vec<Vec<usize>>>,
     cond: Cond,
+    /// The searches on derived fields (answered once loading ends).
+    deferred: Vec<usize>,
 }
 
 /// A column that rules are indexed by: the atoms on it of which one holds
@@ -106,6 +110,9 @@ pub struct Hit {
     pub id: EventId,
     pub rule: u32,
     pub captured: Vec<Option<String>>,
+    /// For a rule that tests derived fields: which of its other searches
+    /// held (bit per search); the match is settled once loading ends.
+    pub pending: Option<u64>,
 }
 
 /// The detection rules of a rule set, compiled.
@@ -119,6 +126,8 @@ pub struct Engine {
     /// Compiled rules with a key, and those without.
     keyed: Vec<u32>,
     unkeyed: Vec<u32>,
+    /// Per rule: its compiled index, for detection rules.
+    by_rule: Vec<Option<u32>>,
 }
 
 /// What evaluating a batch's events keeps: column atoms' answers per value
@@ -255,7 +264,9 @@ impl Engine {
         let mut atom_of = |t: &FieldTest| -> usize {
             let key = format!("{}\u{0}{:?}", t.field, t.test);
             *ids.entry(key).or_insert_with(|| {
+                let derived = DERIVED.iter().position(|d| *d == t.field);
                 let source = match (t.field.as_str(), columns.get(&t.field).and_then(|f| f.column())) {
+                    _ if derived.is_some() => Source::Derived(derived.unwrap_or_default()),
                     ("", _) => Source::Whole,
                     (_, Some(c)) if !matches!(t.test, Test::FieldRef { .. }) => Source::Column(c),
                     _ => Source::Path,
@@ -275,13 +286,17 @@ impl Engine {
                     Selection::Any(alts) => alts.iter().map(|tests| tests.iter().map(&mut atom_of).collect()).collect(),
                 })
                 .collect();
-            compiled.push(Compiled { rule: i, searches, cond: d.condition.clone() });
+            compiled.push(Compiled { rule: i, searches, cond: d.condition.clone(), deferred: d.deferred() });
+        }
+        let mut by_rule = vec![None; rules.len()];
+        for (ci, c) in compiled.iter().enumerate() {
+            by_rule[c.rule] = Some(ci as u32);
         }
         let (keys, keyed, unkeyed) = index(&atoms, &compiled);
         let capture = (0..rules.len())
             .map(|r| capture.get(r).map_or_else(Vec::new, |fs| fs.iter().map(|f| FieldPath::new(f)).collect()))
             .collect();
-        Engine { capture, atoms, compiled, keys, keyed, unkeyed }
+        Engine { capture, atoms, compiled, keys, keyed, unkeyed, by_rule }
     }
 
     /// A loader thread's scratch for evaluating events.
@@ -331,6 +346,8 @@ impl Engine {
                 self.column_atom(local, a, c, cx.batch.values[cx.i][c], cx.batch)
             }
             Source::Whole => test_one(&atom.test, &String::from_utf8_lossy(cx.record.0)),
+            // Never asked while loading (see `try_rule`).
+            Source::Derived(_) => false,
             _ => record_atom(atom, cx.record),
         };
         local.stamps[a] = local.turn;
@@ -344,10 +361,52 @@ impl Engine {
 
     fn try_rule(&self, local: &mut Local, c: u32, cx: &EventCx, out: &mut Vec<Hit>) {
         let comp = &self.compiled[c as usize];
-        if comp.cond.eval(&mut |s| self.search(local, comp, s, cx)) {
-            let captured = self.capture[comp.rule].iter().map(|f| f.first_in(cx.record)).collect();
-            out.push(Hit { id: cx.i as EventId, rule: comp.rule as u32, captured });
+        let pending = if comp.deferred.is_empty() {
+            if !comp.cond.eval(&mut |s| self.search(local, comp, s, cx)) {
+                return;
+            }
+            None
+        } else {
+            // The record's searches now; the match stands if some answers of
+            // the derived ones could make it (they are known once loading ends).
+            let held = (0..comp.searches.len())
+                .filter(|s| !comp.deferred.contains(s) && self.search(local, comp, *s, cx))
+                .fold(0u64, |m, s| m | 1 << s);
+            let possible = (0..1u64 << comp.deferred.len()).any(|derived| comp.cond.eval(&mut |s| answer(comp, held, derived, s)));
+            if !possible {
+                return;
+            }
+            Some(held)
+        };
+        let captured = self.capture[comp.rule].iter().map(|f| f.first_in(cx.record)).collect();
+        out.push(Hit { id: cx.i as EventId, rule: comp.rule as u32, captured, pending });
+    }
+
+    /// Whether a pending hit (see [`Hit::pending`]) stands, given the values
+    /// of each derived field (by its index in [`DERIVED`]) for its event.
+    pub fn settle(&self, hit: &Hit, values: &mut dyn FnMut(usize) -> Vec<&'static str>) -> bool {
+        let (Some(held), Some(Some(c))) = (hit.pending, self.by_rule.get(hit.rule as usize)) else { return true };
+        let comp = &self.compiled[*c as usize];
+        let mut known: Vec<Option<Vec<&'static str>>> = vec![None; DERIVED.len()];
+        let mut derived = 0u64;
+        for (j, &s) in comp.deferred.iter().enumerate() {
+            let holds = comp.searches[s].iter().any(|alt| {
+                alt.iter().all(|&a| {
+                    let atom = &self.atoms[a];
+                    let Source::Derived(f) = atom.source else { return false };
+                    let vs = known[f].get_or_insert_with(|| values(f));
+                    let mut tally = Tally::new(&atom.test);
+                    for v in vs.iter() {
+                        if tally.offer(v) {
+                            break;
+                        }
+                    }
+                    tally.answer()
+                })
+            });
+            derived |= (holds as u64) << j;
         }
+        comp.cond.eval(&mut |s| answer(comp, held, derived, s))
     }
 
     /// The rules key `k` selects for the batch's value `id` of its column.
@@ -399,6 +458,15 @@ impl Engine {
         for &c in &self.unkeyed {
             self.try_rule(local, c, &cx, out);
         }
+    }
+}
+
+/// Search `s` of a rule testing derived fields, given the bits of its record
+/// searches that held and of its derived searches (in `deferred` order).
+fn answer(comp: &Compiled, held: u64, derived: u64, s: usize) -> bool {
+    match comp.deferred.iter().position(|&d| d == s) {
+        Some(j) => derived >> j & 1 == 1,
+        None => held >> s & 1 == 1,
     }
 }
 

@@ -21,5 +21,5 @@ pub mod yaml;
 
 pub use correlate::CorrMatch;
 pub use results::{Annex, Detector, Finding, Results};
-pub use rule::{Level, Rule};
+pub use rule::{DERIVED, Level, Rule};
 pub use ruleset::{RuleSet, Unsupported};

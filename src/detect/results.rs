@@ -171,6 +171,8 @@ pub struct Detector {
     results: Arc<RwLock<Results>>,
     /// When correlations were last brought up to date, and what it cost.
     correlated: Option<(Instant, Duration)>,
+    /// Matches of rules on derived fields, settled when loading ends (in event order).
+    pending: Vec<Hit>,
 }
 
 /// While loading goes on, correlations are brought up to date at most this
@@ -188,6 +190,7 @@ impl Detector {
             correlator: Correlator::new(&rules),
             results,
             correlated: None,
+            pending: Vec::new(),
         }
     }
 
@@ -204,17 +207,53 @@ impl Detector {
         let from = self.results.read().unwrap_or_else(|e| e.into_inner()).evaluated;
         let new = to > from;
         if new {
-            let rules = {
-                let mut r = self.results.write().unwrap_or_else(|e| e.into_inner());
-                r.add_hits(&found, to);
-                Arc::clone(&r.rules)
-            };
-            let s = store.read().unwrap_or_else(|e| e.into_inner());
-            self.correlator.take(&rules, &found, self.engine.capture(), &s);
+            let (pending, found): (Vec<Hit>, Vec<Hit>) = found.into_iter().partition(|h| h.pending.is_some());
+            self.pending.extend(pending);
+            self.add(store, &found, to);
         }
         let due = self.correlated.is_none_or(|(at, cost)| at.elapsed() >= CORRELATE_EVERY.max(cost * 10));
-        if self.correlator.is_idle() || !(last || (new && due)) {
+        if !(last || (new && due)) {
             return new;
+        }
+        self.correlate();
+        new
+    }
+
+    /// The last step, once every event is in: the matches of rules on
+    /// derived fields are settled with `derived` (the values of derived
+    /// field `f`, by its index in [`super::rule::DERIVED`], for an event),
+    /// then correlations run.
+    pub fn finish(
+        &mut self,
+        store: &RwLock<Store>,
+        derived: &mut dyn FnMut(&Store, EventId, usize) -> Vec<&'static str>,
+    ) {
+        self.step(store, false);
+        let pending = std::mem::take(&mut self.pending);
+        let settled: Vec<Hit> = {
+            let s = store.read().unwrap_or_else(|e| e.into_inner());
+            pending.into_iter().filter(|h| self.engine.settle(h, &mut |f| derived(&s, h.id, f))).collect()
+        };
+        let to = self.results.read().unwrap_or_else(|e| e.into_inner()).evaluated;
+        self.add(store, &settled, to);
+        self.correlate();
+    }
+
+    /// Takes in matches of events up to `to`.
+    fn add(&mut self, store: &RwLock<Store>, found: &[Hit], to: usize) {
+        let rules = {
+            let mut r = self.results.write().unwrap_or_else(|e| e.into_inner());
+            r.add_hits(found, to);
+            Arc::clone(&r.rules)
+        };
+        let s = store.read().unwrap_or_else(|e| e.into_inner());
+        self.correlator.take(&rules, found, self.engine.capture(), &s);
+    }
+
+    /// Brings the correlations up to date.
+    fn correlate(&mut self) {
+        if self.correlator.is_idle() {
+            return;
         }
         let started = Instant::now();
         let rules = Arc::clone(&self.results.read().unwrap_or_else(|e| e.into_inner()).rules);
@@ -222,7 +261,6 @@ impl Detector {
             self.results.write().unwrap_or_else(|e| e.into_inner()).set_correlations(c);
         }
         self.correlated = Some((Instant::now(), started.elapsed()));
-        new
     }
 }
 

@@ -130,6 +130,57 @@ pub struct Detection {
     pub condition: Cond,
 }
 
+/// Fields trailscope works out beside the records, which rules may test:
+/// first-seen analytics (see `identity::firsts`). `trailscope.new` lists what
+/// the event is the first use of, `trailscope.fresh` what it uses that was
+/// first used within the hour. They are known only once every event is in,
+/// so a rule testing them is answered when loading ends.
+pub const DERIVED: [&str; 2] = ["trailscope.new", "trailscope.fresh"];
+
+/// A rule may test this many derived searches (each answer is tried both ways while loading).
+const DERIVED_SEARCHES: usize = 4;
+
+impl Selection {
+    fn tests(&self) -> Vec<&FieldTest> {
+        match self {
+            Selection::All(t) => t.iter().collect(),
+            Selection::Any(alts) => alts.iter().flatten().collect(),
+        }
+    }
+}
+
+impl Detection {
+    /// The searches that test derived fields (each tests nothing else).
+    pub fn deferred(&self) -> Vec<usize> {
+        (0..self.selections.len())
+            .filter(|&i| self.selections[i].1.tests().iter().any(|t| t.field.starts_with("trailscope.")))
+            .collect()
+    }
+
+    /// Why the rule's tests of derived fields cannot be answered, if so.
+    fn check_derived(&self) -> Res<()> {
+        let mut deferred = 0;
+        for (name, sel) in &self.selections {
+            let tests = sel.tests();
+            let derived = tests.iter().filter(|t| t.field.starts_with("trailscope.")).count();
+            if let Some(t) = tests.iter().find(|t| t.field.starts_with("trailscope.") && !DERIVED.contains(&&*t.field)) {
+                return Err(format!("{name} tests {}, which trailscope does not work out", t.field));
+            }
+            if derived > 0 && derived < tests.len() {
+                return Err(format!("{name} tests trailscope fields beside the record's: give them a selection of their own"));
+            }
+            if derived > 0 && tests.iter().any(|t| matches!(t.test, Test::FieldRef { .. })) {
+                return Err(format!("{name}: trailscope fields cannot be compared with |fieldref"));
+            }
+            deferred += (derived > 0) as usize;
+        }
+        if deferred > DERIVED_SEARCHES || (deferred > 0 && self.selections.len() > 64) {
+            return Err(format!("at most {DERIVED_SEARCHES} selections on trailscope fields, and 64 in all"));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CorrKind {
     EventCount,
@@ -297,7 +348,9 @@ fn detection(node: &Node) -> Res<Detection> {
     // A list of conditions: any of them.
     let parsed = conditions.iter().map(|c| condition::parse(c, &names)).collect::<Res<Vec<_>>>()?;
     let condition = if parsed.len() == 1 { parsed.into_iter().next().expect("one") } else { Cond::Or(parsed) };
-    Ok(Detection { selections, condition })
+    let d = Detection { selections, condition };
+    d.check_derived()?;
+    Ok(d)
 }
 
 /// `10m` → microseconds.

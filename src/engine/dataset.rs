@@ -71,12 +71,17 @@ impl Dataset {
         // Beside the loader: the credential graph, and the correlations.
         let (store, progress) = (Arc::clone(&d.store), Arc::clone(&d.progress));
         let mut tracker = Tracker::new(Arc::clone(&d.identity));
+        let identity = Arc::clone(&d.identity);
         threads.push(std::thread::spawn(move || {
             loop {
                 let done = progress.is_done();
                 tracker.step(&store);
                 if let Some(d) = &mut detector {
-                    d.step(&store, done);
+                    if done {
+                        finish(d, &store, &identity);
+                    } else {
+                        d.step(&store, false);
+                    }
                 }
                 if done {
                     break;
@@ -103,7 +108,7 @@ impl Dataset {
         loader::load_bytes(inputs, &d.store, &d.progress, detector.as_ref().map(Detector::watch).as_ref());
         Tracker::new(Arc::clone(&d.identity)).step(&d.store);
         if let Some(detector) = &mut detector {
-            detector.step(&d.store, true);
+            finish(detector, &d.store, &d.identity);
         }
         d
     }
@@ -153,6 +158,18 @@ impl Dataset {
             .map(|m| m.ids)
             .unwrap_or_default()
     }
+}
+
+/// The detector's last step, once every event is in and the credential
+/// graph has taken them: rules on first-seen fields are answered from it.
+fn finish(detector: &mut Detector, store: &RwLock<Store>, identity: &RwLock<Graph>) {
+    let g = identity.read().unwrap_or_else(|e| e.into_inner());
+    let firsts = g.firsts.derived(&store.read().unwrap_or_else(|e| e.into_inner()));
+    detector.finish(store, &mut |s, id, f| match detect::DERIVED[f] {
+        "trailscope.new" => firsts.new(s, id),
+        "trailscope.fresh" => firsts.fresh(s, id),
+        _ => Vec::new(),
+    });
 }
 
 /// The fields computed beside the store: detections, then identity.

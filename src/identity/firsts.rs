@@ -57,6 +57,18 @@ impl Kind {
     }
 }
 
+/// What rules read of a first use made by a long-term key, by kind: the
+/// same words as an actor's, with `key_` before them.
+const KEY_WORDS: [&str; 3] = ["key_ip", "key_net", "key_agent"];
+
+/// The word for a long-term key first seen once the data's own learning
+/// window is over: a key made (or brought out) during what was loaded.
+pub const NEW_KEY: &str = "new_key";
+
+/// How long after its first use a value still counts as fresh for rules:
+/// an intruder's calls from a new address come within the hour.
+pub const FRESH: Micros = 3_600 * 1_000_000;
+
 /// The default learning window: a day of the identity's activity.
 pub const LEARNING: Micros = 24 * 3_600 * 1_000_000;
 
@@ -226,6 +238,23 @@ impl Firsts {
         }
     }
 
+    /// The value of `kind` for event `id`, once taken in (None: none).
+    fn value_of(&self, store: &Store, id: EventId, kind: Kind) -> Option<u32> {
+        let known = |table: &[u32], v: u32| table.get(v as usize).copied().filter(|&x| x != u32::MAX);
+        let v = match kind {
+            Kind::Ip => {
+                let ip = store.value_id(id, Field::Ip);
+                known(&self.net_of, ip).filter(|&n| n != 0).map(|_| ip)
+            }
+            Kind::Net => known(&self.net_of, store.value_id(id, Field::Ip)),
+            Kind::Agent => known(&self.agent_of, store.value_id(id, Field::Agent)),
+            Kind::Region => Some(store.value_id(id, Field::Region)),
+            Kind::Call => Some(store.value_id(id, Field::Name)),
+            Kind::Account => Some(store.value_id(id, Field::Account)),
+        };
+        v.filter(|&v| v != 0)
+    }
+
     /// The history of identity `who`, made if new (its slot).
     fn history(&mut self, who: Who, store: &Store) -> usize {
         let fresh = self.histories.len() as u32;
@@ -374,6 +403,12 @@ impl Firsts {
             .collect()
     }
 
+    /// First uses as rules read them, once every event is in.
+    pub fn derived(&self, store: &Store) -> Derived<'_> {
+        let start = self.histories.iter().filter(|h| h.first != NO_EVENT).map(|h| store.time(h.first)).min();
+        Derived { firsts: self, start: start.unwrap_or(Micros::MAX) }
+    }
+
     /// Events per kind among `ids`.
     pub fn count(&self, store: &Store, ids: &[EventId]) -> [u32; 6] {
         let mut out = [0; 6];
@@ -381,6 +416,70 @@ impl Firsts {
             for k in self.new_kinds(store, id) {
                 out[k as usize] += 1;
             }
+        }
+        out
+    }
+}
+
+/// First uses as words (see [`KEY_WORDS`], [`NEW_KEY`] and [`Kind::name`])
+/// for the rules' derived fields: what an event is the first use of, and
+/// what it uses that was first used within [`FRESH`] before it.
+pub struct Derived<'f> {
+    firsts: &'f Firsts,
+    /// The time of the first event with an identity.
+    start: Micros,
+}
+
+impl Derived<'_> {
+    fn word(kind: Kind, key: bool) -> &'static str {
+        if key { KEY_WORDS[kind as usize] } else { kind.name() }
+    }
+
+    /// Whether the long-term key of event `id` was first seen after the
+    /// data's learning window, and when.
+    fn key_born(&self, s: &Store, id: EventId) -> Option<EventId> {
+        let [_, key] = self.firsts.identities(s, id);
+        let h = self.firsts.find(key?)?;
+        (s.time(h.first) > self.start.saturating_add(self.firsts.learning)).then_some(h.first)
+    }
+
+    /// What event `id` is the first use of.
+    pub fn new(&self, s: &Store, id: EventId) -> Vec<&'static str> {
+        let m = self.firsts.counted(s, id);
+        let mut out: Vec<&'static str> = Kind::ALL
+            .into_iter()
+            .flat_map(|k| [(k, false), (k, true)])
+            .filter(|&(k, key)| m & k.bit(key) != 0)
+            .map(|(k, key)| Self::word(k, key))
+            .collect();
+        if self.key_born(s, id) == Some(id) {
+            out.push(NEW_KEY);
+        }
+        out
+    }
+
+    /// What event `id` uses that its identity first used within [`FRESH`]
+    /// (a first use past the learning window; the event itself included).
+    pub fn fresh(&self, s: &Store, id: EventId) -> Vec<&'static str> {
+        let f = self.firsts;
+        let t = s.time(id);
+        let recent = |e: EventId| t.saturating_sub(s.time(e)) <= FRESH;
+        let mut out = Vec::new();
+        for who in f.identities(s, id).into_iter().flatten() {
+            let key = matches!(who, Who::Key(_));
+            let Some(h) = f.find(who) else { continue };
+            for kind in if key { &Kind::ALL[..3] } else { &Kind::ALL[..] } {
+                let Some(used) = &h.used[*kind as usize] else { continue };
+                let Some(v) = f.value_of(s, id, *kind) else { continue };
+                let Some(&e) = used.get(&v) else { continue };
+                let bit = kind.bit(key);
+                if f.marks.get(e as usize).is_some_and(|m| m & bit != 0) && f.counted(s, e) & bit != 0 && recent(e) {
+                    out.push(Self::word(*kind, key));
+                }
+            }
+        }
+        if self.key_born(s, id).is_some_and(recent) {
+            out.push(NEW_KEY);
         }
         out
     }
