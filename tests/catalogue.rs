@@ -226,7 +226,7 @@ fn benign_look_alikes_do_not_fire_high_or_critical() {
         let serious: Vec<&str> = found
             .counts(None)
             .into_iter()
-            .map(|(r, _)| &set.rules[r].meta)
+            .map(|c| &set.rules[c.rule].meta)
             .filter(|m| m.level >= Level::High)
             .map(|m| m.key())
             .collect();
@@ -236,5 +236,5 @@ fn benign_look_alikes_do_not_fire_high_or_critical() {
     let mut other = by_alice("CreateAccessKey", "iam.amazonaws.com", json!({"userName": "bob"}), Value::Null);
     other["eventID"] = json!("for-bob");
     let data = Dataset::from_bytes_with(vec![("other".into(), other.to_string().into_bytes())], Arc::clone(&set));
-    assert!(data.found().counts(None).iter().any(|&(r, _)| set.rules[r].meta.level >= Level::High));
+    assert!(data.found().counts(None).iter().any(|c| set.rules[c.rule].meta.level >= Level::High));
 }

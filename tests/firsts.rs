@@ -168,3 +168,109 @@ fn the_same_name_in_two_accounts_is_two_identities() {
     let data = load(&v);
     assert!(ids(&data, "new:*").is_empty(), "{:?}", ids(&data, "new:*"));
 }
+
+/// A rule file of the user's that tests first-seen fields.
+const RULES: &str = r#"
+title: New network then a change
+id: 11111111-2222-4333-8444-555555555555
+name: user_new_fresh
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: [DeleteTrail, ListUsers, ListRoles]
+  fresh:
+    trailscope.fresh: [net, key_net]
+  condition: selection and fresh
+level: high
+---
+title: First use of a network, anything
+id: 11111111-2222-4333-8444-555555555556
+name: user_new_first
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventSource: iam.amazonaws.com
+  first:
+    trailscope.new: net
+  condition: selection and first
+level: low
+---
+title: A call made from no new place
+id: 11111111-2222-4333-8444-555555555557
+name: user_not_new
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: DeleteTrail
+  first:
+    trailscope.fresh|exists: true
+  condition: selection and not first
+level: low
+"#;
+
+fn with_rules(events: &[Value]) -> Dataset {
+    let text: String = events.iter().map(|e| format!("{e}\n")).collect();
+    let rules = trailscope::detect::RuleSet::from_texts(&[("user.yml".into(), RULES.into(), false)]);
+    assert!(rules.unsupported.is_empty(), "{:?}", rules.unsupported);
+    Dataset::from_bytes_with(vec![("story.jsonl".into(), text.into_bytes())], Arc::new(rules))
+}
+
+#[test]
+fn rules_test_first_seen_fields_once_every_event_is_in() {
+    let mut events = story();
+    let data = with_rules(&events);
+    // Fresh: the first use of 203.0.113.50's network (a-new-ip at 30 h) and
+    // what follows from there within the hour; a-again (34 h) is too late.
+    assert_eq!(ids(&data, "rule:user_new_fresh"), ["a-new-ip", "b-new-ip"]);
+    let mut at_31 =
+        ev("a-fresh", 30 * HOUR + 1_800, "alice", "AKIAALICEALICE000001", "203.0.113.51", "us-east-1", "DeleteTrail");
+    at_31["eventSource"] = "cloudtrail.amazonaws.com".into();
+    events.push(at_31);
+    let data = with_rules(&events);
+    assert_eq!(ids(&data, "rule:user_new_fresh"), ["a-fresh", "a-new-ip", "b-new-ip"]);
+    assert_eq!(ids(&data, "rule:user_new_first"), ["a-new-ip", "b-new-ip"], "only the first use is new");
+    // A negated test: DeleteTrail with nothing fresh (a-again is past the
+    // hour); carol's key, first seen on the data's second day, is a new key.
+    assert_eq!(ids(&data, "rule:user_not_new"), ["a-again", "a-new-call"]);
+    // Whatever order the events come in, and whichever comes first in a file.
+    for seed in 0..8u64 {
+        let mut shuffled = events.clone();
+        let n = shuffled.len();
+        for i in 0..n {
+            shuffled.swap(i, (seed as usize * 7 + i * 13) % n);
+        }
+        let again = with_rules(&shuffled);
+        for q in ["rule:user_new_fresh", "rule:user_new_first", "rule:user_not_new", "level:*"] {
+            assert_eq!(ids(&again, q), ids(&data, q), "{q}, order {seed}");
+        }
+    }
+}
+
+#[test]
+fn a_first_seen_test_must_stand_in_a_selection_of_its_own() {
+    let mixed = r#"
+title: Mixed
+id: 11111111-2222-4333-8444-555555555558
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventName: DeleteTrail
+    trailscope.new: net
+  condition: selection
+level: low
+---
+title: Unknown
+id: 11111111-2222-4333-8444-555555555559
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    trailscope.newest: net
+  condition: selection
+level: low
+"#;
+    let rules = trailscope::detect::RuleSet::from_texts(&[("user.yml".into(), mixed.into(), false)]);
+    assert!(rules.rules.is_empty());
+    let why: Vec<&str> = rules.unsupported.iter().map(|u| u.why.as_str()).collect();
+    assert!(why[0].contains("selection of their own"), "{why:?}");
+    assert!(why[1].contains("trailscope.newest"), "{why:?}");
+}

@@ -52,7 +52,7 @@ fn mismatches(data: &Dataset) -> (usize, Vec<String>) {
     }
     // Rules, as the detections panel lists them: by the key it adds, and by the title it shows.
     let found = data.found();
-    for (r, n) in found.counts(Some(&all)) {
+    for trailscope::detect::RuleCount { rule: r, events: n, .. } in found.counts(Some(&all)) {
         let meta = &found.rules.rules[r].meta;
         for name in [meta.key(), meta.title.as_str()] {
             shown.push((Term::matching(Target::field(Field::Rule), name, false), n, "rule".into()));

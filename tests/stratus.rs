@@ -41,7 +41,7 @@ fn every_stratus_detonation_fires_a_rule_of_its_tactic_and_the_readme_says_which
         let mut fired: Vec<&str> = found
             .counts(None)
             .into_iter()
-            .map(|(r, _)| &rules.rules[r].meta)
+            .map(|c| &rules.rules[c.rule].meta)
             .filter(|m| m.tactics().any(|t| t.replace('_', "-") == tactic))
             .map(|m| m.key())
             .collect();

@@ -425,7 +425,21 @@ fn the_detections_panel_adds_and_excludes_rules_and_levels() {
     // Exclude the rule with the most events among these.
     let rows = detections::rows(h.app.results(), &h.app.data.found());
     let pos = rows.iter().position(|r| matches!(r, Row::Rule(..))).expect("a rule row");
-    let Row::Rule(rule, m) = rows[pos] else { unreachable!() };
+    let Row::Rule(rule, m, _) = rows[pos] else { unreachable!() };
+    {
+        // Each rule's rows are those `detect` prints for it over these events.
+        let (found, store) = (h.app.data.found(), h.app.data.read());
+        let folded = trailscope::detect::fold::rows(&found, &store, Some(&h.app.results().ids), None, false);
+        let mut checked = 0;
+        for row in &rows {
+            let &Row::Rule(r, n, shown) = row else { continue };
+            let of_rule: Vec<_> = folded.iter().filter(|f| f.index == r).collect();
+            assert_eq!(shown as usize, of_rule.len(), "{}", found.rules.rules[r].meta.key());
+            assert!(shown <= n);
+            checked += (shown < n) as usize;
+        }
+        assert!(checked > 0, "some rule folds repeats on the sample");
+    }
     h.app.panes.detections.scroll.cursor = pos;
     h.key(KeyCode::Char('x'));
     let key = h.app.data.found().rules.rules[rule].meta.key().to_string();

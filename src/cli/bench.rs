@@ -279,6 +279,7 @@ pub fn main(args: &BenchArgs) -> u8 {
             "issued_links": data.graph().issued_count(),
             "claims": data.graph().claim_count(),
             "work_seconds": data.graph().work.as_secs_f64(),
+            "first_seen_seconds": data.graph().firsts_work.as_secs_f64(),
         },
         "keystrokes": keystrokes,
     });
@@ -325,12 +326,13 @@ fn text_report(r: &Value) -> String {
     );
     let g = &r["identity"];
     out += &format!(
-        "identity graph   {} keys used, {} credentials ({} linked to the event that issued them), {} calls that issued credentials; {:.2} s of work beside loading\n",
+        "identity graph   {} keys used, {} credentials ({} linked to the event that issued them), {} calls that issued credentials; {:.2} s of work beside loading, {:.2} s of it first-seen\n",
         g["keys"],
         g["credentials"],
         g["issued_links"],
         g["claims"],
-        g["work_seconds"].as_f64().unwrap_or(0.0)
+        g["work_seconds"].as_f64().unwrap_or(0.0),
+        g["first_seen_seconds"].as_f64().unwrap_or(0.0)
     );
     out += &format!(
         "first frame      {:.1} ms (explorer, 160x48, while loading)\n\n",

@@ -3,7 +3,7 @@
 
 use super::args::StatsArgs;
 use super::load::matching_with_rules;
-use crate::detect::{Level, Results};
+use crate::detect::{Level, Results, RuleCount};
 use crate::format::thousands;
 use crate::loader::Progress;
 use crate::loader::envelope::Shape;
@@ -121,7 +121,7 @@ pub fn write_json(
 /// level they set off, and events per reporting rule (most serious first).
 struct Flagged {
     levels: [usize; Level::COUNT],
-    rules: Vec<(usize, usize)>,
+    rules: Vec<RuleCount>,
 }
 
 /// Rules listed in the readable summary.
@@ -130,7 +130,9 @@ const TOP_RULES: usize = 25;
 impl Flagged {
     fn of(found: &Results, ids: &[EventId]) -> Flagged {
         let mut rules = found.counts(Some(ids));
-        rules.sort_by_key(|&(r, n)| (std::cmp::Reverse(found.rules.rules[r].meta.level), std::cmp::Reverse(n), r));
+        rules.sort_by_key(|c| {
+            (std::cmp::Reverse(found.rules.rules[c.rule].meta.level), std::cmp::Reverse(c.events), c.rule)
+        });
         Flagged { levels: found.level_counts(ids.iter().copied()), rules }
     }
 
@@ -145,13 +147,13 @@ impl Flagged {
             write!(out, "{}\"{}\":{}", if i == 0 { "" } else { "," }, l.name(), self.levels[*l as usize - 1])?;
         }
         out.write_all(b"},\"matches\":[")?;
-        for (i, &(r, n)) in self.rules.iter().enumerate() {
-            let m = &found.rules.rules[r].meta;
+        for (i, c) in self.rules.iter().enumerate() {
+            let m = &found.rules.rules[c.rule].meta;
             out.write_all(if i == 0 { b"{\"rule\":" } else { b",{\"rule\":" })?;
             json_str(out, Some(m.key()))?;
             out.write_all(b",\"title\":")?;
             json_str(out, Some(&m.title))?;
-            write!(out, ",\"level\":\"{}\",\"events\":{n}}}", m.level.name())?;
+            write!(out, ",\"level\":\"{}\",\"events\":{},\"rows\":{}}}", m.level.name(), c.events, c.rows)?;
         }
         out.write_all(b"]}")
     }
@@ -176,10 +178,16 @@ impl Flagged {
         if !self.rules.is_empty() {
             out += &format!("\nrule ({} matched)\n", thousands(self.rules.len() as u64));
         }
-        for &(r, n) in self.rules.iter().take(TOP_RULES) {
-            let m = &found.rules.rules[r].meta;
-            let label = format!("{} {} ({})", m.level.glyph(), m.title, m.key());
-            out += &format!("  {:>11}  {}\n", thousands(n as u64), fit(&label, 90).trim_end());
+        for c in self.rules.iter().take(TOP_RULES) {
+            let m = &found.rules.rules[c.rule].meta;
+            // The rows `detect` prints when they are fewer than the events.
+            let rows = if c.rows > 0 && c.rows < c.events {
+                format!(", {} rows", thousands(c.rows as u64))
+            } else {
+                String::new()
+            };
+            let label = format!("{} {} ({}{rows})", m.level.glyph(), m.title, m.key());
+            out += &format!("  {:>11}  {}\n", thousands(c.events as u64), fit(&label, 90).trim_end());
         }
         if self.rules.len() > TOP_RULES {
             out += &format!("  {:>11}  … {} more (--json lists all)\n", "", self.rules.len() - TOP_RULES);

@@ -372,7 +372,8 @@ impl Engine {
             let held = (0..comp.searches.len())
                 .filter(|s| !comp.deferred.contains(s) && self.search(local, comp, *s, cx))
                 .fold(0u64, |m, s| m | 1 << s);
-            let possible = (0..1u64 << comp.deferred.len()).any(|derived| comp.cond.eval(&mut |s| answer(comp, held, derived, s)));
+            let possible =
+                (0..1u64 << comp.deferred.len()).any(|derived| comp.cond.eval(&mut |s| answer(comp, held, derived, s)));
             if !possible {
                 return;
             }

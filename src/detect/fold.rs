@@ -146,6 +146,19 @@ fn of_correlation(m: &CorrMatch) -> One<'_> {
     }
 }
 
+/// Where the rows of one rule and one identity (or group) end, given its
+/// matches' times in order: a row starts at a match and takes in those
+/// within [`WINDOW`] of it.
+fn row_ends(times: &[Micros]) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut start = 0;
+    while start < times.len() {
+        start += times[start..].partition_point(|&t| t < times[start] + WINDOW);
+        ends.push(start);
+    }
+    ends
+}
+
 /// The row event `id`'s match of rule `index` folds into, as `detect` shows
 /// it: (matches in the row, first, last).
 pub fn row_of(found: &Results, store: &Store, index: usize, id: EventId) -> Option<(usize, Micros, Micros)> {
@@ -155,15 +168,64 @@ pub fn row_of(found: &Results, store: &Store, index: usize, id: EventId) -> Opti
     }
     let mut mine: Vec<EventId> = found.hits.get(index)?.iter().copied().filter(|&e| who_of(store, e) == who).collect();
     mine.sort_by(|&a, &b| store.cmp_events(a, b));
-    // Rows start at the first match, and at each match past the window of the row before.
+    let times: Vec<Micros> = mine.iter().map(|&e| store.time(e)).collect();
     let mut start = 0;
-    while start < mine.len() {
-        let first = store.time(mine[start]);
-        let end = start + mine[start..].partition_point(|&e| store.time(e) < first + WINDOW);
+    for end in row_ends(&times) {
         if mine[start..end].contains(&id) {
-            return Some((end - start, first, store.time(mine[end - 1])));
+            return Some((end - start, times[start], times[end - 1]));
         }
         start = end;
     }
     None
+}
+
+/// Every match's row over all the data, as `detect` folds them: per
+/// reporting detection rule, the row of each of its hits (in `hits`
+/// order); per correlation match, its row. Rows are numbered within a rule.
+pub fn row_numbers(found: &Results, store: &Store) -> (Vec<Vec<u32>>, Vec<u32>) {
+    let number = |runs: &mut dyn Iterator<Item = Vec<(usize, Micros)>>, out: &mut dyn FnMut(usize, u32)| {
+        let mut row = 0u32;
+        for run in runs {
+            let times: Vec<Micros> = run.iter().map(|&(_, t)| t).collect();
+            let mut start = 0;
+            for end in row_ends(&times) {
+                for &(i, _) in &run[start..end] {
+                    out(i, row);
+                }
+                row += 1;
+                start = end;
+            }
+        }
+    };
+    let mut hits: Vec<Vec<u32>> = vec![Vec::new(); found.hits.len()];
+    for (r, of) in found.hits.iter().enumerate() {
+        if !found.rules.reports[r] || of.is_empty() {
+            continue;
+        }
+        let mut order: Vec<(Who, usize)> = of.iter().enumerate().map(|(i, &id)| (who_of(store, id), i)).collect();
+        order.sort_by(|a, b| {
+            let key = |w: &Who| match *w {
+                Who::Actor(a, b) => (0, a, b),
+                Who::Alone(id) => (1, id, 0),
+                Who::Group(_) => (2, 0, 0),
+            };
+            key(&a.0).cmp(&key(&b.0)).then_with(|| store.cmp_events(of[a.1], of[b.1]))
+        });
+        let mut runs =
+            order.chunk_by(|a, b| a.0 == b.0).map(|run| run.iter().map(|&(_, i)| (i, store.time(of[i]))).collect());
+        let mut numbers = vec![0; of.len()];
+        number(&mut runs, &mut |i, row| numbers[i] = row);
+        hits[r] = numbers;
+    }
+    let cs = &found.correlations;
+    let mut order: Vec<usize> = (0..cs.len()).collect();
+    order.sort_by(|&a, &b| (cs[a].rule, &cs[a].group, cs[a].first).cmp(&(cs[b].rule, &cs[b].group, cs[b].first)));
+    let mut corr = vec![0; cs.len()];
+    for rule_run in order.chunk_by(|&a, &b| cs[a].rule == cs[b].rule) {
+        let mut runs = rule_run
+            .chunk_by(|&a, &b| cs[a].group == cs[b].group)
+            .map(|run| run.iter().map(|&m| (m, cs[m].first)).collect());
+        number(&mut runs, &mut |m, row| corr[m] = row);
+    }
+    (hits, corr)
 }

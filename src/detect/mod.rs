@@ -20,6 +20,6 @@ pub mod ruleset;
 pub mod yaml;
 
 pub use correlate::CorrMatch;
-pub use results::{Annex, Detector, Finding, Results};
+pub use results::{Annex, Detector, Finding, Results, RuleCount};
 pub use rule::{DERIVED, Level, Rule};
 pub use ruleset::{RuleSet, Unsupported};

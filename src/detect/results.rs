@@ -40,6 +40,18 @@ pub struct Results {
     corr_levels: Vec<u8>,
     /// (member event, correlation match index), sorted.
     corr_of: Vec<(EventId, u32)>,
+    /// Once every event is in: the row `detect` folds each match into
+    /// (as the fold module numbers them), per rule's hit and per correlation match.
+    rows: Option<(Vec<Vec<u32>>, Vec<u32>)>,
+}
+
+/// What a reporting rule found among some events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleCount {
+    pub rule: usize,
+    pub events: usize,
+    /// The rows `detect` folds those matches into (0 until every event is in).
+    pub rows: usize,
 }
 
 impl Results {
@@ -84,6 +96,11 @@ impl Results {
                 v
             }
         }
+    }
+
+    /// Sets the rows `detect` folds matches into, once every event is in.
+    pub fn set_rows(&mut self, rows: (Vec<Vec<u32>>, Vec<u32>)) {
+        self.rows = Some(rows);
     }
 
     /// Takes in single-event matches of events up to `events` (in event order).
@@ -131,10 +148,10 @@ impl Results {
         out
     }
 
-    /// Matches per reporting rule: (rule, events) for the rules that found
-    /// something among `among` (all events when None), correlations counted
-    /// by their matches' events.
-    pub fn counts(&self, among: Option<&[EventId]>) -> Vec<(usize, usize)> {
+    /// Matches per reporting rule, for the rules that found something among
+    /// `among` (all events when None), correlations counted by their
+    /// matches' events; and the rows they fold into over all the data.
+    pub fn counts(&self, among: Option<&[EventId]>) -> Vec<RuleCount> {
         let set: Option<Vec<bool>> = among.map(|a| {
             let mut s = vec![false; self.evaluated];
             for &id in a {
@@ -151,14 +168,30 @@ impl Results {
                     Body::Detection(_) => std::borrow::Cow::Borrowed(self.hits[r].as_slice()),
                     Body::Correlation(_) => std::borrow::Cow::Owned(self.events_of(r)),
                 };
-                let n = match &set {
-                    None => events.len(),
-                    Some(s) => events.iter().filter(|&&e| s.get(e as usize) == Some(&true)).count(),
-                };
-                (r, n)
+                let kept = |e: EventId| set.as_ref().is_none_or(|s| s.get(e as usize) == Some(&true));
+                let n = events.iter().filter(|&&e| kept(e)).count();
+                (r, n, if n > 0 { self.rows_among(r, &kept) } else { 0 })
             })
-            .filter(|(_, n)| *n > 0)
+            .filter(|&(_, n, _)| n > 0)
+            .map(|(rule, events, rows)| RuleCount { rule, events, rows })
             .collect()
+    }
+
+    /// The rows of rule `r` that hold an event `kept` takes (0: not known yet).
+    fn rows_among(&self, r: usize, kept: &dyn Fn(EventId) -> bool) -> usize {
+        let Some((hits, corr)) = &self.rows else { return 0 };
+        let mut rows: Vec<u32> = match &self.rules.rules[r].body {
+            Body::Detection(_) => {
+                self.hits[r].iter().zip(&hits[r]).filter(|(e, _)| kept(**e)).map(|(_, &row)| row).collect()
+            }
+            Body::Correlation(_) => (self.correlations.iter().zip(corr))
+                .filter(|(m, _)| m.rule == r && m.events.iter().any(|&e| kept(e)))
+                .map(|(_, &row)| row)
+                .collect(),
+        };
+        rows.sort_unstable();
+        rows.dedup();
+        rows.len()
     }
 }
 
@@ -316,13 +349,20 @@ impl crate::query::eval::Annex for Annex {
                     .collect()
             }
             Field::Rule => {
-                let mut v: Vec<(u32, u32)> =
-                    r.counts(Some(ids)).into_iter().map(|(r, n)| (r as u32, n as u32)).collect();
+                let mut v: Vec<(u32, u32, u32)> =
+                    r.counts(Some(ids)).into_iter().map(|c| (c.rule as u32, c.events as u32, c.rows as u32)).collect();
                 v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                v
+                let rows = v.iter().map(|c| c.2).collect();
+                return Some(FacetCounts {
+                    field,
+                    distinct: v.len(),
+                    values: v.into_iter().map(|(r, n, _)| (r, n)).collect(),
+                    labels: vec![],
+                    rows,
+                });
             }
             _ => return None,
         };
-        Some(FacetCounts { field, distinct: values.len(), values, labels: vec![] })
+        Some(FacetCounts { field, distinct: values.len(), values, labels: vec![], rows: vec![] })
     }
 }

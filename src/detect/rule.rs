@@ -163,11 +163,14 @@ impl Detection {
         for (name, sel) in &self.selections {
             let tests = sel.tests();
             let derived = tests.iter().filter(|t| t.field.starts_with("trailscope.")).count();
-            if let Some(t) = tests.iter().find(|t| t.field.starts_with("trailscope.") && !DERIVED.contains(&&*t.field)) {
+            if let Some(t) = tests.iter().find(|t| t.field.starts_with("trailscope.") && !DERIVED.contains(&&*t.field))
+            {
                 return Err(format!("{name} tests {}, which trailscope does not work out", t.field));
             }
             if derived > 0 && derived < tests.len() {
-                return Err(format!("{name} tests trailscope fields beside the record's: give them a selection of their own"));
+                return Err(format!(
+                    "{name} tests trailscope fields beside the record's: give them a selection of their own"
+                ));
             }
             if derived > 0 && tests.iter().any(|t| matches!(t.test, Test::FieldRef { .. })) {
                 return Err(format!("{name}: trailscope fields cannot be compared with |fieldref"));

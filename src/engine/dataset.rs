@@ -71,14 +71,14 @@ impl Dataset {
         // Beside the loader: the credential graph, and the correlations.
         let (store, progress) = (Arc::clone(&d.store), Arc::clone(&d.progress));
         let mut tracker = Tracker::new(Arc::clone(&d.identity));
-        let identity = Arc::clone(&d.identity);
+        let (identity, detections) = (Arc::clone(&d.identity), Arc::clone(&d.detections));
         threads.push(std::thread::spawn(move || {
             loop {
                 let done = progress.is_done();
                 tracker.step(&store);
                 if let Some(d) = &mut detector {
                     if done {
-                        finish(d, &store, &identity);
+                        finish(d, &store, &identity, &detections);
                     } else {
                         d.step(&store, false);
                     }
@@ -108,7 +108,7 @@ impl Dataset {
         loader::load_bytes(inputs, &d.store, &d.progress, detector.as_ref().map(Detector::watch).as_ref());
         Tracker::new(Arc::clone(&d.identity)).step(&d.store);
         if let Some(detector) = &mut detector {
-            finish(detector, &d.store, &d.identity);
+            finish(detector, &d.store, &d.identity, &d.detections);
         }
         d
     }
@@ -162,14 +162,21 @@ impl Dataset {
 
 /// The detector's last step, once every event is in and the credential
 /// graph has taken them: rules on first-seen fields are answered from it.
-fn finish(detector: &mut Detector, store: &RwLock<Store>, identity: &RwLock<Graph>) {
+fn finish(detector: &mut Detector, store: &RwLock<Store>, identity: &RwLock<Graph>, detections: &RwLock<Results>) {
     let g = identity.read().unwrap_or_else(|e| e.into_inner());
     let firsts = g.firsts.derived(&store.read().unwrap_or_else(|e| e.into_inner()));
     detector.finish(store, &mut |s, id, f| match detect::DERIVED[f] {
-        "trailscope.new" => firsts.new(s, id),
+        "trailscope.new" => firsts.first_uses(s, id),
         "trailscope.fresh" => firsts.fresh(s, id),
         _ => Vec::new(),
     });
+    drop(g);
+    // What `detect` folds, for the detections panel to count the same way.
+    let rows = {
+        let found = detections.read().unwrap_or_else(|e| e.into_inner());
+        detect::fold::row_numbers(&found, &store.read().unwrap_or_else(|e| e.into_inner()))
+    };
+    detections.write().unwrap_or_else(|e| e.into_inner()).set_rows(rows);
 }
 
 /// The fields computed beside the store: detections, then identity.

@@ -50,13 +50,19 @@ impl crate::query::eval::Annex for Annex {
                 .collect();
             top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             let (distinct, values) = (top.len(), (1..=top.len() as u32).zip(top.iter().map(|t| t.1)).collect());
-            return Some(FacetCounts { field, values, distinct, labels: top.into_iter().map(|t| t.0).collect() });
+            return Some(FacetCounts {
+                field,
+                values,
+                distinct,
+                labels: top.into_iter().map(|t| t.0).collect(),
+                rows: vec![],
+            });
         }
         if field != Field::Origin {
             return None;
         }
         let (top, distinct) = g.count_origins(store, ids, keep);
         let values = (1..=top.len() as u32).zip(top.iter().map(|t| t.1)).collect();
-        Some(FacetCounts { field, values, distinct, labels: top.into_iter().map(|t| t.0).collect() })
+        Some(FacetCounts { field, values, distinct, labels: top.into_iter().map(|t| t.0).collect(), rows: vec![] })
     }
 }

@@ -444,7 +444,7 @@ impl Derived<'_> {
     }
 
     /// What event `id` is the first use of.
-    pub fn new(&self, s: &Store, id: EventId) -> Vec<&'static str> {
+    pub fn first_uses(&self, s: &Store, id: EventId) -> Vec<&'static str> {
         let m = self.firsts.counted(s, id);
         let mut out: Vec<&'static str> = Kind::ALL
             .into_iter()

@@ -113,8 +113,10 @@ pub struct Graph {
     pub evaluated: usize,
     /// Counts the changes, for views that refresh.
     pub generation: u64,
-    /// Time spent keeping the graph up to date (for `bench`).
+    /// Time spent keeping the graph up to date, first-seen analytics
+    /// included, and of it on first-seen alone (for `bench`).
     pub work: std::time::Duration,
+    pub firsts_work: std::time::Duration,
     /// Per event: its credential.
     cred_of_event: Vec<CredId>,
     /// Credentials; 0 is none.

@@ -34,7 +34,9 @@ impl Tracker {
             let mut g = self.graph.write().unwrap_or_else(|e| e.into_inner());
             let end = (at + SLICE).min(to);
             g.take(&s, at, end);
+            let firsts = std::time::Instant::now();
             g.firsts.take(&s, at, end);
+            g.firsts_work += firsts.elapsed();
         }
         let s = store.read().unwrap_or_else(|e| e.into_inner());
         let mut g = self.graph.write().unwrap_or_else(|e| e.into_inner());

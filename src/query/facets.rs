@@ -17,6 +17,9 @@ pub struct FacetCounts {
     /// For a field computed beside the store: value `v`'s label is
     /// `labels[v - 1]` (store fields are labelled from the store).
     pub labels: Vec<String>,
+    /// For rules: per value, the rows `detect` folds its events into (see
+    /// `detect::fold`); empty otherwise.
+    pub rows: Vec<u32>,
 }
 
 impl FacetCounts {
@@ -111,7 +114,7 @@ pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usi
                 values.into_iter().map(|(v, n)| (v, n, labels.label(f, v))).collect();
             keyed.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(b.2)));
             let values = keyed.into_iter().map(|(v, n, _)| (v, n)).collect();
-            FacetCounts { field: f, values, distinct, labels: vec![] }
+            FacetCounts { field: f, values, distinct, labels: vec![], rows: vec![] }
         })
         .collect()
 }

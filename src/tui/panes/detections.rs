@@ -30,14 +30,16 @@ pub enum Row {
     Heading(Field),
     /// Events at this level or above.
     Level(Level, u32),
-    /// A rule (index in the rule set) and its events.
-    Rule(usize, u32),
+    /// A rule (index in the rule set), its events, and the rows `detect`
+    /// folds them into (0: not known yet).
+    Rule(usize, u32, u32),
 }
 
 /// The panel flattened: levels, then rules by level (most serious first)
 /// and by events.
 pub fn rows(results: &SearchResult, found: &Results) -> Vec<Row> {
-    let counts = |f: Field| results.facets.iter().find(|c| c.field == f).map_or(&[][..], |c| c.values.as_slice());
+    let facet = |f: Field| results.facets.iter().find(|c| c.field == f);
+    let counts = |f: Field| facet(f).map_or(&[][..], |c| c.values.as_slice());
     let mut out = Vec::new();
     let levels: Vec<Row> =
         counts(Field::Level).iter().filter_map(|&(l, n)| Some(Row::Level(Level::from_u8(l as u8)?, n))).collect();
@@ -45,15 +47,17 @@ pub fn rows(results: &SearchResult, found: &Results) -> Vec<Row> {
         out.push(Row::Heading(Field::Level));
         out.extend(levels);
     }
-    let mut rules: Vec<(usize, u32)> = counts(Field::Rule)
+    let rows = facet(Field::Rule).map_or(&[][..], |c| c.rows.as_slice());
+    let mut rules: Vec<(usize, u32, u32)> = counts(Field::Rule)
         .iter()
-        .map(|&(r, n)| (r as usize, n))
-        .filter(|&(r, _)| r < found.rules.rules.len())
+        .enumerate()
+        .map(|(i, &(r, n))| (r as usize, n, rows.get(i).copied().unwrap_or(0)))
+        .filter(|&(r, ..)| r < found.rules.rules.len())
         .collect();
-    rules.sort_by_key(|&(r, n)| (std::cmp::Reverse(found.rules.rules[r].meta.level), std::cmp::Reverse(n), r));
+    rules.sort_by_key(|&(r, n, _)| (std::cmp::Reverse(found.rules.rules[r].meta.level), std::cmp::Reverse(n), r));
     if !rules.is_empty() {
         out.push(Row::Heading(Field::Rule));
-        out.extend(rules.into_iter().map(|(r, n)| Row::Rule(r, n)));
+        out.extend(rules.into_iter().map(|(r, n, rows)| Row::Rule(r, n, rows)));
     }
     out
 }
@@ -62,7 +66,7 @@ impl DetectionsPane {
     fn term(&self, cx: &Cx, negated: bool) -> Vec<Command> {
         let term = match rows(cx.results, cx.found).get(self.scroll.cursor) {
             Some(Row::Level(l, _)) => Term::matching(Target::field(Field::Level), l.name(), negated),
-            Some(Row::Rule(r, _)) => {
+            Some(Row::Rule(r, ..)) => {
                 Term::matching(Target::field(Field::Rule), cx.found.rules.rules[*r].meta.key(), negated)
             }
             _ => return vec![],
@@ -120,9 +124,15 @@ impl Pane for DetectionsPane {
                     continue;
                 }
                 Row::Level(l, n) => (l, n, l.name().to_string()),
-                Row::Rule(rule, n) => {
+                Row::Rule(rule, n, rows) => {
                     let m = &cx.found.rules.rules[rule].meta;
-                    (m.level, n, visible(&m.title).into_owned())
+                    // As `detect` prints them: repeats by one identity within the hour are one row.
+                    let folded = match rows {
+                        r if r == 0 || r >= n => String::new(),
+                        1 => "1 row · ".to_string(),
+                        r => format!("{} rows · ", count_text(r).trim()),
+                    };
+                    (m.level, n, format!("{folded}{}", visible(&m.title)))
                 }
             };
             let count = count_text(n);
