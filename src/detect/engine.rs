@@ -112,7 +112,7 @@ pub struct Hit {
     pub captured: Vec<Option<String>>,
     /// For a rule that tests derived fields: which of its other searches
     /// held (bit per search); the match is settled once loading ends.
-    pub pending: Option<u64>,
+    pub pending: Option<u32>,
 }
 
 /// The detection rules of a rule set, compiled.
@@ -361,35 +361,33 @@ impl Engine {
 
     fn try_rule(&self, local: &mut Local, c: u32, cx: &EventCx, out: &mut Vec<Hit>) {
         let comp = &self.compiled[c as usize];
-        let pending = if comp.deferred.is_empty() {
-            if !comp.cond.eval(&mut |s| self.search(local, comp, s, cx)) {
-                return;
+        let (id, rule) = (cx.i as EventId, comp.rule as u32);
+        if comp.deferred.is_empty() {
+            if comp.cond.eval(&mut |s| self.search(local, comp, s, cx)) {
+                let captured = self.capture[comp.rule].iter().map(|f| f.first_in(cx.record)).collect();
+                out.push(Hit { id, rule, captured, pending: None });
             }
-            None
-        } else {
-            // The record's searches now; the match stands if some answers of
-            // the derived ones could make it (they are known once loading ends).
-            let held = (0..comp.searches.len())
-                .filter(|s| !comp.deferred.contains(s) && self.search(local, comp, *s, cx))
-                .fold(0u64, |m, s| m | 1 << s);
-            let possible =
-                (0..1u64 << comp.deferred.len()).any(|derived| comp.cond.eval(&mut |s| answer(comp, held, derived, s)));
-            if !possible {
-                return;
-            }
-            Some(held)
-        };
-        let captured = self.capture[comp.rule].iter().map(|f| f.first_in(cx.record)).collect();
-        out.push(Hit { id: cx.i as EventId, rule: comp.rule as u32, captured, pending });
+            return;
+        }
+        // The record's searches now; the match stands if some answers of the
+        // derived ones could make it (they are known once loading ends).
+        let held = (0..comp.searches.len())
+            .filter(|s| !comp.deferred.contains(s) && self.search(local, comp, *s, cx))
+            .fold(0u32, |m, s| m | 1 << s);
+        let possible =
+            (0..1u32 << comp.deferred.len()).any(|derived| comp.cond.eval(&mut |s| answer(comp, held, derived, s)));
+        if possible {
+            out.push(Hit { id, rule, captured: Vec::new(), pending: Some(held) });
+        }
     }
 
     /// Whether a pending hit (see [`Hit::pending`]) stands, given the values
     /// of each derived field (by its index in [`DERIVED`]) for its event.
-    pub fn settle(&self, hit: &Hit, values: &mut dyn FnMut(usize) -> Vec<&'static str>) -> bool {
-        let (Some(held), Some(Some(c))) = (hit.pending, self.by_rule.get(hit.rule as usize)) else { return true };
+    pub fn settle(&self, rule: u32, held: u32, values: &mut dyn FnMut(usize) -> Vec<&'static str>) -> bool {
+        let Some(Some(c)) = self.by_rule.get(rule as usize) else { return false };
         let comp = &self.compiled[*c as usize];
         let mut known: Vec<Option<Vec<&'static str>>> = vec![None; DERIVED.len()];
-        let mut derived = 0u64;
+        let mut derived = 0u32;
         for (j, &s) in comp.deferred.iter().enumerate() {
             let holds = comp.searches[s].iter().any(|alt| {
                 alt.iter().all(|&a| {
@@ -405,7 +403,7 @@ impl Engine {
                     tally.answer()
                 })
             });
-            derived |= (holds as u64) << j;
+            derived |= (holds as u32) << j;
         }
         comp.cond.eval(&mut |s| answer(comp, held, derived, s))
     }
@@ -464,7 +462,7 @@ impl Engine {
 
 /// Search `s` of a rule testing derived fields, given the bits of its record
 /// searches that held and of its derived searches (in `deferred` order).
-fn answer(comp: &Compiled, held: u64, derived: u64, s: usize) -> bool {
+fn answer(comp: &Compiled, held: u32, derived: u32, s: usize) -> bool {
     match comp.deferred.iter().position(|&d| d == s) {
         Some(j) => derived >> j & 1 == 1,
         None => held >> s & 1 == 1,

@@ -204,8 +204,9 @@ pub struct Detector {
     results: Arc<RwLock<Results>>,
     /// When correlations were last brought up to date, and what it cost.
     correlated: Option<(Instant, Duration)>,
-    /// Matches of rules on derived fields, settled when loading ends (in event order).
-    pending: Vec<Hit>,
+    /// Matches of rules on derived fields, settled when loading ends (in
+    /// event order): the event, the rule, and which of its searches held.
+    pending: Vec<(EventId, u32, u32)>,
 }
 
 /// While loading goes on, correlations are brought up to date at most this
@@ -241,7 +242,7 @@ impl Detector {
         let new = to > from;
         if new {
             let (pending, found): (Vec<Hit>, Vec<Hit>) = found.into_iter().partition(|h| h.pending.is_some());
-            self.pending.extend(pending);
+            self.pending.extend(pending.into_iter().map(|h| (h.id, h.rule, h.pending.unwrap_or(0))));
             self.add(store, &found, to);
         }
         let due = self.correlated.is_none_or(|(at, cost)| at.elapsed() >= CORRELATE_EVERY.max(cost * 10));
@@ -265,7 +266,18 @@ impl Detector {
         let pending = std::mem::take(&mut self.pending);
         let settled: Vec<Hit> = {
             let s = store.read().unwrap_or_else(|e| e.into_inner());
-            pending.into_iter().filter(|h| self.engine.settle(h, &mut |f| derived(&s, h.id, f))).collect()
+            let mut cache = crate::store::blobs::ChunkCache::new(8);
+            let (engine, s) = (&self.engine, &*s);
+            pending
+                .into_iter()
+                .filter(|&(id, rule, held)| engine.settle(rule, held, &mut |f| derived(s, id, f)))
+                .map(|(id, rule, _)| {
+                    // What correlations need of the record, read now that the match stands.
+                    let mut rec = engine::RecordOnce::new(s, id, &mut cache);
+                    let captured = engine.capture()[rule as usize].iter().map(|f| f.first(&mut rec)).collect();
+                    Hit { id, rule, captured, pending: None }
+                })
+                .collect()
         };
         let to = self.results.read().unwrap_or_else(|e| e.into_inner()).evaluated;
         self.add(store, &settled, to);

@@ -177,8 +177,8 @@ impl Detection {
             }
             deferred += (derived > 0) as usize;
         }
-        if deferred > DERIVED_SEARCHES || (deferred > 0 && self.selections.len() > 64) {
-            return Err(format!("at most {DERIVED_SEARCHES} selections on trailscope fields, and 64 in all"));
+        if deferred > DERIVED_SEARCHES || (deferred > 0 && self.selections.len() > 32) {
+            return Err(format!("at most {DERIVED_SEARCHES} selections on trailscope fields, and 32 in all"));
         }
         Ok(())
     }
