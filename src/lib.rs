@@ -9,6 +9,7 @@ pub mod detect;
 pub mod engine;
 pub mod format;
 pub mod identity;
+pub mod incident;
 pub mod json;
 pub mod loader;
 pub mod model;

@@ -184,18 +184,19 @@ fn layers_point_one_way() {
         (
             "cli",
             &[
-                "tui", "engine", "detect", "identity", "query", "store", "loader", "source", "model", "json",
-                "sanitize", "format",
+                "tui", "engine", "incident", "detect", "identity", "query", "store", "loader", "source", "model",
+                "json", "sanitize", "format",
             ][..],
         ),
         (
             "tui",
             &[
-                "engine", "detect", "identity", "query", "store", "loader", "source", "model", "json", "sanitize",
-                "format",
+                "engine", "incident", "detect", "identity", "query", "store", "loader", "source", "model", "json",
+                "sanitize", "format",
             ],
         ),
-        ("engine", &["detect", "identity", "query", "store", "loader", "source", "model", "json"]),
+        ("engine", &["incident", "detect", "identity", "query", "store", "loader", "source", "model", "json"]),
+        ("incident", &["detect", "identity", "query", "store", "model", "json"]),
         ("detect", &["query", "store", "source", "model", "json"]),
         ("identity", &["query", "store", "model", "json"]),
         ("query", &["store", "model", "json"]),

@@ -79,7 +79,13 @@ pub struct RuleArgs {
     /// Hours of an identity's activity before what it does for the first time counts as new
     #[arg(long, value_name = "HOURS", default_value_t = LEARNING_HOURS, value_parser = parse_hours)]
     pub learning: f64,
+    /// Hours between one origin's findings that start a new incident
+    #[arg(long, value_name = "HOURS", default_value_t = GAP_HOURS, value_parser = parse_hours)]
+    pub gap: f64,
 }
+
+/// The default gap between incidents of one origin, in hours.
+const GAP_HOURS: f64 = 2.0;
 
 /// The default learning window of first-seen analytics, in hours.
 const LEARNING_HOURS: f64 = 24.0;
@@ -94,17 +100,27 @@ fn parse_hours(s: &str) -> Result<f64, String> {
 impl RuleArgs {
     /// No rules and the default learning window.
     pub fn none() -> RuleArgs {
-        RuleArgs { rules: vec![], no_builtin: true, learning: LEARNING_HOURS }
+        RuleArgs { rules: vec![], no_builtin: true, learning: LEARNING_HOURS, gap: GAP_HOURS }
     }
 
     /// These arguments without the rules (what commands load when they need no detections).
     pub fn without_rules(&self) -> RuleArgs {
-        RuleArgs { rules: vec![], no_builtin: true, learning: self.learning }
+        RuleArgs { rules: vec![], no_builtin: true, ..*self }
     }
 
     /// The learning window of first-seen analytics.
     pub fn learning(&self) -> crate::model::time::Micros {
         (self.learning * 3_600_000_000.0) as crate::model::time::Micros
+    }
+
+    /// The dataset's options for these rules, learning window and gap.
+    pub fn options(&self, load: crate::loader::LoadOptions) -> crate::engine::dataset::Options {
+        crate::engine::dataset::Options {
+            load,
+            rules: self.load(),
+            learning: Some(self.learning()),
+            gap: Some((self.gap * 3_600_000_000.0) as crate::model::time::Micros),
+        }
     }
 
     /// Loads the rules; says on standard error how many could not be used.
@@ -157,6 +173,41 @@ pub enum Command {
         after_help = "Examples:\n  trailscope actors AWSLogs/\n  trailscope actors --by origin --sort denied AWSLogs/\n  trailscope actors --json -q 'error:*' AWSLogs/ | jq '.[0]'"
     )]
     Actors(ActorsArgs),
+    /// The findings grouped into incidents by who is behind them, ranked: what each did and touched
+    #[command(
+        after_help = "Examples:\n  trailscope incidents AWSLogs/\n  trailscope incidents --min-level high --json AWSLogs/ | jq '.[0].why'\n  trailscope incidents --format markdown -q 'account:123456789012' AWSLogs/ > report.md\n\nAn incident is one origin's findings (low or above), none further than --gap hours from the\nnext, with every event done with its credentials in between. Its id is its rank, as `incident:N`\nselects it in a query. The score adds points for the most serious finding, distinct rules and\ntactics, how far along the kill chain it got, identities or keys made, other accounts, weakened\ndefences and first uses; one or two rules repeated over a day or more keep 40%."
+    )]
+    Incidents(IncidentsArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentsFormat {
+    /// One line per incident: rank, score, level, origin, span, tactics, rules, events
+    Table,
+    /// A JSON array of incidents, with chains, rules, resources and eventIDs
+    Json,
+    /// A report to paste into a ticket: summary, chain, timeline, resources, queries
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct IncidentsArgs {
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Only incidents of this level or above (by their score)
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub min_level: Option<crate::detect::Level>,
+    /// Only incidents with a finding among the events matching this query
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
+    #[arg(long, value_enum, default_value_t = IncidentsFormat::Table)]
+    pub format: IncidentsFormat,
+    /// Same as --format json
+    #[arg(long)]
+    pub json: bool,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

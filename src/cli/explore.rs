@@ -3,7 +3,7 @@
 //! explorer.
 
 use super::args::{self, EXIT_NOTHING_READ, EXIT_OK, ExploreArgs};
-use crate::engine::{Dataset, Options};
+use crate::engine::Dataset;
 use crate::loader::LoadOptions;
 use crate::tui::app::Config;
 use crate::tui::timefmt::TimeMode;
@@ -38,9 +38,7 @@ pub fn main(args: &ExploreArgs) -> u8 {
         mouse: !args.no_mouse,
         clipboard: args.clipboard,
     };
-    let opts =
-        Options { load: LoadOptions::default(), rules: args.rules.load(), learning: Some(args.rules.learning()) };
-    match crate::tui::run(Dataset::open(&paths, opts), config) {
+    match crate::tui::run(Dataset::open(&paths, args.rules.options(LoadOptions::default())), config) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("trailscope: terminal error: {e}");

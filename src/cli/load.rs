@@ -2,7 +2,7 @@
 //! problems printed as warnings, and the exit status.
 
 use super::args::{self, EXIT_NOTHING_READ, EXIT_OK, RuleArgs};
-use crate::engine::{Dataset, Options};
+use crate::engine::Dataset;
 use crate::loader::{LoadOptions, Progress};
 use crate::sanitize::visible;
 use crate::store::EventId;
@@ -46,7 +46,7 @@ pub fn matching(query: Option<&str>, paths: &[PathBuf], rules: &RuleArgs) -> Res
     use crate::model::fields::Field;
     let derived = |t: &crate::query::Term| match &t.kind {
         crate::query::TermKind::Match { target: crate::query::Target::Fields { fields, .. }, .. } => {
-            fields.iter().any(|f| matches!(f, Field::Rule | Field::Level))
+            fields.iter().any(|f| matches!(f, Field::Rule | Field::Level | Field::Incident))
         }
         _ => false,
     };
@@ -57,17 +57,9 @@ pub fn matching(query: Option<&str>, paths: &[PathBuf], rules: &RuleArgs) -> Res
 /// Loads `paths`, showing progress on standard error when it is a terminal,
 /// then prints the problems found as warnings.
 pub fn load(paths: &[PathBuf], rules: &RuleArgs) -> Loaded {
-    let learning = rules.learning();
-    let rules = rules.load();
     let started = Instant::now();
-    let data = Dataset::open(
-        paths,
-        Options {
-            load: LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() },
-            rules,
-            learning: Some(learning),
-        },
-    );
+    let data =
+        Dataset::open(paths, rules.options(LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() }));
     let progress = &data.progress;
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;

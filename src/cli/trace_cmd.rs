@@ -91,7 +91,7 @@ fn event_json(store: &Store, id: EventId, cache: &mut ChunkCache) -> Value {
     })
 }
 
-fn chain_json(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> Value {
+pub fn chain_json(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> Value {
     let hops: Vec<Value> = chain
         .hops
         .iter()
@@ -123,7 +123,7 @@ fn link_note(h: &crate::identity::Hop) -> &'static str {
     }
 }
 
-fn chain_text(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> String {
+pub fn chain_text(chain: &Chain, store: &Store, cache: &mut ChunkCache) -> String {
     let mut out = String::new();
     let or_unknown = |s: &str| if s.is_empty() { "?".to_string() } else { visible(s).into_owned() };
     for (i, h) in chain.hops.iter().enumerate() {

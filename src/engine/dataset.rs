@@ -4,6 +4,7 @@
 
 use crate::detect::{self, Detector, Results, RuleSet};
 use crate::identity::{self, Graph, Tracker};
+use crate::incident::{self, Incidents};
 use crate::loader::{self, LoadOptions, Progress};
 use crate::model::fields::Field;
 use crate::query::eval::Annex;
@@ -24,6 +25,8 @@ pub struct Options {
     pub rules: Arc<RuleSet>,
     /// The learning window of first-seen analytics (None: a day).
     pub learning: Option<crate::model::time::Micros>,
+    /// Findings of one origin further apart are separate incidents (None: two hours).
+    pub gap: Option<crate::model::time::Micros>,
 }
 
 /// Events being loaded (or loaded) from the inputs the user named, and what
@@ -35,6 +38,8 @@ pub struct Dataset {
     pub detections: Arc<RwLock<Results>>,
     /// The credential graph.
     pub identity: Arc<RwLock<Graph>>,
+    /// The findings grouped into incidents, once every event is in.
+    pub incidents: Arc<RwLock<Incidents>>,
     /// The loader and the detector, while they run.
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -50,6 +55,7 @@ impl Dataset {
             progress: Arc::new(Progress::default()),
             detections: Arc::new(RwLock::new(Results::new(rules))),
             identity: Arc::default(),
+            incidents: Arc::default(),
             threads: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -72,6 +78,7 @@ impl Dataset {
         let (store, progress) = (Arc::clone(&d.store), Arc::clone(&d.progress));
         let mut tracker = Tracker::new(Arc::clone(&d.identity));
         let (identity, detections) = (Arc::clone(&d.identity), Arc::clone(&d.detections));
+        let (incidents, gap) = (Arc::clone(&d.incidents), opts.gap.unwrap_or(incident::GAP));
         threads.push(std::thread::spawn(move || {
             loop {
                 let done = progress.is_done();
@@ -84,6 +91,7 @@ impl Dataset {
                     }
                 }
                 if done {
+                    settle_incidents(&store, &detections, &identity, &incidents, gap);
                     break;
                 }
                 std::thread::sleep(STEP_EVERY);
@@ -110,6 +118,7 @@ impl Dataset {
         if let Some(detector) = &mut detector {
             finish(detector, &d.store, &d.identity, &d.detections);
         }
+        settle_incidents(&d.store, &d.detections, &d.identity, &d.incidents, incident::GAP);
         d
     }
 
@@ -144,7 +153,11 @@ impl Dataset {
 
     /// What answers query terms on fields computed beside the store.
     pub fn annex(&self) -> Arc<dyn Annex + Send + Sync> {
-        Arc::new(Annexes(detect::Annex(Arc::clone(&self.detections)), identity::Annex(Arc::clone(&self.identity))))
+        Arc::new(Annexes(
+            detect::Annex(Arc::clone(&self.detections)),
+            identity::Annex(Arc::clone(&self.identity)),
+            incident::annex::Annex(Arc::clone(&self.incidents)),
+        ))
     }
 
     /// The credential graph, for reading.
@@ -179,12 +192,33 @@ fn finish(detector: &mut Detector, store: &RwLock<Store>, identity: &RwLock<Grap
     detections.write().unwrap_or_else(|e| e.into_inner()).set_rows(rows);
 }
 
-/// The fields computed beside the store: detections, then identity.
-struct Annexes(detect::Annex, identity::Annex);
+/// Groups what the rules found into incidents, once everything else is done.
+fn settle_incidents(
+    store: &RwLock<Store>,
+    detections: &RwLock<Results>,
+    identity: &RwLock<Graph>,
+    incidents: &RwLock<Incidents>,
+    gap: crate::model::time::Micros,
+) {
+    let built = {
+        let (s, found, g) = (
+            store.read().unwrap_or_else(|e| e.into_inner()),
+            detections.read().unwrap_or_else(|e| e.into_inner()),
+            identity.read().unwrap_or_else(|e| e.into_inner()),
+        );
+        incident::build(&s, &found, &g, gap)
+    };
+    *incidents.write().unwrap_or_else(|e| e.into_inner()) = built;
+}
+
+/// The fields computed beside the store: detections, identity, incidents.
+struct Annexes(detect::Annex, identity::Annex, incident::annex::Annex);
 
 impl Annex for Annexes {
     fn select(&self, store: &Store, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>> {
-        self.0.select(store, field, value, events).or_else(|| self.1.select(store, field, value, events))
+        (self.0.select(store, field, value, events))
+            .or_else(|| self.1.select(store, field, value, events))
+            .or_else(|| self.2.select(store, field, value, events))
     }
 
     fn count(&self, store: &Store, field: Field, ids: &[EventId], keep: usize) -> Option<FacetCounts> {

@@ -200,6 +200,7 @@ fields! {
         column: col(4, 10, 26, 2),
     },
     Session { label: "session", name: "session", queries: &["session"], get: Get::Derived, kept: Kept::Derived },
+    Incident { label: "incident", name: "incident", queries: &["incident"], get: Get::Derived, kept: Kept::Derived },
     New {
         label: "new", name: "new", queries: &["new"], get: Get::Derived, kept: Kept::Derived, panel: Some(10),
         // What an event's identity did for the first time (after its learning window).

@@ -5,4 +5,5 @@ pub mod actor;
 pub mod credentials;
 pub mod fields;
 pub mod record;
+pub mod resources;
 pub mod time;
