@@ -187,3 +187,12 @@ fn credential_chain() {
         h
     });
 }
+
+#[test]
+fn incidents_overlay() {
+    both("incidents", |size| {
+        let mut h = Harness::sample(size);
+        h.key(KeyCode::Char('i'));
+        h
+    });
+}

@@ -589,3 +589,48 @@ fn a_lists_identities_sorts_them_and_enter_keeps_ones_events() {
     assert!(h.app.query().starts_with("origin:"), "{}", h.app.query());
     assert!(!h.app.is_empty());
 }
+
+#[test]
+fn the_incidents_open_first_and_keep_filter_or_exclude_one() {
+    use trailscope::tui::action::Action;
+    // Opened when they are worked out, if nothing was pressed yet and no query was given.
+    let mut h = Harness::sample((160, 48));
+    h.app.config.incidents_first = true;
+    h.act(Action::IncidentsReady);
+    assert_eq!(h.app.scopes()[0], trailscope::tui::keymap::Scope::Incidents);
+    let mut pressed = Harness::sample((160, 48));
+    pressed.app.config.incidents_first = true;
+    pressed.key(KeyCode::Char('j'));
+    pressed.act(Action::IncidentsReady);
+    assert!(pressed.app.overlay.is_none(), "not over what the responder started");
+    // Enter keeps the first incident's events, in time order; the detail names it.
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.query(), "incident:1");
+    let (first, events) = {
+        let inc = h.app.data.incidents.read().unwrap();
+        let i = inc.get(1).unwrap();
+        (i.origin.clone(), i.events.clone())
+    };
+    let mut shown = h.app.results().ids.to_vec();
+    assert_eq!(shown.len(), events.len());
+    shown.sort_unstable();
+    let mut want = events.clone();
+    want.sort_unstable();
+    assert_eq!(shown, want);
+    h.key(KeyCode::Enter);
+    let head = h.app.panes.detail.head.iter().map(|l| l.text.clone()).collect::<Vec<_>>().join("\n");
+    assert!(head.contains("incident 1 · score") && head.contains(&format!("chain: {first}")), "{head}");
+    // n moves among the flagged events of the incident only.
+    h.key(KeyCode::Esc);
+    for _ in 0..3 {
+        h.key(KeyCode::Char('n'));
+        let id = h.app.selected().unwrap();
+        assert!(events.contains(&id));
+    }
+    // f adds incident:N to the query, x excludes it.
+    h.key(KeyCode::Char('i')).key(KeyCode::Down).key(KeyCode::Char('f'));
+    assert_eq!(h.app.query(), "incident:1 incident:2");
+    assert!(h.app.is_empty(), "an event is in one incident");
+    h.key(KeyCode::Char('i')).key(KeyCode::Char('x'));
+    assert_eq!(h.app.query(), "incident:1 incident:2 -incident:1");
+}

@@ -94,7 +94,7 @@ fn load_search_copy_quit_in_tmux() {
     let dir = tempdir("tmux");
     let exit_file = dir.join("exit");
     let bin = env!("CARGO_BIN_EXE_trailscope");
-    let command = format!("'{bin}' --clipboard osc52; echo $? > '{}'; sleep 5", exit_file.display());
+    let command = format!("'{bin}' --list-first --clipboard osc52; echo $? > '{}'; sleep 5", exit_file.display());
     let Some(t) = Tmux::start("e2e", (100, 30), &command) else { return };
     // No PATH: the bundled sample opens.
     t.wait_for("the sample to load", |s| s.contains("383 of 383 events"));
@@ -129,7 +129,7 @@ fn ctrl_c_quits_and_restores_at_small_sizes() {
     let exit_file = dir.join("exit");
     let bin = env!("CARGO_BIN_EXE_trailscope");
     let command = format!(
-        "'{bin}' '{}'; echo $? > '{}'; stty -a > '{}'; sleep 5",
+        "'{bin}' --list-first '{}'; echo $? > '{}'; stty -a > '{}'; sleep 5",
         s(&sample()),
         exit_file.display(),
         dir.join("stty").display()
@@ -157,8 +157,11 @@ fn hostile_data_cannot_write_the_clipboard_or_the_title() {
     std::fs::write(dir.join("h.json"), ev.to_string()).unwrap();
     let exit_file = dir.join("exit");
     let bin = env!("CARGO_BIN_EXE_trailscope");
-    let command =
-        format!("'{bin}' --clipboard osc52 '{}'; echo $? > '{}'; sleep 5", s(&dir.join("h.json")), exit_file.display());
+    let command = format!(
+        "'{bin}' --list-first --clipboard osc52 '{}'; echo $? > '{}'; sleep 5",
+        s(&dir.join("h.json")),
+        exit_file.display()
+    );
     let Some(t) = Tmux::start("hostile", (120, 30), &command) else { return };
     let title_before = String::from_utf8_lossy(&t.cmd(&["display", "-p", "#{pane_title}"]).stdout).into_owned();
     t.wait_for("the event", |s| s.contains("1 of 1 events"));
@@ -218,7 +221,7 @@ fn detections_mark_count_and_filter_in_tmux() {
     let dir = tempdir("tmux-detect");
     let exit_file = dir.join("exit");
     let bin = env!("CARGO_BIN_EXE_trailscope");
-    let command = format!("'{bin}' '{}'; echo $? > '{}'; sleep 5", s(&sample()), exit_file.display());
+    let command = format!("'{bin}' --list-first '{}'; echo $? > '{}'; sleep 5", s(&sample()), exit_file.display());
     let Some(t) = Tmux::start("detect", (160, 48), &command) else { return };
     // The rules run while the sample loads; the header counts flagged events, the panel their levels.
     let screen = t.wait_for("the detections", |s| s.contains("flagged (n)") && s.contains("DETECTIONS"));
@@ -234,6 +237,33 @@ fn detections_mark_count_and_filter_in_tmux() {
     t.keys(&["BTab", "BTab", "Enter"]);
     let s = t.wait_for("the level filter", |s| s.contains("/ level:high"));
     assert!(s.contains(&format!(" {count} of 383 events")), "{count} events expected:\n{s}");
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&exit_file).trim(), "0");
+}
+
+#[test]
+fn the_incidents_come_first_and_enter_keeps_one_in_tmux() {
+    let dir = tempdir("tmux-incidents");
+    let exit_file = dir.join("exit");
+    let bin = env!("CARGO_BIN_EXE_trailscope");
+    let command = format!("'{bin}' '{}'; echo $? > '{}'; sleep 5", s(&sample()), exit_file.display());
+    let Some(t) = Tmux::start("incidents", (170, 40), &command) else { return };
+    // When loading and detection end, the ranked incidents open over the list.
+    let screen = t.wait_for("the incidents", |s| s.contains("incidents · highest score first"));
+    let first = screen.lines().find(|l| l.contains("  1 ")).expect("incident 1").to_string();
+    assert!(first.contains("critical") && first.contains("bob"), "{screen}");
+    assert!(screen.contains("why 1: +"), "{screen}");
+    // Enter keeps its events; the detail names the incident and the chain.
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the incident's events", |s| s.contains("/ incident:1"));
+    assert!(s.contains("55 of 383 events"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("the detail's incident line", |s| s.contains("incident 1 · score") && s.contains("chain: bob"));
+    // `i` opens them again; `x` excludes the selected one.
+    t.keys(&["Escape", "i"]);
+    t.wait_for("the incidents again", |s| s.contains("incidents · highest score first"));
+    t.keys(&["x"]);
+    t.wait_for("the exclusion", |s| s.contains("/ incident:1 -incident:1"));
     t.keys(&["q"]);
     assert_eq!(wait_file(&exit_file).trim(), "0");
 }

@@ -57,6 +57,9 @@ pub struct ExploreArgs {
     /// Do not capture the mouse (keeps the terminal's own selection)
     #[arg(long)]
     pub no_mouse: bool,
+    /// Start on the event list, not on the incidents (`i` opens them)
+    #[arg(long)]
+    pub list_first: bool,
     /// How `y` copies: the system clipboard, OSC 52 through the terminal, or not at all
     #[arg(long, value_enum, default_value_t = ClipboardMode::Auto)]
     pub clipboard: ClipboardMode,

@@ -37,6 +37,7 @@ pub fn main(args: &ExploreArgs) -> u8 {
         time: if args.local { TimeMode::Local } else { TimeMode::Utc },
         mouse: !args.no_mouse,
         clipboard: args.clipboard,
+        incidents_first: !args.list_first,
     };
     match crate::tui::run(Dataset::open(&paths, args.rules.options(LoadOptions::default())), config) {
         Ok(()) => EXIT_OK,

@@ -86,7 +86,7 @@ impl Hop {
     }
 
     /// The name the chain gives this hop when it is the origin.
-    fn name(&self) -> &str {
+    pub fn name(&self) -> &str {
         if self.actor.is_empty() { self.key.as_deref().unwrap_or("") } else { &self.actor }
     }
 }

@@ -30,6 +30,10 @@ pub enum Action {
     Chain,
     /// Open the identities among the matches.
     Actors,
+    /// Open the incidents.
+    Incidents,
+    /// The incidents were worked out (loading and detection ended).
+    IncidentsReady,
     /// Group identities by actor or by origin.
     GroupBy,
     // The tree.

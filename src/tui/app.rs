@@ -37,11 +37,19 @@ pub struct Config {
     pub time: TimeMode,
     pub mouse: bool,
     pub clipboard: ClipboardMode,
+    /// Open the incidents when they are worked out, if nothing was pressed yet.
+    pub incidents_first: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { query: String::new(), time: TimeMode::Utc, mouse: true, clipboard: ClipboardMode::Auto }
+        Config {
+            query: String::new(),
+            time: TimeMode::Utc,
+            mouse: true,
+            clipboard: ClipboardMode::Auto,
+            incidents_first: false,
+        }
     }
 }
 
@@ -67,6 +75,8 @@ pub struct App {
     pub status: Option<String>,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Whether the user pressed or clicked anything yet.
+    pub touched: bool,
 }
 
 /// What panes read, from the parts of the state they need (the caller
@@ -86,6 +96,7 @@ fn cx<'a>(
         results: &search.results,
         found,
         graph,
+        incidents: &data.incidents,
         query: &search.query,
         time,
         selected: None,
@@ -107,6 +118,7 @@ impl App {
             status: None,
             size: (80, 24),
             quit: false,
+            touched: false,
         }
     }
 
@@ -226,7 +238,17 @@ impl App {
                 self.quit = true;
                 effects.push(Effect::Quit);
             }
-            _ => return self.route(action, effects),
+            Action::IncidentsReady => {
+                // The first thing a responder sees when there are findings, unless they started already.
+                let untouched = !self.touched && self.overlay.is_none() && self.prompt.is_none();
+                if self.config.incidents_first && untouched && self.config.query.is_empty() {
+                    self.open_incidents(true);
+                }
+            }
+            _ => {
+                self.touched = true;
+                return self.route(action, effects);
+            }
         }
         vec![]
     }
@@ -292,6 +314,7 @@ impl App {
                 );
                 self.overlay = Some(Box::new(view));
             }
+            Action::Incidents => self.open_incidents(false),
             Action::Chain => match self.selected() {
                 Some(id) => {
                     let view = overlays::chain::ChainView::open(&self.data.graph(), &self.data.read(), id);
@@ -306,6 +329,21 @@ impl App {
             other => return self.pane_update(self.focus, |p, cx| p.update(&other, cx)),
         }
         vec![]
+    }
+
+    /// Opens the incidents overlay (when `quiet`, only if there is one to show).
+    fn open_incidents(&mut self, quiet: bool) {
+        let view = {
+            let incidents = self.data.incidents.read().unwrap_or_else(|e| e.into_inner());
+            if !incidents.ready && !quiet {
+                self.status = Some("incidents are worked out when loading and detection end".into());
+                return;
+            }
+            overlays::incidents::IncidentsView::open(&incidents, &self.data.found())
+        };
+        if !(quiet && view.rows.is_empty()) {
+            self.overlay = Some(Box::new(view));
+        }
     }
 
     /// Runs `f` on pane `id` with what it reads.

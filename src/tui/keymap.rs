@@ -22,11 +22,12 @@ pub enum Scope {
     Problems,
     Chain,
     Actors,
+    Incidents,
 }
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const ALL: [Scope; 12] = [
+    pub const ALL: [Scope; 13] = [
         Scope::Always,
         Scope::Global,
         Scope::List,
@@ -39,6 +40,7 @@ impl Scope {
         Scope::Problems,
         Scope::Chain,
         Scope::Actors,
+        Scope::Incidents,
     ];
 
     pub fn title(self) -> &'static str {
@@ -55,6 +57,7 @@ impl Scope {
             Scope::Problems => "Problems",
             Scope::Chain => "Credential chain",
             Scope::Actors => "Identities",
+            Scope::Incidents => "Incidents",
         }
     }
 }
@@ -125,6 +128,9 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Actors, [code(Enter)], Action::Include, "show this identity's events", "its events"),
             bind!(Actors, [k('o')], Action::ToggleOrder, "sort by events, denied, failed, first or last seen", "sort"),
             bind!(Actors, [k('b')], Action::GroupBy, "by actor / by origin", "by"),
+            bind!(Incidents, [code(Enter)], Action::Include, "show this incident's events (incident:N)", "its events"),
+            bind!(Incidents, [k('f')], Action::Pivot, "add incident:N to the query", "add"),
+            bind!(Incidents, [k('x')], Action::Exclude, "add -incident:N to the query", "exclude"),
             bind!(Global, [k('/')], Action::Search, "search (the query language, live as you type)", "search"),
             bind!(Global, [code(Down), k('j')], Action::Down, "move down"),
             bind!(Global, [code(Up), k('k')], Action::Up, "move up"),
@@ -138,6 +144,7 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Global, [k('N')], Action::PrevFlagged, "previous event that set off a rule"),
             bind!(Global, [k('s')], Action::Chain, "who is behind the event: its credential chain", "chain"),
             bind!(Global, [k('a')], Action::Actors, "identities among the matches: what each did"),
+            bind!(Global, [k('i')], Action::Incidents, "incidents: the findings by who is behind them, ranked"),
             bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON", "copy"),
             bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time", "UTC/local"),
             bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first"),

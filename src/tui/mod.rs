@@ -133,6 +133,7 @@ fn run_in_terminal(data: Dataset, config: Config) -> io::Result<()> {
 
     let mut pending: Vec<Effect> = app.search();
     let mut seen_generation = 0;
+    let mut incidents_seen = false;
     let mut last_refresh = Instant::now();
     loop {
         for effect in pending.drain(..) {
@@ -169,6 +170,12 @@ fn run_in_terminal(data: Dataset, config: Config) -> io::Result<()> {
             seen_generation = generation;
             last_refresh = Instant::now();
             pending.extend(app.search());
+        }
+        // The incidents are worked out last: the list refreshes for `incident:` terms, and they may open.
+        if !incidents_seen && app.data.incidents.read().unwrap_or_else(|e| e.into_inner()).ready {
+            incidents_seen = true;
+            pending.extend(app.search());
+            pending.extend(app.update(Action::IncidentsReady));
         }
     }
 }

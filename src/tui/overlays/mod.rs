@@ -1,5 +1,5 @@
 //! Overlays drawn over the screen (help, problems, the credential chain, the
-//! identities). Each owns its state,
+//! identities, the incidents). Each owns its state,
 //! updates and drawing, and has its own key scope, searched before the
 //! keys every overlay shares. A new overlay is a file here, a scope in the
 //! key table, and the action that opens it.
@@ -7,6 +7,7 @@
 pub mod actors;
 pub mod chain;
 pub mod help;
+pub mod incidents;
 pub mod problems;
 
 use super::action::{Action, Command};
@@ -28,7 +29,12 @@ pub trait Overlay {
 
 /// The overlay's frame on a screen of `area`.
 pub fn frame_area(area: Rect) -> Rect {
-    let w = area.width.saturating_sub(4).min(100);
+    frame_area_upto(area, 100)
+}
+
+/// The frame of an overlay at most `most` columns wide.
+pub fn frame_area_upto(area: Rect, most: u16) -> Rect {
+    let w = area.width.saturating_sub(4).min(most);
     let h = area.height.saturating_sub(2);
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
@@ -66,7 +72,12 @@ impl TextScroll {
 
 /// Draws `lines` (the ones from the top already skipped) in the frame.
 pub fn show(f: &mut Frame, theme: &Theme, title: &str, lines: Vec<Line<'static>>) {
-    let r = frame_area(f.area());
+    show_upto(f, theme, title, lines, 100);
+}
+
+/// [`show`] in a frame at most `most` columns wide.
+pub fn show_upto(f: &mut Frame, theme: &Theme, title: &str, lines: Vec<Line<'static>>, most: u16) {
+    let r = frame_area_upto(f.area(), most);
     if r.width < 4 || r.height < 3 {
         return;
     }

@@ -7,6 +7,7 @@ use super::pane::{Cx, Meta, Pane, Slot, title_line};
 use crate::detect::{Finding, Level, Results, fold};
 use crate::identity::Graph;
 use crate::identity::firsts::{self, Kind as NewKind};
+use crate::incident::Incidents;
 use crate::json::canon;
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
@@ -42,9 +43,10 @@ pub struct DetailPane {
     /// The lines about the event's findings, above the tree (the cursor
     /// goes over them first).
     pub head: Vec<HeadLine>,
-    /// What `head` was worked out for: the event, and the generations of
-    /// the findings and the graph (it is not worked out again on every key).
-    head_of: Option<(EventId, u64, u64)>,
+    /// What `head` was worked out for: the event, the generations of the
+    /// findings and the graph, and whether the incidents were there (it is
+    /// not worked out again on every key).
+    head_of: Option<(EventId, u64, u64, bool)>,
     cache: ChunkCache,
 }
 
@@ -62,9 +64,30 @@ pub struct HeadLine {
 /// rule comes from; a blank line before the tree. A rule the same identity
 /// set off again within the hour says so, as `detect` folds it into one row.
 /// Then what the event's identity did for the first time.
-pub fn head_lines(found: &Results, graph: &Graph, store: &Store, id: EventId) -> Vec<HeadLine> {
+pub fn head_lines(found: &Results, graph: &Graph, store: &Store, incidents: &Incidents, id: EventId) -> Vec<HeadLine> {
     let mut out = Vec::new();
     let line = |text: String, level: Option<Level>, act: &Option<Vec<Term>>| HeadLine { text, level, act: act.clone() };
+    if let Some(inc) = incidents.of(id) {
+        // The incident the event is in, and who is behind it.
+        let act = Some(vec![Term::matching(Target::field(Field::Incident), &inc.id.to_string(), false)]);
+        let level = inc.score.level;
+        out.push(line(
+            format!(
+                "{} incident {} · score {} {} · {} · {} (Enter: its events)",
+                level.map_or(" ", |l| l.glyph()),
+                inc.id,
+                inc.score.total,
+                level.map_or("", |l| l.name()),
+                inc.origin,
+                crate::incident::strip(&inc.tactics)
+            ),
+            level,
+            &act,
+        ));
+        let chain = crate::identity::Chain::of_event(graph, store, id);
+        let hops: Vec<String> = chain.hops.iter().map(|h| h.name().to_string()).collect();
+        out.push(line(format!("  chain: {}", hops.join(" → ")), None, &act));
+    }
     for f in found.findings(id) {
         let (rule, detail, act) = match f {
             Finding::Rule(r) => {
@@ -372,10 +395,14 @@ impl Pane for DetailPane {
     }
 
     fn settle(&mut self, cx: &Cx) {
-        let of = self.shown.as_ref().map(|d| (d.event, cx.found.generation, cx.graph.generation));
+        let incidents = cx.incidents.read().unwrap_or_else(|e| e.into_inner());
+        let of = self.shown.as_ref().map(|d| (d.event, cx.found.generation, cx.graph.generation, incidents.ready));
         if of != self.head_of || of.is_none() {
             self.head_of = of;
-            let head = self.shown.as_ref().map_or_else(Vec::new, |d| head_lines(cx.found, cx.graph, cx.store, d.event));
+            let head = self
+                .shown
+                .as_ref()
+                .map_or_else(Vec::new, |d| head_lines(cx.found, cx.graph, cx.store, &incidents, d.event));
             if head != self.head {
                 // Findings arrived (or changed) for the event shown: the cursor keeps its tree row.
                 if let Some(d) = &mut self.shown
