@@ -282,6 +282,7 @@ pub fn main(args: &BenchArgs) -> u8 {
             "first_seen_seconds": data.graph().firsts_work.as_secs_f64(),
         },
         "keystrokes": keystrokes,
+        "incidents": incidents(&data),
     });
     if args.json {
         println!("{report}");
@@ -289,6 +290,21 @@ pub fn main(args: &BenchArgs) -> u8 {
         print!("{}", text_report(&report));
     }
     EXIT_OK
+}
+
+/// How long the incidents took to work out after loading, and the
+/// explorer's overlay to open on them.
+fn incidents(data: &Dataset) -> Value {
+    let inc = data.incidents.read().unwrap_or_else(|e| e.into_inner());
+    let mut opens = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let view = crate::tui::overlays::incidents::IncidentsView::open(&inc, &data.found());
+        opens.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(view);
+    }
+    opens.sort_by(f64::total_cmp);
+    json!({"count": inc.list.len(), "build_seconds": inc.took.as_secs_f64(), "overlay_open_ms": opens[opens.len() / 2]})
 }
 
 fn text_report(r: &Value) -> String {
@@ -333,6 +349,13 @@ fn text_report(r: &Value) -> String {
         g["claims"],
         g["work_seconds"].as_f64().unwrap_or(0.0),
         g["first_seen_seconds"].as_f64().unwrap_or(0.0)
+    );
+    let i = &r["incidents"];
+    out += &format!(
+        "incidents        {} ; worked out in {:.3} s after detection; the overlay opens in {:.1} ms\n",
+        i["count"],
+        i["build_seconds"].as_f64().unwrap_or(0.0),
+        i["overlay_open_ms"].as_f64().unwrap_or(0.0)
     );
     out += &format!(
         "first frame      {:.1} ms (explorer, 160x48, while loading)\n\n",

@@ -8,7 +8,7 @@ use crate::detect::Results;
 use crate::format::thousands;
 use crate::identity::{Chain, Graph};
 use crate::incident::touched::{self, Touched};
-use crate::incident::{Incident, strip};
+use crate::incident::{Incident, strip, values};
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
 use crate::query::{Target, Term};
@@ -60,15 +60,15 @@ fn to_json(inc: &Incident, store: &Store, found: &Results, graph: &Graph, cache:
         "why": inc.score.reasons.iter().map(|(p, r)| json!({"points": p, "reason": r})).collect::<Vec<_>>(),
         "groupedBy": inc.by.name(),
         "origin": inc.origin,
-        "identities": inc.identities,
-        "keys": inc.keys,
+        "identities": values(store, &inc.events, &[Field::Actor]),
+        "keys": values(store, &inc.events, &[Field::AccessKey]),
         "chains": chains(inc, graph, store).iter().map(|c| chain_json(c, store, cache)).collect::<Vec<_>>(),
         "first": format_utc(inc.first),
         "last": format_utc(inc.last),
         "accounts": inc.accounts,
-        "regions": inc.regions,
-        "sourceIPAddresses": inc.addresses,
-        "userAgents": inc.agents,
+        "regions": values(store, &inc.events, &[Field::Region]),
+        "sourceIPAddresses": values(store, &inc.events, &[Field::Ip]),
+        "userAgents": values(store, &inc.events, &[Field::Agent]),
         "tactics": inc.tactics,
         "rules": inc.rules.iter().map(|&(r, n)| {
             let m = &found.rules.rules[r].meta;
@@ -147,11 +147,11 @@ fn markdown(inc: &Incident, store: &Store, found: &Results, graph: &Graph, cache
         span(inc),
         inc.by.name(),
         md(&inc.origin),
-        md(&inc.identities.join(", ")),
-        md(&inc.keys.join(", ")),
+        md(&values(store, &inc.events, &[Field::Actor]).join(", ")),
+        md(&values(store, &inc.events, &[Field::AccessKey]).join(", ")),
         md(&inc.accounts.join(", ")),
-        md(&inc.regions.join(", ")),
-        md(&inc.addresses.join(", ")),
+        md(&values(store, &inc.events, &[Field::Region]).join(", ")),
+        md(&values(store, &inc.events, &[Field::Ip]).join(", ")),
         inc.tactics.join(" → "),
         thousands(inc.flagged.len() as u64),
         thousands(inc.events.len() as u64),

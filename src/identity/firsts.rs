@@ -375,6 +375,11 @@ impl Firsts {
         marks & mask
     }
 
+    /// Whether event `id` is a first use of anything, past its identity's learning window.
+    pub fn is_new(&self, store: &Store, id: EventId) -> bool {
+        self.counted(store, id) != 0
+    }
+
     /// The kinds event `id` is a first use of, past its identity's learning window.
     pub fn new_kinds(&self, store: &Store, id: EventId) -> Vec<Kind> {
         let m = self.counted(store, id);

@@ -14,12 +14,13 @@ pub mod touched;
 
 pub use model::{By, Incident, KILL_CHAIN, strip};
 
-use crate::detect::{Finding, Level, Results};
+use crate::detect::{Level, Results};
 use crate::identity::Graph;
 use crate::identity::principal::{self, Trust};
 use crate::model::fields::Field;
 use crate::model::time::Micros;
 use crate::store::{EventId, Store};
+use foldhash::quality::RandomState;
 use std::collections::HashMap;
 
 /// Findings of one origin further apart than this are separate incidents.
@@ -33,6 +34,8 @@ pub struct Incidents {
     of_event: Vec<u32>,
     /// Whether they were worked out (after every event and finding was in).
     pub ready: bool,
+    /// What working them out took (for `bench`).
+    pub took: std::time::Duration,
 }
 
 impl Incidents {
@@ -64,21 +67,20 @@ fn group_of<'a>(store: &'a Store, graph: &'a Graph, id: EventId) -> (By, &'a str
     (By::Address, store.value(id, Field::Ip))
 }
 
-/// Distinct values of `field` among `ids`, the most used first.
-fn values(store: &Store, ids: &[EventId], fields: &[Field]) -> Vec<String> {
-    let mut n: HashMap<(Field, u32), usize> = HashMap::new();
-    for &id in ids {
-        for &f in fields {
-            *n.entry((f, store.value_id(id, f))).or_default() += 1;
+/// Distinct values of `fields` among `ids`, the most used first.
+pub fn values(store: &Store, ids: &[EventId], fields: &[Field]) -> Vec<String> {
+    let mut n: HashMap<&str, usize, RandomState> = HashMap::default();
+    for &f in fields {
+        // Counted by value id: a column's ids are dense.
+        let mut of_value = vec![0usize; store.dict(f).len() + 1];
+        for &id in ids {
+            of_value[store.value_id(id, f) as usize] += 1;
+        }
+        for (v, &c) in of_value.iter().enumerate().skip(1).filter(|(_, c)| **c > 0) {
+            *n.entry(store.dict(f).get(v as u32)).or_default() += c;
         }
     }
-    let mut by_text: HashMap<&str, usize> = HashMap::new();
-    for ((f, v), c) in n {
-        if v != 0 {
-            *by_text.entry(store.dict(f).get(v)).or_default() += c;
-        }
-    }
-    let mut v: Vec<(&str, usize)> = by_text.into_iter().collect();
+    let mut v: Vec<(&str, usize)> = n.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     v.into_iter().map(|(s, _)| s.to_string()).collect()
 }
@@ -86,32 +88,36 @@ fn values(store: &Store, ids: &[EventId], fields: &[Field]) -> Vec<String> {
 /// The incidents of what the rules found, findings further apart than
 /// `gap` in separate incidents.
 pub fn build(store: &Store, found: &Results, graph: &Graph, gap: Micros) -> Incidents {
+    let started = std::time::Instant::now();
     let n = found.evaluated.min(store.len());
     let order = store.order();
-    // Flagged events by group, oldest first.
-    let mut groups: HashMap<(By, &str), usize> = HashMap::new();
+    // Flagged events by group, and every event of a group from its first
+    // finding on (earlier ones are in none of its incidents), oldest first.
+    let mut groups: HashMap<(By, &str), usize, RandomState> = HashMap::default();
     let mut flagged: Vec<Vec<EventId>> = Vec::new();
+    let mut all: Vec<Vec<EventId>> = Vec::new();
     for &id in order.iter().filter(|&&id| (id as usize) < n) {
-        if found.level(id).is_none_or(|l| l < Level::Low) {
-            continue;
-        }
         let g = group_of(store, graph, id);
-        let next = flagged.len();
-        let at = *groups.entry(g).or_insert(next);
-        if at == next {
-            flagged.push(Vec::new());
-        }
-        flagged[at].push(id);
-    }
-    // Every event of those groups, oldest first.
-    let mut all: Vec<Vec<EventId>> = vec![Vec::new(); flagged.len()];
-    for &id in order.iter().filter(|&&id| (id as usize) < n) {
-        if let Some(&g) = groups.get(&group_of(store, graph, id)) {
-            all[g].push(id);
-        }
+        let at = if found.level(id).is_some_and(|l| l >= Level::Low) {
+            let next = flagged.len();
+            let at = *groups.entry(g).or_insert(next);
+            if at == next {
+                flagged.push(Vec::new());
+                all.push(Vec::new());
+            }
+            flagged[at].push(id);
+            at
+        } else {
+            match groups.get(&g) {
+                Some(&at) => at,
+                None => continue,
+            }
+        };
+        all[at].push(id);
     }
     let mut keys: Vec<((By, &str), usize)> = groups.into_iter().collect();
     keys.sort_by_key(|&(_, g)| g);
+    // Each group's findings cut where they are further apart than the gap.
     let mut list = Vec::new();
     for ((by, origin), g) in keys {
         let mut start = 0;
@@ -124,9 +130,53 @@ pub fn build(store: &Store, found: &Results, graph: &Graph, gap: Micros) -> Inci
             let (first, last) = (store.time(fl[start]), store.time(fl[end - 1]));
             let from = all[g].partition_point(|&e| store.time(e) < first);
             let to = all[g].partition_point(|&e| store.time(e) <= last);
-            list.push(incident(store, found, graph, by, origin, fl[start..end].to_vec(), all[g][from..to].to_vec()));
+            list.push(Incident {
+                id: 0,
+                by,
+                origin: origin.to_string(),
+                first,
+                last,
+                flagged: fl[start..end].to_vec(),
+                events: all[g][from..to].to_vec(),
+                top: Level::Low,
+                rules: Vec::new(),
+                tactics: Vec::new(),
+                accounts: Vec::new(),
+                new_uses: 0,
+                score: model::Score::default(),
+            });
             start = end;
         }
+    }
+    // Which incident each flagged event is in, then each rule's matches counted once per rule.
+    let mut flagged_in = vec![u32::MAX; n];
+    for (i, inc) in list.iter().enumerate() {
+        for &e in &inc.flagged {
+            flagged_in[e as usize] = i as u32;
+        }
+    }
+    let mut counts: Vec<HashMap<usize, usize>> = vec![HashMap::new(); list.len()];
+    for (r, hits) in found.hits.iter().enumerate().filter(|&(r, _)| found.rules.reports[r]) {
+        for &e in hits {
+            if let Some(&i) = flagged_in.get(e as usize).filter(|&&i| i != u32::MAX) {
+                *counts[i as usize].entry(r).or_default() += 1;
+            }
+        }
+    }
+    // A correlation's events, each once per rule however many of its matches hold it.
+    let mut members: Vec<(u32, usize, EventId)> = found
+        .correlations
+        .iter()
+        .flat_map(|m| m.events.iter().map(move |&e| (m.rule, e)))
+        .filter_map(|(r, e)| flagged_in.get(e as usize).filter(|&&i| i != u32::MAX).map(|&i| (i, r, e)))
+        .collect();
+    members.sort_unstable();
+    members.dedup();
+    for (i, r, _) in members {
+        *counts[i as usize].entry(r).or_default() += 1;
+    }
+    for (inc, rules) in list.iter_mut().zip(counts) {
+        describe(inc, rules, store, found, graph);
     }
     list.sort_by(|a, b| b.score.total.cmp(&a.score.total).then(a.first.cmp(&b.first)).then(a.origin.cmp(&b.origin)));
     let mut of_event = vec![0u32; n];
@@ -136,65 +186,23 @@ pub fn build(store: &Store, found: &Results, graph: &Graph, gap: Micros) -> Inci
             of_event[e as usize] = inc.id;
         }
     }
-    Incidents { list, of_event, ready: true }
+    Incidents { list, of_event, ready: true, took: started.elapsed() }
 }
 
-fn incident(
-    store: &Store,
-    found: &Results,
-    graph: &Graph,
-    by: By,
-    origin: &str,
-    flagged: Vec<EventId>,
-    events: Vec<EventId>,
-) -> Incident {
-    let mut rules: HashMap<usize, usize> = HashMap::new();
-    let mut top = Level::Low;
-    for &id in &flagged {
-        top = top.max(found.level(id).unwrap_or(Level::Low));
-        let mut of_event: Vec<usize> = found
-            .findings(id)
-            .into_iter()
-            .map(|f| match f {
-                Finding::Rule(r) => r as usize,
-                Finding::Correlation(m) => found.correlations[m as usize].rule,
-            })
-            .collect();
-        of_event.sort_unstable();
-        of_event.dedup();
-        for r in of_event {
-            *rules.entry(r).or_default() += 1;
-        }
-    }
+/// Works out what an incident's findings say: its level, rules, tactics,
+/// accounts and first uses, and its score.
+fn describe(inc: &mut Incident, rules: HashMap<usize, usize>, store: &Store, found: &Results, graph: &Graph) {
+    inc.top = inc.flagged.iter().filter_map(|&e| found.level(e)).max().unwrap_or(Level::Low);
     let meta = |r: usize| &found.rules.rules[r].meta;
     let mut rules: Vec<(usize, usize)> = rules.into_iter().collect();
     rules.sort_by(|a, b| meta(b.0).level.cmp(&meta(a.0).level).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
-    let tactics: Vec<&'static str> = KILL_CHAIN
+    inc.tactics = KILL_CHAIN
         .iter()
         .map(|&(t, _)| t)
         .filter(|t| rules.iter().any(|&(r, _)| meta(r).tactics().any(|x| x.replace('_', "-") == *t)))
         .collect();
-    let new_uses = events.iter().filter(|&&e| !graph.firsts.new_kinds(store, e).is_empty()).count();
-    let mut inc = Incident {
-        id: 0,
-        by,
-        origin: origin.to_string(),
-        first: store.time(flagged[0]),
-        last: store.time(*flagged.last().expect("an incident has a finding")),
-        top,
-        tactics,
-        identities: values(store, &events, &[Field::Actor]),
-        keys: values(store, &events, &[Field::AccessKey]),
-        accounts: values(store, &events, &[Field::Account, Field::IdentityAccount]),
-        regions: values(store, &events, &[Field::Region]),
-        addresses: values(store, &events, &[Field::Ip]),
-        agents: values(store, &events, &[Field::Agent]),
-        new_uses,
-        rules,
-        flagged,
-        events,
-        score: model::Score::default(),
-    };
-    inc.score = score::of(&inc, store, found);
-    inc
+    inc.rules = rules;
+    inc.accounts = values(store, &inc.events, &[Field::Account, Field::IdentityAccount]);
+    inc.new_uses = inc.events.iter().filter(|&&e| graph.firsts.is_new(store, e)).count();
+    inc.score = score::of(inc, store, found);
 }

@@ -79,13 +79,9 @@ pub struct Incident {
     pub rules: Vec<(usize, usize)>,
     /// Tactics of its rules, in kill-chain order.
     pub tactics: Vec<&'static str>,
-    /// Values of its events, the most used first.
-    pub identities: Vec<String>,
-    pub keys: Vec<String>,
+    /// The accounts its events were in or made by, the most used first
+    /// (other values are read with `incident::values` when shown).
     pub accounts: Vec<String>,
-    pub regions: Vec<String>,
-    pub addresses: Vec<String>,
-    pub agents: Vec<String>,
     /// Its events that were the identity's first use of something.
     pub new_uses: usize,
     pub score: Score,

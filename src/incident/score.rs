@@ -62,12 +62,13 @@ pub fn of(inc: &Incident, store: &Store, found: &Results) -> Score {
             reasons.push(((2 * (stage(to) - stage(from))).min(20), format!("got from {from} to {to}")));
         }
     }
+    let names = store.dict(Field::Name);
+    let makes: Vec<u32> = MAKES_ACCESS.iter().filter_map(|c| names.lookup(c)).collect();
     let made: Vec<&str> = inc
         .events
         .iter()
-        .filter(|&&e| store.value_id(e, Field::Error) == 0)
+        .filter(|&&e| makes.contains(&store.value_id(e, Field::Name)) && store.value_id(e, Field::Error) == 0)
         .map(|&e| store.value(e, Field::Name))
-        .filter(|n| MAKES_ACCESS.contains(n))
         .collect();
     if !made.is_empty() {
         let mut calls = made.clone();
