@@ -1,6 +1,7 @@
 //! Each Stratus Red Team detonation in the real corpus sets off at least one
 //! built-in rule of its technique's tactic, and the README's table lists
-//! exactly which ones (so the table cannot drift from what the rules do).
+//! exactly which ones (so the table cannot drift from what the rules do),
+//! with the resources its write calls name (read with the resource table).
 
 mod common;
 use common::*;
@@ -29,9 +30,10 @@ fn every_stratus_detonation_fires_a_rule_of_its_tactic_and_the_readme_says_which
     let rules = Arc::new(RuleSet::load(true, &[]));
     let mut table = vec![
         BEGIN.to_string(),
-        "| Stratus technique | Tactic | Built-in rules of that tactic that fire |".to_string(),
-        "|---|---|---|".to_string(),
+        "| Stratus technique | Tactic | Built-in rules of that tactic that fire | Resources it touched |".to_string(),
+        "|---|---|---|---|".to_string(),
     ];
+    let mut untouched = Vec::new();
     let mut missed = Vec::new();
     for (technique, paths) in &techniques {
         let tactic = technique.split('.').nth(1).expect("aws.TACTIC.name").to_string();
@@ -49,18 +51,56 @@ fn every_stratus_detonation_fires_a_rule_of_its_tactic_and_the_readme_says_which
         if fired.is_empty() {
             missed.push(technique.clone());
         }
+        let touched = resources(&data);
+        if touched.is_empty() && tactic != "discovery" {
+            untouched.push(technique.clone());
+        }
         table.push(format!(
-            "| `{technique}` | {tactic} | {} |",
-            fired.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            "| `{technique}` | {tactic} | {} | {} |",
+            fired.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+            touched
+                .iter()
+                .map(|(k, n)| if *n > 1 { format!("{k} ×{n}") } else { k.clone() })
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     table.push(END.to_string());
     let want = table.join("\n");
     assert!(missed.is_empty(), "no rule of the technique's tactic fires for {missed:?}\n{want}");
+    // Detonations that change something name what they changed (a few only read, or fail).
+    assert!(untouched.len() * 10 <= techniques.len(), "no resource named for {untouched:?}\n{want}");
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let have = readme
         .find(BEGIN)
         .and_then(|a| readme[a..].find(END).map(|b| &readme[a..a + b + END.len()]))
         .unwrap_or("(no table)");
     assert_eq!(have, want, "the README's Stratus table differs from what the rules do; it should read:\n{want}");
+}
+
+/// The kinds of resource the write calls of a detonation name, with how many of each.
+fn resources(data: &Dataset) -> Vec<(String, usize)> {
+    use trailscope::model::fields::Field;
+    let store = data.read();
+    let mut cache = trailscope::store::blobs::ChunkCache::new(4);
+    let mut named: Vec<(&'static str, String)> = Vec::new();
+    for id in 0..store.len() as trailscope::store::EventId {
+        if !trailscope::model::resources::touches(
+            store.value(id, Field::Name),
+            store.value(id, Field::ReadOnly) == "true",
+        ) {
+            continue;
+        }
+        let record: serde_json::Value = serde_json::from_slice(store.record(id, &mut cache)).unwrap();
+        for r in trailscope::model::resources::named(&record) {
+            if !named.contains(&r) {
+                named.push(r);
+            }
+        }
+    }
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for (kind, _) in named {
+        *kinds.entry(kind.to_string()).or_default() += 1;
+    }
+    kinds.into_iter().collect()
 }

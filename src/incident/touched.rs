@@ -1,5 +1,6 @@
-//! What an incident touched: the resources its write calls name (read with
-//! the table in `model::resources`), each with the calls made on it.
+//! What an incident touched: the resources its write calls (and the reads
+//! that take secrets) name, read with the table in `model::resources`, each
+//! with the calls made on it.
 
 use super::model::Incident;
 use crate::model::fields::Field;
@@ -23,7 +24,9 @@ pub struct Touched {
 /// The resources the incident's write calls name, in the order first
 /// touched; and whether some writes were left unread (past [`MOST_WRITES`]).
 pub fn resources(inc: &Incident, store: &Store, cache: &mut ChunkCache) -> (Vec<Touched>, bool) {
-    let writes: Vec<_> = inc.events.iter().copied().filter(|&e| store.value(e, Field::ReadOnly) != "true").collect();
+    let writes: Vec<_> = (inc.events.iter().copied())
+        .filter(|&e| resources::touches(store.value(e, Field::Name), store.value(e, Field::ReadOnly) == "true"))
+        .collect();
     let mut out: Vec<Touched> = Vec::new();
     for &e in writes.iter().take(MOST_WRITES) {
         let Ok(record) = serde_json::from_slice::<serde_json::Value>(store.record(e, cache)) else { continue };

@@ -51,6 +51,15 @@ pub const TABLE: &[Names] = &[
     n("ec2", "responseElements.imageId", "ami", &["CreateImage", "CopyImage"]),
     n("ec2", "requestParameters.keyName", "key pair", &[]),
     n("ec2", "requestParameters.flowLogIds.item", "flow log", &[]),
+    n("ec2", "requestParameters.DeleteFlowLogsRequest.FlowLogId.content", "flow log", &["DeleteFlowLogs"]),
+    n("ec2", "requestParameters.instancesSet.items.imageId", "ami", &["RunInstances"]),
+    n("ec2-instance-connect", "requestParameters.instanceId", "ec2 instance", &[]),
+    n("route53resolver", "requestParameters.resolverQueryLogConfigId", "resolver query log config", &[]),
+    n("rolesanywhere", "requestParameters.name", "roles anywhere trust anchor", &["CreateTrustAnchor"]),
+    n("rolesanywhere", "requestParameters.name", "roles anywhere profile", &["CreateProfile"]),
+    n("rolesanywhere", "requestParameters.roleArns", "iam role", &["CreateProfile"]),
+    n("secretsmanager", "requestParameters.secretIdList", "secret", &["BatchGetSecretValue"]),
+    n("secretsmanager", "requestParameters.filters.values", "secret filter", &["BatchGetSecretValue"]),
     n("rds", "requestParameters.dBInstanceIdentifier", "rds instance", &[]),
     n("rds", "requestParameters.dBClusterIdentifier", "rds cluster", &[]),
     n("rds", "requestParameters.dBSnapshotIdentifier", "rds snapshot", &[]),
@@ -80,6 +89,16 @@ pub const TABLE: &[Names] = &[
     n("eks", "requestParameters.name", "eks cluster", &[]),
     n("bedrock", "requestParameters.modelId", "bedrock model", &[]),
 ];
+
+/// Reads that take what they read (secrets, passwords, decrypted
+/// parameters): what they name is touched as much as what writes name.
+pub const TAKING_READS: [&str; 5] =
+    ["GetSecretValue", "BatchGetSecretValue", "GetParameter", "GetParameters", "GetPasswordData"];
+
+/// Whether what a call names counts as touched: every write, and the reads that take.
+pub fn touches(call: &str, read_only: bool) -> bool {
+    !read_only || TAKING_READS.contains(&call)
+}
 
 /// Whether `call` is one of `calls` (a trailing `*` is a prefix).
 fn applies(calls: &[&str], call: &str) -> bool {
