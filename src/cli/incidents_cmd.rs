@@ -162,10 +162,12 @@ fn markdown(inc: &Incident, store: &Store, found: &Results, graph: &Graph, cache
     }
     out += "\n### Credential chain\n\n```\n";
     for c in chains(inc, graph, store) {
-        out += &visible(&chain_text(&c, store, cache)).replace("```", "'''");
-        out += "\n";
+        // The chain's text shows the data's values escaped already.
+        out += &chain_text(&c, store, cache).replace("```", "'''");
     }
     out += "```\n\n### Timeline of the findings\n\n| time | event | actor | source IP | rules |\n| --- | --- | --- | --- | --- |\n";
+    // Findings in a row that say the same (call, actor, address, rules) are one line with a count.
+    let mut rows: Vec<(EventId, EventId, usize, [String; 4])> = Vec::new();
     for &e in &inc.flagged {
         let rules: Vec<String> = found
             .findings(e)
@@ -179,23 +181,33 @@ fn markdown(inc: &Incident, store: &Store, found: &Results, graph: &Graph, cache
                 format!("{} {}", m.level.name(), m.title)
             })
             .collect();
-        out += &format!(
-            "| {} | {} | {} | {} | {} |\n",
-            format_utc(store.time(e)),
+        let says = [
             md(store.value(e, Field::Name)),
             md(store.value(e, Field::Actor)),
             md(store.value(e, Field::Ip)),
-            md(&rules.join("; "))
-        );
+            md(&rules.join("; ")),
+        ];
+        match rows.last_mut() {
+            Some((_, last, n, same)) if *same == says => (*last, *n) = (e, *n + 1),
+            _ => rows.push((e, e, 1, says)),
+        }
+    }
+    for (first, last, n, [call, actor, ip, rules]) in rows {
+        let when = match n {
+            1 => format_utc(store.time(first)),
+            _ => format!("{} – {}", format_utc(store.time(first)), format_utc(store.time(last))),
+        };
+        let call = if n > 1 { format!("{call} ×{n}") } else { call };
+        out += &format!("| {when} | {call} | {actor} | {ip} | {rules} |\n");
     }
     out += "\n### The rules, and why they matter\n\n";
     for &(r, n) in &inc.rules {
         let m = &found.rules.rules[r].meta;
+        let events = if n == 1 { "1 event".to_string() } else { format!("{n} events") };
         out += &format!(
-            "- **{}** ({}, {} events, `rule:{}`): {}\n",
+            "- **{}** ({}, {events}, `rule:{}`): {}\n",
             md(&m.title),
             m.level.name(),
-            n,
             md(m.key()),
             md(&m.description)
         );
@@ -253,7 +265,9 @@ pub fn main(args: &IncidentsArgs) -> u8 {
         }
         IncidentsFormat::Table => out.write_all(table(&list, &found).as_bytes()),
         IncidentsFormat::Markdown => {
-            let mut text = format!("# Incidents\n\n{} incidents, the highest score first.\n\n", list.len());
+            let n = list.len();
+            let mut text =
+                format!("# Incidents\n\n{n} incident{}, the highest score first.\n\n", if n == 1 { "" } else { "s" });
             for i in &list {
                 text += &markdown(i, &store, &found, &graph, &mut cache);
             }
