@@ -337,3 +337,23 @@ fn an_incident_is_a_query_term_and_a_report() {
     }
     assert!(!md.contains('\u{1b}'));
 }
+
+#[test]
+fn incidents_do_not_depend_on_the_order_files_load_in() {
+    let dir = tempdir("incidents-order");
+    let all: Vec<Value> = [intrusion(), second(), automation(), admin()].concat();
+    // Three files, each holding every third event: any order of them is the same records.
+    let paths: Vec<PathBuf> = (0..3)
+        .map(|k| {
+            let p = dir.join(format!("part-{k}.jsonl"));
+            let text: String = all.iter().skip(k).step_by(3).map(|e| format!("{e}\n")).collect();
+            std::fs::write(&p, text).unwrap();
+            p
+        })
+        .collect();
+    let forward = incidents(&paths);
+    let reversed: Vec<PathBuf> = paths.iter().rev().cloned().collect();
+    assert_eq!(forward, incidents(&reversed));
+    assert_eq!(forward, incidents(&[paths[1].clone(), paths[0].clone(), paths[2].clone()]));
+    assert!(forward.len() >= 4);
+}
