@@ -634,3 +634,64 @@ fn the_incidents_open_first_and_keep_filter_or_exclude_one() {
     h.key(KeyCode::Char('i')).key(KeyCode::Char('x'));
     assert_eq!(h.app.query(), "incident:1 incident:2 -incident:1");
 }
+
+/// Defects of a responder's pass, each fixed and kept so.
+#[test]
+fn up_leaves_the_first_value_of_a_facet_group_for_the_group_above() {
+    let mut h = Harness::sample((160, 48));
+    h.key(KeyCode::BackTab);
+    assert_eq!(h.app.focus, PaneId::Facets);
+    let rows = facets::rows(h.app.results());
+    // The first value of the second group; one row above it is that group's heading.
+    let second = rows.iter().enumerate().filter(|(_, r)| r.1.is_none()).nth(1).map(|(i, _)| i + 1).unwrap();
+    h.app.panes.facets.scroll.cursor = second;
+    h.key(KeyCode::Char('k'));
+    assert_eq!(h.app.panes.facets.scroll.cursor, second - 2, "on the last value of the group above");
+    assert!(rows[second - 2].1.is_some());
+    h.key(KeyCode::Down).key(KeyCode::Up);
+    assert_eq!(h.app.panes.facets.scroll.cursor, second - 2);
+    // At the very top there is nowhere to go.
+    h.key(KeyCode::Char('g')).key(KeyCode::Up);
+    assert_eq!(h.app.panes.facets.scroll.cursor, 1);
+}
+
+#[test]
+fn after_a_search_the_list_has_the_focus() {
+    let mut h = Harness::sample((160, 48));
+    h.key(KeyCode::BackTab);
+    assert_eq!(h.app.focus, PaneId::Facets);
+    h.key(KeyCode::Char('/')).keys("name:CreateUser").key(KeyCode::Enter);
+    assert_eq!(h.app.focus, PaneId::List);
+    // So the next Enter opens the event, not a facet term.
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.query(), "name:CreateUser");
+    assert_eq!(h.app.focus, PaneId::Detail);
+}
+
+#[test]
+fn a_value_no_event_can_have_is_an_error_and_the_last_results_stay() {
+    let mut h = Harness::new(&[sample()], (160, 48), "name:CreateUser");
+    let before = h.app.len();
+    h.key(KeyCode::Char('/')).key(KeyCode::End).act(trailscope::tui::action::Action::InsertText(" level:hihg".into()));
+    let p = h.app.prompt.as_ref().expect("the prompt");
+    assert!(p.error.as_ref().is_some_and(|e| e.message.contains("level is one of")), "{:?}", p.error);
+    assert_eq!(h.app.len(), before, "the last good results stay");
+    assert!(h.screen().contains("DETECTIONS"));
+    for bad in ["new:ipp", "incident:first"] {
+        h.key_mod(KeyCode::Char('u'), crossterm::event::KeyModifiers::CONTROL).keys(bad);
+        assert!(h.app.prompt.as_ref().unwrap().error.is_some(), "{bad}");
+    }
+}
+
+#[test]
+fn newest_first_says_so_and_n_says_which_way_it_went() {
+    let mut h = Harness::sample((160, 48));
+    h.key(KeyCode::Char('o'));
+    assert!(h.screen().contains("TIME ↑ newest first"));
+    h.key(KeyCode::Char('G'));
+    h.key(KeyCode::Char('n'));
+    let status = h.app.status.clone().unwrap_or_default();
+    assert_eq!(status, "no flagged event before this one (newest first)");
+    h.key(KeyCode::Char('o'));
+    assert!(!h.screen().contains("TIME ↑"));
+}

@@ -90,6 +90,10 @@ pub struct FieldDef {
     /// How an event without a value is shown where events are grouped by
     /// the field (and so how a query names it).
     pub absent: Option<&'static str>,
+    /// For a field trailscope works out with few values: every value it
+    /// takes (a query naming another is an error, not an empty result);
+    /// `["#"]`: a number.
+    pub values: Option<&'static [&'static str]>,
 }
 
 impl FieldDef {
@@ -106,6 +110,7 @@ impl FieldDef {
         column: None,
         summary: false,
         absent: None,
+        values: None,
     };
 }
 
@@ -200,14 +205,19 @@ fields! {
         column: col(4, 10, 26, 2),
     },
     Session { label: "session", name: "session", queries: &["session"], get: Get::Derived, kept: Kept::Derived },
-    Incident { label: "incident", name: "incident", queries: &["incident"], get: Get::Derived, kept: Kept::Derived },
+    Incident {
+        label: "incident", name: "incident", queries: &["incident"], get: Get::Derived, kept: Kept::Derived,
+        values: Some(&["#"]),
+    },
     New {
         label: "new", name: "new", queries: &["new"], get: Get::Derived, kept: Kept::Derived, panel: Some(10),
+        values: Some(&["ip", "net", "agent", "region", "call", "account"]),
         // What an event's identity did for the first time (after its learning window).
         column: Some(ListColumn { heading: "NEW", order: 8, min: 3, max: 18, rank: 6 }),
     },
     Level {
         label: "level", name: "level", queries: &["level"], get: Get::Derived, kept: Kept::Derived,
+        values: Some(&["informational", "low", "medium", "high", "critical"]),
         // Shown whenever an event on screen set something off.
         column: Some(ListColumn { heading: "!", order: 0, min: 1, max: 1, rank: 0 }),
     },

@@ -108,7 +108,26 @@ fn named_term(s: &str, start: usize, colon: usize) -> Result<(TermKind, usize), 
     let Some(target) = Target::named(name) else {
         return err(start, colon - start, format!("{name} is not a field or a path like requestParameters.bucketName"));
     };
-    Ok((TermKind::Match { target, value: Glob::new(&value) }, end))
+    let value = Glob::new(&value);
+    if let Some(why) = unknown_value(&target, &value) {
+        return err(colon + 1, end - colon - 1, why);
+    }
+    Ok((TermKind::Match { target, value }, end))
+}
+
+/// Why `value` names nothing a field with few values takes (`level:hihg`), if so.
+fn unknown_value(target: &Target, value: &Glob) -> Option<String> {
+    let Target::Fields { fields, .. } = target else { return None };
+    let (&field, known) = fields.iter().find_map(|f| Some((f, f.def().values?)))?;
+    if known == ["#"] {
+        // Globs of numbers (`incident:1*`) are fine; words are not.
+        let text = value.text();
+        return (!value.is_any() && !text.bytes().all(|b| b.is_ascii_digit() || b == b'*'))
+            .then(|| format!("{} takes a number, not {text}", field.def().queries[0]));
+    }
+    let name = field.def().queries[0];
+    (!known.iter().any(|k| value.matches(k)))
+        .then(|| format!("{name}:{} matches nothing: {name} is one of {}", value.text(), known.join(", ")))
 }
 
 /// The term at `start` (not a space); with where it ends.

@@ -269,6 +269,8 @@ impl App {
                     if p.error.is_none() {
                         self.search.query = p.text.trim().to_string();
                         self.prompt = None;
+                        // The results are what the search was for: Enter next opens an event.
+                        self.focus = PaneId::List;
                     }
                     return vec![];
                 }
@@ -427,8 +429,13 @@ impl App {
                 self.status = None;
             }
             None => {
-                let what = if forward { "after" } else { "before" };
-                self.status = Some(format!("no flagged event {what} this one"));
+                // Down the list is back in time when the newest come first.
+                let later = forward != self.panes.list.reversed;
+                let (what, order) = (
+                    if later { "after" } else { "before" },
+                    if self.panes.list.reversed { " (newest first)" } else { "" },
+                );
+                self.status = Some(format!("no flagged event {what} this one{order}"));
             }
         }
     }

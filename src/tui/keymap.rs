@@ -159,7 +159,7 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Detail, [k(' '), code(Enter)], Action::ToggleNode, "collapse / expand", "fold"),
             bind!(Detail, [k('e')], Action::ExpandAll, "expand all"),
             bind!(Detail, [k('c')], Action::CollapseAll, "collapse all"),
-            bind!(Detail, [k('f')], Action::Pivot, "pivot: every event with this value", "pivot"),
+            bind!(Detail, [k('f')], Action::Pivot, "pivot: add path:value of this node to the query", "pivot"),
             bind!(Detail, [k('Y')], Action::CopyValue, "copy this value", "value"),
             bind!(Detail, [k('p')], Action::CopyPath, "copy this path", "path"),
             bind!(Facets, [code(Enter)], Action::Include, "add field:value to the query", "add field:value"),

@@ -81,9 +81,10 @@ impl Pane for DetectionsPane {
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
-        let len = rows(cx.results, cx.found).len();
+        let all = rows(cx.results, cx.found);
         let mut scroll = self.scroll;
-        let out = term_panel(&mut scroll, action, len, cx.rows, |negated| self.term(cx, negated));
+        let heading = |i: usize| matches!(all.get(i), Some(Row::Heading(_)));
+        let out = term_panel(&mut scroll, action, (all.len(), cx.rows), heading, |negated| self.term(cx, negated));
         self.scroll = scroll;
         out
     }

@@ -58,9 +58,10 @@ impl Pane for FacetsPane {
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
-        let len = rows(cx.results).len();
+        let all = rows(cx.results);
         let mut scroll = self.scroll;
-        let out = term_panel(&mut scroll, action, len, cx.rows, |negated| self.term(cx, negated));
+        let heading = |i: usize| all.get(i).is_some_and(|r| r.1.is_none());
+        let out = term_panel(&mut scroll, action, (all.len(), cx.rows), heading, |negated| self.term(cx, negated));
         self.scroll = scroll;
         out
     }

@@ -208,7 +208,12 @@ impl Pane for ListPane {
         let mut lines: Vec<Line> = Vec::with_capacity(r.height as usize);
         let mut head = Vec::new();
         for c in &cols {
-            head.extend(cell(&heading(c.field), c.width, &[], theme.pane_title(cx.focused), theme.title));
+            // The time column says which way the list runs.
+            let name = match (c.field, self.reversed) {
+                (Field::Time, true) => "TIME ↑ newest first".to_string(),
+                _ => heading(c.field),
+            };
+            head.extend(cell(&name, c.width, &[], theme.pane_title(cx.focused), theme.title));
             head.push(Span::raw(" "));
         }
         lines.push(Line::from(head));

@@ -74,11 +74,16 @@ pub trait Pane {
 pub fn term_panel(
     scroll: &mut Scroll,
     action: &Action,
-    len: usize,
-    rows: usize,
+    (len, rows): (usize, usize),
+    heading: impl Fn(usize) -> bool,
     term: impl FnOnce(bool) -> Vec<Command>,
 ) -> Vec<Command> {
-    if let Some(s) = scroll.step(action, len, rows) {
+    if let Some(mut s) = scroll.step(action, len, rows) {
+        // Moving up onto a heading goes on to the value above it (the last
+        // of the group before); the first heading has none, so stay.
+        if matches!(action, Action::Up | Action::PageUp) && s.cursor < len && heading(s.cursor) {
+            s.cursor = if s.cursor > 0 { s.cursor - 1 } else { scroll.cursor };
+        }
         *scroll = s;
         return vec![];
     }

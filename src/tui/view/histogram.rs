@@ -37,12 +37,15 @@ pub fn bars(cols: &[u32], rows: usize) -> Vec<String> {
         .collect()
 }
 
+/// The span in its largest unit, rounded to the nearest (2 days 20 hours
+/// reads "3 days", not "2 days").
 fn span_text(micros: i64) -> String {
     let s = micros / 1_000_000;
+    let round = |unit: i64| (s + unit / 2) / unit;
     match s {
-        s if s >= 2 * 86_400 => format!("{} days", s / 86_400),
-        s if s >= 2 * 3600 => format!("{} hours", s / 3600),
-        s if s >= 120 => format!("{} minutes", s / 60),
+        s if s >= 2 * 86_400 => format!("{} days", round(86_400)),
+        s if s >= 2 * 3600 => format!("{} hours", round(3600)),
+        s if s >= 120 => format!("{} minutes", round(60)),
         s => format!("{s} s"),
     }
 }
@@ -82,5 +85,14 @@ mod tests {
         assert_eq!(b, vec!["   █", " ▁██"], "half the peak fills the lower row");
         assert_eq!(bars(&[0, 1, 4, 16], 2), vec!["   █", " ▁▄█"]);
         assert_eq!(bars(&[], 2), vec!["", ""]);
+    }
+
+    #[test]
+    fn a_span_reads_in_its_nearest_whole_unit() {
+        let h = 3_600_000_000i64;
+        assert_eq!(span_text(68 * h), "3 days");
+        assert_eq!(span_text(59 * h), "2 days");
+        assert_eq!(span_text(35 * h + 40 * 60_000_000), "36 hours");
+        assert_eq!(span_text(90 * 1_000_000), "90 s");
     }
 }
