@@ -695,3 +695,17 @@ fn newest_first_says_so_and_n_says_which_way_it_went() {
     h.key(KeyCode::Char('o'));
     assert!(!h.screen().contains("TIME ↑"));
 }
+
+#[test]
+fn the_identities_overlay_shows_first_and_last_seen_in_full() {
+    for (size, both) in [((160u16, 48u16), true), ((80, 24), false)] {
+        let mut h = Harness::sample(size);
+        h.key(KeyCode::Char('a'));
+        let screen = h.screen();
+        let times = screen.lines().filter(|l| l.matches("2024-05-1").count() >= if both { 2 } else { 1 }).count();
+        assert!(times > 3, "{screen}");
+        // Full times: a date, a T and the seconds with a Z.
+        assert!(screen.contains("Z│") || screen.contains("Z "), "{screen}");
+        assert_eq!(screen.contains("FIRST SEEN"), both, "{screen}");
+    }
+}

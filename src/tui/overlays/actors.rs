@@ -1,7 +1,7 @@
 //! Who did what among the current matches: one row per identity (by actor,
 //! or `b` by origin), sortable with `o`; Enter filters the list to it.
 
-use super::{Overlay, show};
+use super::{Overlay, show_upto};
 use crate::identity::Graph;
 use crate::identity::actors::{By, NO_IDENTITY, SortBy, Summary, sort, summarize};
 use crate::model::fields::Field;
@@ -14,6 +14,9 @@ use crate::tui::text::fitted;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use std::sync::Arc;
+
+/// The overlay's widest frame: names and both times in full.
+const WIDEST: u16 = 160;
 
 /// The orders `o` cycles through.
 const CYCLE: [SortBy; 5] = [SortBy::Events, SortBy::Denied, SortBy::Failed, SortBy::First, SortBy::Last];
@@ -87,10 +90,14 @@ impl Overlay for ActorsView {
     }
 
     fn draw(&self, f: &mut Frame, cx: &Cx, theme: &Theme) {
-        let w = super::frame_area(f.area()).width.saturating_sub(2) as usize;
-        let name_w = w.saturating_sub(58).max(12);
+        let w = super::frame_area_upto(f.area(), WIDEST).width.saturating_sub(2) as usize;
+        // Times in full; the first seen only where there is room for it and a name.
+        let both = w >= 110;
+        let fixed = 9 + 7 + 7 + 6 + 5 + 4 + 6 + 2 + 20 + if both { 21 } else { 0 };
+        let name_w = w.saturating_sub(fixed).max(8);
+        let when = |first: &str, last: &str| if both { format!("{first:<20} {last}") } else { last.to_string() };
         let head = format!(
-            "{:<name_w$} {:>9} {:>7} {:>7} {:>6} {:>5} {:>4}  {:<10}",
+            "{:<name_w$} {:>9} {:>7} {:>7} {:>6} {:>5} {:>4}  {}",
             if self.by == By::Origin { "ORIGIN" } else { "ACTOR" },
             "EVENTS",
             "FAILED",
@@ -98,7 +105,7 @@ impl Overlay for ActorsView {
             "CALLS",
             "IPS",
             "KEYS",
-            "LAST SEEN"
+            when("FIRST SEEN", "LAST SEEN")
         );
         let mut lines = vec![fitted(&head, w, theme.title)];
         let rows = cx.rows.saturating_sub(1);
@@ -113,7 +120,7 @@ impl Overlay for ActorsView {
                 s.calls.len(),
                 s.ips.len(),
                 s.keys_cell(),
-                crate::model::time::format_utc(s.last)
+                when(&crate::model::time::format_utc(s.first), &crate::model::time::format_utc(s.last))
             );
             lines.push(fitted(&line, w, theme.row(i == self.cursor, true)));
         }
@@ -124,6 +131,6 @@ impl Overlay for ActorsView {
             self.sort.name(),
             if self.by == By::Origin { "actor" } else { "origin" }
         );
-        show(f, theme, &title, lines);
+        show_upto(f, theme, &title, lines, WIDEST);
     }
 }

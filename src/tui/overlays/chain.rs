@@ -3,7 +3,7 @@
 //! that issued the key (time, source address, user agent, event). Enter
 //! shows a hop's events (`session:KEY`), `f` adds that term to the query.
 
-use super::{Overlay, show};
+use super::{Overlay, show_upto};
 use crate::identity::{Chain, End, Graph, Link};
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
@@ -16,6 +16,9 @@ use crate::tui::panes::Cx;
 use crate::tui::text::fitted;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
+
+/// The overlay's widest frame: ARNs and user agents are long.
+const WIDEST: u16 = 160;
 
 /// One hop as shown: its lines, and the term that selects its events.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,9 +44,11 @@ impl ChainView {
             .map(|(i, h)| {
                 let role = if i == 0 { chain.end.says() } else { "session" };
                 let or_q = |s: &str| if s.is_empty() { "?".to_string() } else { s.to_string() };
-                let mut lines = vec![format!(
-                    "{role:<8} {}   key {}   account {}   {}",
-                    or_q(&h.actor),
+                // The identity on a line of its own: a long role session name
+                // must not push the key and the account off the screen.
+                let mut lines = vec![format!("{role:<8} {}", or_q(&h.actor))];
+                lines.push(format!(
+                    "   key {} · account {} · {}",
                     h.key.as_deref().unwrap_or("none"),
                     or_q(&h.account),
                     match h.cred {
@@ -55,7 +60,7 @@ impl ChainView {
                         None if h.key.is_some() => "key not followed (redacted or placeholder)".to_string(),
                         None => String::new(),
                     }
-                )];
+                ));
                 if let Some(e) = h.issued_by {
                     let how = match h.link {
                         Some(Link::Inferred) => " (inferred)",
@@ -63,12 +68,12 @@ impl ChainView {
                         _ => "",
                     };
                     lines.push(format!(
-                        "   issued by {}{how} at {} from {} · {}",
+                        "   issued by {}{how} at {} from {}",
                         store.value(e, Field::Name),
                         format_utc(store.time(e)),
                         h.source_ip.as_deref().unwrap_or("?"),
-                        store.value(e, Field::Agent)
                     ));
+                    lines.push(format!("   with {}", store.value(e, Field::Agent)));
                     let mut cache = ChunkCache::new(1);
                     lines.push(format!("   issuing event {}", store.event_id(e, &mut cache)));
                     for &c in &h.confirmed_by {
@@ -125,7 +130,7 @@ impl Overlay for ChainView {
     }
 
     fn draw(&self, f: &mut Frame, cx: &Cx, theme: &Theme) {
-        let w = super::frame_area(f.area()).width.saturating_sub(2) as usize;
+        let w = super::frame_area_upto(f.area(), WIDEST).width.saturating_sub(2) as usize;
         let mut lines = Vec::new();
         for (i, h) in self.hops.iter().enumerate() {
             if i > 0 {
@@ -140,11 +145,12 @@ impl Overlay for ChainView {
         // Keep the selected hop on screen.
         let at: usize = self.hops.iter().take(self.cursor).map(|h| h.lines.len() + 1).sum();
         let skip = (at + 3).saturating_sub(cx.rows);
-        show(
+        show_upto(
             f,
             theme,
             " credential chain, origin first · Enter its events · f add to query · Esc closes ",
             lines.into_iter().skip(skip).collect(),
+            WIDEST,
         );
     }
 }
