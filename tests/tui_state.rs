@@ -709,3 +709,30 @@ fn the_identities_overlay_shows_first_and_last_seen_in_full() {
         assert_eq!(screen.contains("FIRST SEEN"), both, "{screen}");
     }
 }
+
+#[test]
+fn on_a_small_screen_tab_reaches_every_panel_and_a_rule_shows_its_results() {
+    let mut h = Harness::sample((80, 24));
+    assert!(!h.app.left_visible());
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        h.key(KeyCode::Tab);
+        seen.push(h.app.focus);
+        // The focused pane is on screen.
+        assert!(h.app.areas().of(h.app.focus).is_some(), "{:?}", h.app.focus);
+    }
+    assert!(seen.contains(&PaneId::Detections) && seen.contains(&PaneId::Facets), "{seen:?}");
+    // Enter on a rule in the (full-screen) detections panel: the list shows its events.
+    while h.app.focus != PaneId::Detections {
+        h.key(KeyCode::Tab);
+    }
+    let rows = trailscope::tui::panes::detections::rows(h.app.results(), &h.app.data.found());
+    h.app.panes.detections.scroll.cursor =
+        rows.iter().position(|r| matches!(r, trailscope::tui::panes::detections::Row::Rule(..))).unwrap();
+    h.key(KeyCode::Enter);
+    assert!(h.app.query().starts_with("rule:"), "{}", h.app.query());
+    assert_eq!(h.app.focus, PaneId::List);
+    assert!(h.app.areas().of(PaneId::List).is_some());
+    // The header keeps the way to the help, however much it has to say.
+    assert!(h.screen().lines().next().unwrap().ends_with("? help"));
+}

@@ -373,7 +373,13 @@ impl App {
 
     fn apply(&mut self, command: Command, effects: &mut Vec<Effect>) {
         match command {
-            Command::AddTerm(term) => effects.extend(self.add_term(term)),
+            Command::AddTerm(term) => {
+                effects.extend(self.add_term(term));
+                // On a narrow screen a panel covers the list: show the results it asked for.
+                if self.size.0 < WIDE && self.panes.get(self.focus).meta().slot == Slot::Left {
+                    self.focus = PaneId::List;
+                }
+            }
             Command::Filter(terms) => {
                 self.search.query = query::Query { terms }.to_string();
                 self.status = None;
@@ -442,11 +448,19 @@ impl App {
 
     fn cycle_focus(&mut self, forward: bool) {
         let has_event = self.selected().is_some();
-        let panes: Vec<PaneId> =
-            self.shown_panes().into_iter().map(|(p, _)| p).filter(|p| *p != PaneId::Detail || has_event).collect();
+        // Hidden panels are in the cycle too: Tab reaches them on a small screen without `F`.
+        let panes: Vec<PaneId> = Panes::ORDER
+            .iter()
+            .copied()
+            .filter(|&p| p != PaneId::Detections || self.flagged_shown())
+            .filter(|&p| p != PaneId::Detail || has_event)
+            .collect();
         let at = panes.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = panes.len();
         self.focus = panes[if forward { (at + 1) % n } else { (at + n - 1) % n }];
+        if self.panes.get(self.focus).meta().slot == Slot::Left && !self.left_visible() {
+            self.panes.facets.shown = Some(true);
+        }
     }
 
     /// The wheel scrolls the pane under the pointer; the focus stays where

@@ -148,7 +148,7 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON", "copy"),
             bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time", "UTC/local"),
             bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first"),
-            bind!(Global, [k('F')], Action::ToggleFacets, "show / hide facets", "facets"),
+            bind!(Global, [k('F')], Action::ToggleFacets, "show / hide the facets and detections panels", "panels"),
             bind!(Global, [k('!')], Action::Problems, "problems found while loading"),
             bind!(Global, [k('?')], Action::Help, "this help", "help"),
             bind!(Global, [k('q')], Action::Quit, "quit", "quit"),

@@ -39,11 +39,11 @@ pub fn header(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
         } else {
             // A ten-cell gauge of files read.
             let filled = (pct as usize / 10).min(10);
+            // The events are counted once, at the left ("N of M events").
             format!(
-                "loading {}{} {pct}% · {} events · {} MB",
+                "loading {}{} {pct}% · {} MB",
                 "█".repeat(filled),
                 "░".repeat(10 - filled),
-                thousands(p.events.load(Relaxed)),
                 p.json_bytes.load(Relaxed) >> 20
             )
         });
@@ -57,6 +57,15 @@ pub fn header(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
         spans.push(Span::styled(format!(" · {} duplicates dropped", thousands(dup)), theme.header));
     }
     let right = format!(" {} · ? help ", timefmt::zone(app.config.time));
+    // The way to the help is never cut: the left side gives way.
+    let mut room = (r.width as usize).saturating_sub(right.chars().count());
+    for span in &mut spans {
+        let w = span.width();
+        if w > room {
+            span.content = crate::sanitize::fit(&span.content, room).into();
+        }
+        room = room.saturating_sub(w);
+    }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let pad = (r.width as usize).saturating_sub(used + right.chars().count());
     spans.push(Span::styled(" ".repeat(pad), theme.header));
