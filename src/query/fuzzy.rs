@@ -11,6 +11,9 @@ pub struct FuzzyWord {
     skim_pattern: String,
     matcher: SkimMatcherV2,
     min_score: i64,
+    /// The pattern less its last character (None for one character): a word
+    /// matches only where its prefix does, so typing more never finds more.
+    prefix: Option<Box<FuzzyWord>>,
 }
 
 /// A match must score at least this much per pattern character. skim gives
@@ -41,12 +44,14 @@ pub fn scored_part(text: &str) -> &str {
 
 impl FuzzyWord {
     pub fn new(pattern: &str) -> Self {
+        let shorter = pattern.char_indices().last().map(|(i, _)| &pattern[..i]).filter(|p| !p.is_empty());
         Self {
             lower: pattern.to_lowercase().chars().collect(),
             pattern: pattern.to_string(),
             skim_pattern: pattern.to_lowercase(),
             matcher: SkimMatcherV2::default().ignore_case().element_limit(MATRIX_LIMIT),
             min_score: MIN_SCORE_PER_CHAR * pattern.chars().count() as i64,
+            prefix: shorter.map(|p| Box::new(FuzzyWord::new(p))),
         }
     }
 
@@ -91,10 +96,19 @@ impl FuzzyWord {
         self.skim_score(text)
     }
 
-    /// skim's score when it clears the floor (the caller has run the prefilter).
+    /// skim's score when it clears the floor (the caller has run the
+    /// prefilter), and the word's prefix matches too. skim's score per
+    /// character can grow as letters are added (a letter that extends a run
+    /// earns a bonus), so without the prefix a longer word could find events
+    /// a shorter one did not.
     fn skim_score(&self, text: &str) -> Option<i64> {
         super::meter::charge(text.len() * self.lower.len().max(1));
-        self.matcher.fuzzy_match(&self.skim_text(text), &self.skim_pattern).filter(|&s| s >= self.min_score)
+        let score =
+            self.matcher.fuzzy_match(&self.skim_text(text), &self.skim_pattern).filter(|&s| s >= self.min_score)?;
+        match &self.prefix {
+            Some(p) if !p.matches(text) => None,
+            _ => Some(score),
+        }
     }
 
     /// Character indices of the match in `text`, for highlighting.
@@ -161,5 +175,30 @@ mod tests {
             assert_eq!(w.matches(t), w.score(t).is_some(), "{p} in {t}");
         }
         assert!(contains_ignore_ascii_case("Admin/ALICE", "alice") && !contains_ignore_ascii_case("ali", "alice"));
+    }
+
+    #[test]
+    fn typing_more_never_matches_more() {
+        let texts = [
+            "sts AssumeRole Admin/alice us-east-1",
+            "iam ListAttachedRolePolicies ci-deploy/github-actions us-east-1",
+            "sts AssumeRoleWithWebIdentity eks-node/niaj eu-west-1",
+            "ec2 DescribeInstances i-0abc123def carol us-west-2 Client.UnauthorizedOperation",
+            "s3 GetObject arn:aws:sts::111122223333:assumed-role/AssumeRoleTest/x ap-south-1",
+            "lambda UpdateFunctionCode20150331v2 assume-role-lambda us-east-1",
+        ];
+        for word in ["assumerole", "assumerol", "i-0abc", "getobjct", "descinst", "updtfunccode"] {
+            for n in 1..word.len() {
+                let (short, long) = (FuzzyWord::new(&word[..n]), FuzzyWord::new(&word[..n + 1]));
+                for t in texts {
+                    assert!(
+                        !long.matches(t) || short.matches(t),
+                        "{} matches {t} but {} does not",
+                        &word[..n + 1],
+                        &word[..n]
+                    );
+                }
+            }
+        }
     }
 }
