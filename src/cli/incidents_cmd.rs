@@ -36,17 +36,6 @@ fn chains(inc: &Incident, graph: &Graph, store: &Store) -> Vec<Chain> {
     creds.into_iter().take(MOST_CHAINS).map(|c| Chain::of_cred(graph, store, c)).collect()
 }
 
-/// How long an incident lasted, in words.
-fn span(inc: &Incident) -> String {
-    let mins = (inc.last - inc.first) / 60_000_000;
-    match mins {
-        0 => "<1m".into(),
-        m if m < 120 => format!("{m}m"),
-        m if m < 48 * 60 => format!("{}h", m / 60),
-        m => format!("{}d", m / (24 * 60)),
-    }
-}
-
 fn ids(store: &Store, events: &[EventId], cache: &mut ChunkCache) -> Vec<String> {
     events.iter().map(|&e| store.event_id(e, cache)).collect()
 }
@@ -99,7 +88,7 @@ fn table(list: &[&Incident], found: &Results) -> String {
                 level,
                 i.origin.clone(),
                 format_utc(i.first),
-                span(i),
+                i.span(),
                 strip(&i.tactics),
                 rules,
                 format!("{}/{}", thousands(i.flagged.len() as u64), thousands(i.events.len() as u64)),
@@ -144,7 +133,7 @@ fn markdown(inc: &Incident, store: &Store, found: &Results, graph: &Graph, cache
         "- **When**: {} to {} ({})\n- **Behind it** ({}): `{}`\n- **Identities**: {}\n- **Keys**: {}\n- **Accounts**: {}\n- **Regions**: {}\n- **Source addresses**: {}\n- **Tactics**: {}\n- **Events**: {} flagged, {} done with its credentials in that time\n\n",
         format_utc(inc.first),
         format_utc(inc.last),
-        span(inc),
+        inc.span(),
         inc.by.name(),
         md(&inc.origin),
         md(&values(store, &inc.events, &[Field::Actor]).join(", ")),

@@ -87,6 +87,18 @@ pub struct Incident {
     pub score: Score,
 }
 
+impl Incident {
+    /// How long it lasted, in short words (`<1m`, `45m`, `3h`, `2d`).
+    pub fn span(&self) -> String {
+        match (self.last - self.first) / 60_000_000 {
+            0 => "<1m".into(),
+            m if m < 120 => format!("{m}m"),
+            m if m < 48 * 60 => format!("{}h", m / 60),
+            m => format!("{}d", m / (24 * 60)),
+        }
+    }
+}
+
 /// An incident's score and why.
 #[derive(Debug, Clone, Default)]
 pub struct Score {

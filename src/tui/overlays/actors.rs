@@ -61,15 +61,10 @@ impl Overlay for ActorsView {
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
-        let last = self.rows.len().saturating_sub(1);
-        let page = cx.rows.saturating_sub(2).max(1);
+        if super::step_cursor(&mut self.cursor, action, self.rows.len(), cx.rows.saturating_sub(2)) {
+            return vec![];
+        }
         match action {
-            Action::Down => self.cursor = (self.cursor + 1).min(last),
-            Action::Up => self.cursor = self.cursor.saturating_sub(1),
-            Action::PageDown => self.cursor = (self.cursor + page).min(last),
-            Action::PageUp => self.cursor = self.cursor.saturating_sub(page),
-            Action::Top => self.cursor = 0,
-            Action::Bottom => self.cursor = last,
             Action::Back => return vec![Command::CloseOverlay],
             Action::ToggleOrder => {
                 let at = CYCLE.iter().position(|s| *s == self.sort).unwrap_or(0);

@@ -32,16 +32,6 @@ pub struct IncidentsView {
     pub cursor: usize,
 }
 
-/// How long an incident lasted, in words.
-fn span(first: i64, last: i64) -> String {
-    match (last - first) / 60_000_000 {
-        0 => "<1m".into(),
-        m if m < 120 => format!("{m}m"),
-        m if m < 48 * 60 => format!("{}h", m / 60),
-        m => format!("{}d", m / (24 * 60)),
-    }
-}
-
 impl IncidentsView {
     pub fn open(incidents: &Incidents, found: &crate::detect::Results) -> IncidentsView {
         let rows = incidents
@@ -60,7 +50,7 @@ impl IncidentsView {
                     level.map_or("", |l| l.name()),
                     crate::sanitize::fit(&i.origin, 24),
                     first.get(..16).unwrap_or(&first).replace('T', " "),
-                    span(i.first, i.last),
+                    i.span(),
                     crate::format::thousands(i.events.len() as u64),
                     strip(&i.tactics),
                     crate::sanitize::visible(&rules)
@@ -90,15 +80,10 @@ impl Overlay for IncidentsView {
     }
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
-        let last = self.rows.len().saturating_sub(1);
-        let page = cx.rows.saturating_sub(4).max(1);
+        if super::step_cursor(&mut self.cursor, action, self.rows.len(), cx.rows.saturating_sub(4)) {
+            return vec![];
+        }
         match action {
-            Action::Down => self.cursor = (self.cursor + 1).min(last),
-            Action::Up => self.cursor = self.cursor.saturating_sub(1),
-            Action::PageDown => self.cursor = (self.cursor + page).min(last),
-            Action::PageUp => self.cursor = self.cursor.saturating_sub(page),
-            Action::Top => self.cursor = 0,
-            Action::Bottom => self.cursor = last,
             Action::Back => return vec![Command::CloseOverlay],
             Action::Include => {
                 let Some(t) = self.term(false) else { return vec![] };

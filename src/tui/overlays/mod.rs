@@ -44,6 +44,22 @@ pub fn inner_rows(area: Rect) -> usize {
     frame_area(area).height.saturating_sub(2) as usize
 }
 
+/// Moves a list overlay's cursor over `len` rows, `page` at a time; false
+/// when the action is not a movement.
+pub fn step_cursor(cursor: &mut usize, action: &Action, len: usize, page: usize) -> bool {
+    let last = len.saturating_sub(1);
+    *cursor = match action {
+        Action::Down => (*cursor + 1).min(last),
+        Action::Up => cursor.saturating_sub(1),
+        Action::PageDown => (*cursor + page.max(1)).min(last),
+        Action::PageUp => cursor.saturating_sub(page.max(1)),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => return false,
+    };
+    true
+}
+
 /// A scroll position over `lines` lines shown `rows` at a time; movement
 /// keys move it, Back closes the overlay.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
