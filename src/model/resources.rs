@@ -187,6 +187,45 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Every entry of the table, on a record of one of its calls shaped as
+    /// CloudTrail writes it (arrays where the path walks them), names its resource.
+    #[test]
+    fn every_entry_names_its_resource_on_a_record_of_its_call() {
+        for e in TABLE {
+            let call = e.calls.first().map_or("AnyCall", |c| c.trim_end_matches('*'));
+            let steps: Vec<&str> = e.path.split('.').collect();
+            // Built from the leaf up; the list-valued parameters hold lists.
+            let lists = [
+                "items",
+                "names",
+                "instanceIds",
+                "alarmNames",
+                "roleArns",
+                "secretIdList",
+                "item",
+                "values",
+                "filters",
+            ];
+            let mut v = if lists.contains(steps.last().unwrap()) { json!(["the-name"]) } else { json!("the-name") };
+            for (i, step) in steps.iter().enumerate().rev() {
+                let mut m = serde_json::Map::new();
+                m.insert(step.to_string(), v);
+                v = Value::Object(m);
+                if i > 0 && ["items", "filters"].contains(&steps[i - 1]) {
+                    v = json!([v]);
+                }
+            }
+            v["eventSource"] = json!(format!("{}.amazonaws.com", e.service));
+            v["eventName"] = json!(call);
+            let found = named(&v);
+            assert!(
+                found.iter().any(|(k, n)| *k == e.kind && n == "the-name"),
+                "{} {call}: {found:?} from {v}",
+                e.path
+            );
+        }
+    }
+
     #[test]
     fn parameters_and_the_resources_list_name_what_a_call_touched() {
         let r = json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateAccessKey",
