@@ -1,8 +1,9 @@
 //! trailscope: load CloudTrail logs into a fast in-memory store and explore them.
 //!
 //! Data flows one way: [`source`] -> [`loader`] -> [`store`] -> [`query`]
-//! -> views (the explorer in [`tui`], the commands in [`cli`]), with
-//! [`engine`] as the facade every view uses.
+//! -> [`detect`] and [`identity`] -> [`incident`] -> views (the explorer in
+//! [`tui`], the commands in [`cli`]), with [`engine`] as the facade every
+//! view uses.
 
 pub mod cli;
 pub mod detect;
