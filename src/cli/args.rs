@@ -181,6 +181,40 @@ pub enum Command {
         after_help = "Examples:\n  trailscope incidents AWSLogs/\n  trailscope incidents --min-level high --json AWSLogs/ | jq '.[0].why'\n  trailscope incidents --format markdown -q 'account:123456789012' AWSLogs/ > report.md\n\nAn incident is one origin's findings (low or above), none further than --gap hours from the\nnext, with every event done with its credentials in between. Its id is its rank, as `incident:N`\nselects it in a query. The score adds points for the most serious finding, distinct rules and\ntactics, how far along the kill chain it got, identities or keys made, other accounts, weakened\ndefences and first uses; one or two rules repeated over a day or more keep 40%."
     )]
     Incidents(IncidentsArgs),
+    /// The matching events as a file: CSV, JSON lines, Timesketch's import format or a Markdown timeline
+    #[command(
+        after_help = "Examples:\n  trailscope export -q 'incident:1' --format timesketch -o case.jsonl AWSLogs/\n  trailscope export -q 'level:high' --format csv -o findings.csv AWSLogs/\n  trailscope export -q 'actor:alice after:2024-03-02' --format markdown AWSLogs/ > timeline.md\n\nCSV cells a spreadsheet would read as a formula are prefixed with '. JSON lines are the full\nrecords with a `trailscope` object (actor, origin, level, rules, incident). Timesketch lines carry\nmessage, datetime and timestamp_desc, the fields, and the rules as tags. With -o the file is\nwritten beside its name and renamed into place."
+    )]
+    Export(ExportArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// The list's columns and what trailscope worked out; safe to open in a spreadsheet
+    Csv,
+    /// Full records with a `trailscope` object
+    Jsonl,
+    /// Timesketch's JSONL import format
+    Timesketch,
+    /// A timeline table
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Only the events matching this query
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! The command line: the explorer by default, and the `stats`, `query`,
-//! `detect`, `rules`, `trace`, `actors`, `incidents` and `bench` commands on the same engine. `args` holds the arguments; each
+//! `detect`, `rules`, `trace`, `actors`, `incidents`, `export` and `bench` commands on the same engine. `args` holds the arguments; each
 //! command is a module of its own.
 
 pub mod actors_cmd;
@@ -7,6 +7,7 @@ pub mod args;
 pub mod bench;
 pub mod detect_cmd;
 pub mod explore;
+pub mod export;
 pub mod incidents_cmd;
 pub mod load;
 pub mod query_cmd;
@@ -27,6 +28,7 @@ pub fn main(cli: &Cli) -> u8 {
         Some(Command::Trace(a)) => trace_cmd::main(a),
         Some(Command::Actors(a)) => actors_cmd::main(a),
         Some(Command::Incidents(a)) => incidents_cmd::main(a),
+        Some(Command::Export(a)) => export::main(a),
         None => explore::main(&cli.explore),
     }
 }
