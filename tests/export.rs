@@ -97,7 +97,7 @@ fn csv_cells_are_never_formulas_and_files_are_written_whole() {
     let out = dir.join("out.csv");
     let o = run(&["export", "--format", "csv", "-o", &out.to_string_lossy(), &path]);
     assert!(o.status.success());
-    assert!(stderr(&o).contains("wrote 1 events to"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wrote 1 event to"), "{}", stderr(&o));
     assert_eq!(read_csv(&std::fs::read_to_string(&out).unwrap()), rows);
     assert!(std::fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".part")));
 }

@@ -185,11 +185,13 @@ pub fn main(args: &ExportArgs) -> u8 {
             if done.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             } else {
-                eprintln!(
-                    "trailscope: wrote {} events to {}",
-                    crate::format::thousands(ids.len() as u64),
-                    visible(&path.display().to_string())
-                );
+                let n = ids.len();
+                let events = if n == 1 {
+                    "1 event".to_string()
+                } else {
+                    format!("{} events", crate::format::thousands(n as u64))
+                };
+                eprintln!("trailscope: wrote {events} to {}", visible(&path.display().to_string()));
             }
             done
         }
