@@ -282,3 +282,30 @@ fn the_four_new_fields_are_queried_counted_and_shown() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["facets"].get("vpcEndpointId").is_none(), "not one of the stats facets");
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_argument_definitions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = run(&["completions", shell]);
+        assert!(o.status.success(), "{shell}");
+        let text = stdout(&o);
+        for sub in ["incidents", "export", "detect", "min-level"] {
+            assert!(text.contains(sub), "{shell} completions know {sub}");
+        }
+    }
+    // The bash script is valid bash.
+    let dir = tempdir("completions");
+    let script = dir.join("trailscope.bash");
+    std::fs::write(&script, stdout(&run(&["completions", "bash"]))).unwrap();
+    if let Ok(st) = std::process::Command::new("bash").arg("-n").arg(&script).status() {
+        assert!(st.success(), "bash -n on the completions");
+    }
+    let o = run(&["man"]);
+    assert!(o.status.success());
+    let page = stdout(&o);
+    assert!(page.contains(".TH trailscope 1"));
+    for sub in ["STATS", "QUERY", "DETECT", "TRACE", "ACTORS", "INCIDENTS", "EXPORT", "BENCH"] {
+        assert!(page.contains(&format!(".SH \"TRAILSCOPE {sub}\"")), "a section for {sub}");
+    }
+    assert!(page.contains("\\-\\-gap"), "options of the commands are in it");
+}

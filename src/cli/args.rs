@@ -186,6 +186,17 @@ pub enum Command {
         after_help = "Examples:\n  trailscope export -q 'incident:1' --format timesketch -o case.jsonl AWSLogs/\n  trailscope export -q 'level:high' --format csv -o findings.csv AWSLogs/\n  trailscope export -q 'actor:alice after:2024-03-02' --format markdown AWSLogs/ > timeline.md\n\nCSV cells a spreadsheet would read as a formula are prefixed with '. JSON lines are the full\nrecords with a `trailscope` object (actor, origin, level, rules, incident). Timesketch lines carry\nmessage, datetime and timestamp_desc, the fields, and the rules as tags. With -o the file is\nwritten beside its name and renamed into place."
     )]
     Export(ExportArgs),
+    /// Shell completions (bash, zsh, fish, elvish, powershell) on standard output
+    #[command(
+        after_help = "Examples:\n  trailscope completions bash > ~/.local/share/bash-completion/completions/trailscope\n  trailscope completions zsh > ~/.zfunc/_trailscope\n  trailscope completions fish > ~/.config/fish/completions/trailscope.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff) on standard output
+    #[command(after_help = "Example:\n  trailscope man | man -l -")]
+    Man,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ pub mod actors_cmd;
 pub mod args;
 pub mod bench;
 pub mod detect_cmd;
+pub mod docs;
 pub mod explore;
 pub mod export;
 pub mod incidents_cmd;
@@ -29,6 +30,8 @@ pub fn main(cli: &Cli) -> u8 {
         Some(Command::Actors(a)) => actors_cmd::main(a),
         Some(Command::Incidents(a)) => incidents_cmd::main(a),
         Some(Command::Export(a)) => export::main(a),
+        Some(Command::Completions { shell }) => docs::completions(*shell),
+        Some(Command::Man) => docs::man(),
         None => explore::main(&cli.explore),
     }
 }
