@@ -75,6 +75,12 @@ pub fn fit(s: &str, width: usize) -> String {
     out + &" ".repeat(width.saturating_sub(used))
 }
 
+/// Text from the data in a Markdown table cell or line: shown, never
+/// interpreted (no column break, no code span, no new line).
+pub fn markdown_cell(s: &str) -> String {
+    visible(s).replace('|', "\\|").replace('`', "'").replace(['\n', '\r'], " ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,10 +5,13 @@
 use super::args::{ExportArgs, ExportFormat};
 use super::detect_cmd::csv_cell;
 use super::load::matching_with_rules;
+use crate::detect::Results;
 use crate::engine::Dataset;
+use crate::identity::Graph;
+use crate::incident::Incidents;
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
-use crate::sanitize::{json_for_terminal, visible};
+use crate::sanitize::{json_for_terminal, markdown_cell as md, visible};
 use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
 use serde_json::{Value, json};
@@ -22,28 +25,19 @@ struct Derived {
     incident: Option<u32>,
 }
 
-fn derived(data: &Dataset, store: &Store, id: EventId) -> Derived {
-    let found = data.found();
-    let rules = found
-        .findings(id)
-        .into_iter()
-        .map(|f| match f {
-            crate::detect::Finding::Rule(r) => r as usize,
-            crate::detect::Finding::Correlation(m) => found.correlations[m as usize].rule,
-        })
-        .map(|r| found.rules.rules[r].meta.key().to_string())
-        .fold(Vec::new(), |mut v, k| {
-            if !v.contains(&k) {
-                v.push(k);
-            }
-            v
-        });
-    let incident = data.incidents.read().unwrap_or_else(|e| e.into_inner()).of(id).map(|i| i.id);
+/// What the rules, the credential graph and the incidents say, read once for an export.
+struct Known<'a> {
+    found: &'a Results,
+    graph: &'a Graph,
+    incidents: &'a Incidents,
+}
+
+fn derived(k: &Known, store: &Store, id: EventId) -> Derived {
     Derived {
-        level: found.level(id).map_or(String::new(), |l| l.name().to_string()),
-        rules,
-        origin: data.graph().origin(store, id).to_string(),
-        incident,
+        level: k.found.level(id).map_or(String::new(), |l| l.name().to_string()),
+        rules: k.found.rules_of(id).into_iter().map(|r| k.found.rules.rules[r].meta.key().to_string()).collect(),
+        origin: k.graph.origin(store, id).to_string(),
+        incident: k.incidents.of(id).map(|i| i.id),
     }
 }
 
@@ -86,13 +80,11 @@ fn cells(store: &Store, id: EventId, d: &Derived, event_id: String) -> [String; 
     ]
 }
 
-/// A Markdown cell: the data's own text, shown, not interpreted.
-fn md(s: &str) -> String {
-    visible(s).replace('|', "\\|").replace('`', "'").replace(['\n', '\r'], " ")
-}
-
 fn write(out: &mut dyn Write, data: &Dataset, ids: &[EventId], format: ExportFormat, query: &str) -> io::Result<()> {
     let store = data.read();
+    let (found, graph) = (data.found(), data.graph());
+    let incidents = data.incidents.read().unwrap_or_else(|e| e.into_inner());
+    let known = Known { found: &found, graph: &graph, incidents: &incidents };
     let mut cache = ChunkCache::new(64);
     match format {
         ExportFormat::Csv => writeln!(out, "{}", CSV_COLUMNS.join(","))?,
@@ -107,7 +99,7 @@ fn write(out: &mut dyn Write, data: &Dataset, ids: &[EventId], format: ExportFor
         _ => {}
     }
     for &id in ids {
-        let d = derived(data, &store, id);
+        let d = derived(&known, &store, id);
         match format {
             ExportFormat::Csv => {
                 let row = cells(&store, id, &d, store.event_id(id, &mut cache));

@@ -12,7 +12,7 @@ use crate::incident::{Incident, strip, values};
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
 use crate::query::{Target, Term};
-use crate::sanitize::{fit, visible};
+use crate::sanitize::{fit, markdown_cell as md, visible};
 use crate::store::blobs::ChunkCache;
 use crate::store::{EventId, Store};
 use serde_json::{Value, json};
@@ -121,11 +121,6 @@ fn table(list: &[&Incident], found: &Results) -> String {
     out
 }
 
-/// A Markdown cell or line: the data's own text, shown, not interpreted.
-fn md(s: &str) -> String {
-    visible(s).replace('|', "\\|").replace('`', "'").replace(['\n', '\r'], " ")
-}
-
 fn markdown(inc: &Incident, store: &Store, found: &Results, graph: &Graph, cache: &mut ChunkCache) -> String {
     let level = inc.score.level.map_or("", |l| l.name());
     let mut out = format!("## Incident {}: {} ({level}, score {})\n\n", inc.id, md(&inc.origin), inc.score.total);
@@ -159,12 +154,8 @@ fn markdown(inc: &Incident, store: &Store, found: &Results, graph: &Graph, cache
     let mut rows: Vec<(EventId, EventId, usize, [String; 4])> = Vec::new();
     for &e in &inc.flagged {
         let rules: Vec<String> = found
-            .findings(e)
+            .rules_of(e)
             .into_iter()
-            .map(|f| match f {
-                crate::detect::Finding::Rule(r) => r as usize,
-                crate::detect::Finding::Correlation(m) => found.correlations[m as usize].rule,
-            })
             .map(|r| {
                 let m = &found.rules.rules[r].meta;
                 format!("{} {}", m.level.name(), m.title)

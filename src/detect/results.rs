@@ -84,6 +84,21 @@ impl Results {
         out
     }
 
+    /// The reporting rules event `id` set off, each once, the most serious first.
+    pub fn rules_of(&self, id: EventId) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for f in self.findings(id) {
+            let r = match f {
+                Finding::Rule(r) => r as usize,
+                Finding::Correlation(m) => self.correlations[m as usize].rule,
+            };
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
     /// The events rule `r` reports: its hits, or its correlation matches' events.
     pub fn events_of(&self, r: usize) -> Vec<EventId> {
         match &self.rules.rules[r].body {
@@ -237,14 +252,7 @@ impl Detector {
     /// correlations too when `last` (no events will follow) or when they
     /// are due. Returns whether there were new events.
     pub fn step(&mut self, store: &RwLock<Store>, last: bool) -> bool {
-        let (found, to) = self.feed.take();
-        let from = self.results.read().unwrap_or_else(|e| e.into_inner()).evaluated;
-        let new = to > from;
-        if new {
-            let (pending, found): (Vec<Hit>, Vec<Hit>) = found.into_iter().partition(|h| h.pending.is_some());
-            self.pending.extend(pending.into_iter().map(|h| (h.id, h.rule, h.pending.unwrap_or(0))));
-            self.add(store, &found, to);
-        }
+        let new = self.take(store);
         let due = self.correlated.is_none_or(|(at, cost)| at.elapsed() >= CORRELATE_EVERY.max(cost * 10));
         if !(last || (new && due)) {
             return new;
@@ -262,7 +270,7 @@ impl Detector {
         store: &RwLock<Store>,
         derived: &mut dyn FnMut(&Store, EventId, usize) -> Vec<&'static str>,
     ) {
-        self.step(store, false);
+        self.take(store);
         let pending = std::mem::take(&mut self.pending);
         let settled: Vec<Hit> = {
             let s = store.read().unwrap_or_else(|e| e.into_inner());
@@ -282,6 +290,20 @@ impl Detector {
         let to = self.results.read().unwrap_or_else(|e| e.into_inner()).evaluated;
         self.add(store, &settled, to);
         self.correlate();
+    }
+
+    /// Takes in what the loader's threads found since the last call (matches
+    /// of rules on derived fields wait in `pending`). Returns whether there were new events.
+    fn take(&mut self, store: &RwLock<Store>) -> bool {
+        let (found, to) = self.feed.take();
+        let from = self.results.read().unwrap_or_else(|e| e.into_inner()).evaluated;
+        if to <= from {
+            return false;
+        }
+        let (pending, found): (Vec<Hit>, Vec<Hit>) = found.into_iter().partition(|h| h.pending.is_some());
+        self.pending.extend(pending.into_iter().map(|h| (h.id, h.rule, h.pending.unwrap_or(0))));
+        self.add(store, &found, to);
+        true
     }
 
     /// Takes in matches of events up to `to`.

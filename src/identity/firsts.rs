@@ -209,39 +209,38 @@ impl Firsts {
         self.net_of[ip as usize]
     }
 
-    /// The value of `kind` for event `id` (0: none).
-    fn value(&mut self, store: &Store, id: EventId, kind: Kind) -> u32 {
-        match kind {
-            // A service's name or `AWS Internal` is no address of the identity's.
-            Kind::Ip => {
-                let ip = store.value_id(id, Field::Ip);
-                if self.net(store, ip) == 0 { 0 } else { ip }
-            }
-            Kind::Net => self.net(store, store.value_id(id, Field::Ip)),
-            Kind::Agent => {
-                let a = store.value_id(id, Field::Agent);
-                if a == 0 {
-                    return 0;
-                }
-                if self.agent_of.len() <= a as usize {
-                    self.agent_of.resize(store.dict(Field::Agent).len() + 1, u32::MAX);
-                }
-                if self.agent_of[a as usize] == u32::MAX {
-                    let family = agent_family(store.value(id, Field::Agent));
-                    self.agent_of[a as usize] = if family.is_empty() { 0 } else { self.intern(family) };
-                }
-                self.agent_of[a as usize]
-            }
-            Kind::Region => store.value_id(id, Field::Region),
-            Kind::Call => store.value_id(id, Field::Name),
-            Kind::Account => store.value_id(id, Field::Account),
+    /// The client kind of value `a` of the user-agent column (0: none).
+    fn agent(&mut self, store: &Store, a: u32) {
+        if a == 0 {
+            return;
+        }
+        if self.agent_of.len() <= a as usize {
+            self.agent_of.resize(store.dict(Field::Agent).len() + 1, u32::MAX);
+        }
+        if self.agent_of[a as usize] == u32::MAX {
+            let family = agent_family(store.dict(Field::Agent).get(a));
+            self.agent_of[a as usize] = if family.is_empty() { 0 } else { self.intern(family) };
         }
     }
 
-    /// The value of `kind` for event `id`, once taken in (None: none).
+    /// The value of `kind` for event `id` (0: none), working out its
+    /// network or client kind the first time its address or agent is seen.
+    fn value(&mut self, store: &Store, id: EventId, kind: Kind) -> u32 {
+        match kind {
+            Kind::Ip | Kind::Net => {
+                self.net(store, store.value_id(id, Field::Ip));
+            }
+            Kind::Agent => self.agent(store, store.value_id(id, Field::Agent)),
+            _ => {}
+        }
+        self.value_of(store, id, kind).unwrap_or(0)
+    }
+
+    /// The value of `kind` for event `id`, once worked out (None: none).
     fn value_of(&self, store: &Store, id: EventId, kind: Kind) -> Option<u32> {
         let known = |table: &[u32], v: u32| table.get(v as usize).copied().filter(|&x| x != u32::MAX);
         let v = match kind {
+            // A service's name or `AWS Internal` is no address of the identity's.
             Kind::Ip => {
                 let ip = store.value_id(id, Field::Ip);
                 known(&self.net_of, ip).filter(|&n| n != 0).map(|_| ip)
