@@ -56,7 +56,7 @@ enum Who<'a> {
 /// What repeats for event `id`'s single-event matches.
 fn who_of(store: &Store, id: EventId) -> Who<'static> {
     let actor = store.value_id(id, Field::Actor);
-    if actor == 0 || store.value(id, Field::Actor) == "HIDDEN_DUE_TO_SECURITY_REASONS" {
+    if actor == 0 || crate::model::actor::is_hidden(store.value(id, Field::Actor)) {
         return Who::Alone(id);
     }
     Who::Actor(store.value_id(id, Field::IdentityAccount), actor)

@@ -57,7 +57,7 @@ impl Incidents {
 fn group_of<'a>(store: &'a Store, graph: &'a Graph, id: EventId) -> (By, &'a str) {
     let origin = graph.origin(store, id);
     // A name the log hid joins strangers: it is no identity.
-    if !origin.is_empty() && origin != "HIDDEN_DUE_TO_SECURITY_REASONS" {
+    if !origin.is_empty() && !crate::model::actor::is_hidden(origin) {
         return (By::Origin, origin);
     }
     let key = store.value(id, Field::AccessKey);

@@ -97,6 +97,15 @@ pub fn actor<'a>(uid: &'a [u8], extra: Option<&'a [u8]>) -> Option<Cow<'a, str>>
     }
 }
 
+/// Whether an actor is a name the log or an export hid (CloudTrail's
+/// `HIDDEN_DUE_TO_SECURITY_REASONS` for a mistyped user name, `...` and the
+/// like where samples redact): such a name is no identity, and events under
+/// it are strangers to each other.
+pub fn is_hidden(actor: &str) -> bool {
+    let a = actor.trim();
+    a == "HIDDEN_DUE_TO_SECURITY_REASONS" || (!a.is_empty() && a.chars().all(|c| matches!(c, '.' | '…' | '*')))
+}
+
 /// The actor an ARN names, as the rules above name its events:
 /// `ROLE/SESSION` for an assumed role, a user's or federated user's name,
 /// `root@ACCOUNT`. For a session known only by the call that issued it.
@@ -171,6 +180,12 @@ mod tests {
         assert_eq!(actor_of_arn("arn:aws:sts::1:federated-user/carol").as_deref(), Some("carol"));
         assert_eq!(actor_of_arn("arn:aws:iam::123:root").as_deref(), Some("root@123"));
         assert_eq!(actor_of_arn("..."), None);
+        for hidden in ["HIDDEN_DUE_TO_SECURITY_REASONS", "...", "…", "***"] {
+            assert!(is_hidden(hidden), "{hidden}");
+        }
+        for name in ["alice", "x", "Admin/...", ""] {
+            assert!(!is_hidden(name), "{name}");
+        }
         assert_eq!(account_of_arn("arn:aws:sts::123:assumed-role/A/b"), Some("123"));
         assert_eq!(account_of_arn("x"), None);
     }
