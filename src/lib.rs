@@ -5,6 +5,7 @@
 //! [`tui`], the commands in [`cli`]), with [`engine`] as the facade every
 //! view uses.
 
+pub mod case;
 pub mod cli;
 pub mod detect;
 pub mod engine;

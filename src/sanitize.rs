@@ -81,6 +81,13 @@ pub fn markdown_cell(s: &str) -> String {
     visible(s).replace('|', "\\|").replace('`', "'").replace(['\n', '\r'], " ")
 }
 
+/// A CSV cell: quoted when needed, and neutralised when a spreadsheet would
+/// take it for a formula.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +108,17 @@ mod tests {
         assert_eq!(visible("a\rb\u{8}\u{0}\u{7f}\u{9b}"), "a\\u000db\\u0008\\u0000\\u007f\\u009b");
         assert_eq!(visible("evil\u{202e}txt.exe\u{2066}"), "evil\\u202etxt.exe\\u2066");
         assert_eq!(json_for_terminal("{\"a\":\"x\u{9b}y\u{202e}\"}".as_bytes()), "{\"a\":\"x\\u009by\\u202e\"}");
+    }
+
+    #[test]
+    fn csv_cells_cannot_be_formulas() {
+        assert_eq!(csv_cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
+        assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(csv_cell("plain"), "plain");
     }
 }

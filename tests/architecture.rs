@@ -184,18 +184,25 @@ fn layers_point_one_way() {
         (
             "cli",
             &[
-                "tui", "engine", "incident", "detect", "identity", "query", "store", "loader", "source", "model",
-                "json", "sanitize", "format",
+                "tui", "engine", "case", "incident", "detect", "identity", "query", "store", "loader", "source",
+                "model", "json", "sanitize", "format",
             ][..],
         ),
         (
             "tui",
             &[
-                "engine", "incident", "detect", "identity", "query", "store", "loader", "source", "model", "json",
+                "engine", "case", "incident", "detect", "identity", "query", "store", "loader", "source", "model",
+                "json", "sanitize", "format",
+            ],
+        ),
+        (
+            "engine",
+            &[
+                "case", "incident", "detect", "identity", "query", "store", "loader", "source", "model", "json",
                 "sanitize", "format",
             ],
         ),
-        ("engine", &["incident", "detect", "identity", "query", "store", "loader", "source", "model", "json"]),
+        ("case", &["query", "store", "model", "json"]),
         ("incident", &["detect", "identity", "query", "store", "model", "json"]),
         ("detect", &["query", "store", "source", "model", "json"]),
         ("identity", &["query", "store", "model", "json"]),

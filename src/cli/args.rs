@@ -65,9 +65,23 @@ pub struct ExploreArgs {
     pub clipboard: ClipboardMode,
     #[command(flatten)]
     pub rules: RuleArgs,
+    #[command(flatten)]
+    pub case: CaseArgs,
     /// Files or folders to load; `-` reads standard input. None: the bundled sample
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+}
+
+/// The case kept beside the events: marks, tags, notes, queries.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CaseArgs {
+    /// The case file to keep marks, tags and notes in (default: one per set
+    /// of inputs in $XDG_DATA_HOME/trailscope/cases)
+    #[arg(long, value_name = "FILE")]
+    pub case: Option<PathBuf>,
+    /// Keep no case: marks, tags and notes last until the explorer quits
+    #[arg(long, conflicts_with = "case")]
+    pub no_case: bool,
 }
 
 /// The detection rules to run: trailscope's catalogue and the user's.
@@ -123,6 +137,7 @@ impl RuleArgs {
             rules: self.load(),
             learning: Some(self.learning()),
             gap: Some((self.gap * 3_600_000_000.0) as crate::model::time::Micros),
+            case: Default::default(),
         }
     }
 
@@ -183,9 +198,14 @@ pub enum Command {
     Incidents(IncidentsArgs),
     /// The matching events as a file: CSV, JSON lines, Timesketch's import format or a Markdown timeline
     #[command(
-        after_help = "Examples:\n  trailscope export -q 'incident:1' --format timesketch -o case.jsonl AWSLogs/\n  trailscope export -q 'level:high' --format csv -o findings.csv AWSLogs/\n  trailscope export -q 'actor:alice after:2024-03-02' --format markdown AWSLogs/ > timeline.md\n\nCSV cells a spreadsheet would read as a formula are prefixed with '. JSON lines are the full\nrecords with a `trailscope` object (actor, origin, level, rules, incident). Timesketch lines carry\nmessage, datetime and timestamp_desc, the fields, and the rules as tags. With -o the file is\nwritten beside its name and renamed into place."
+        after_help = "Examples:\n  trailscope export -q 'incident:1' --format timesketch -o case.jsonl AWSLogs/\n  trailscope export -q 'level:high' --format csv -o findings.csv AWSLogs/\n  trailscope export -q 'actor:alice after:2024-03-02' --format markdown AWSLogs/ > timeline.md\n  trailscope export --marked --format markdown -o report.md AWSLogs/\n\nCSV cells a spreadsheet would read as a formula are prefixed with '. JSON lines are the full\nrecords with a `trailscope` object (actor, origin, level, rules, incident, marked, tags, notes).\nTimesketch lines carry message, datetime and timestamp_desc, the fields, the case's tags and the\nrules as tags, and the notes as comments. Markdown is a report: the case's notes, the timeline,\nthe incidents and credential chains of its events, and the queries. With -o the file is\nwritten beside its name and renamed into place."
     )]
     Export(ExportArgs),
+    /// Mark, tag or note the matching events in the case, from a script
+    #[command(
+        after_help = "Examples:\n  trailscope mark -q 'incident:1' AWSLogs/\n  trailscope mark -q 'name:StopLogging' --tag defense-evasion --note 'trail stopped' AWSLogs/\n  trailscope mark --unmark -q 'actor:scanner' AWSLogs/\n\nWithout --tag or --note the events are marked. The case is the explorer's: the same file,\nthe same locking (refused while an explorer has it open)."
+    )]
+    Mark(MarkArgs),
     /// Shell completions (bash, zsh, fish, elvish, powershell) on standard output
     #[command(
         after_help = "Examples:\n  trailscope completions bash > ~/.local/share/bash-completion/completions/trailscope\n  trailscope completions zsh > ~/.zfunc/_trailscope\n  trailscope completions fish > ~/.config/fish/completions/trailscope.fish"
@@ -218,11 +238,39 @@ pub struct ExportArgs {
     /// Only the events matching this query
     #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
+    /// Only the events marked in the case
+    #[arg(long)]
+    pub marked: bool,
+    #[command(flatten)]
+    pub case: CaseArgs,
     #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
     pub format: ExportFormat,
     /// Write to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Files or folders to load; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct MarkArgs {
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// The events to mark (required: marking every event is rarely meant)
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true, required = true)]
+    pub query: String,
+    /// Tag them with this word instead (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Add this note to each of them instead
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Remove their marks (and the --tag tags) instead
+    #[arg(long)]
+    pub unmark: bool,
+    #[command(flatten)]
+    pub case: CaseArgs,
     /// Files or folders to load; `-` reads standard input
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
@@ -280,6 +328,8 @@ pub enum ActorsSort {
 pub struct ActorsArgs {
     #[command(flatten)]
     pub rules: RuleArgs,
+    #[command(flatten)]
+    pub case: CaseArgs,
     /// Only the events matching this query
     #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
@@ -409,6 +459,8 @@ pub struct QueryArgs {
     pub limit: Option<usize>,
     #[command(flatten)]
     pub rules: RuleArgs,
+    #[command(flatten)]
+    pub case: CaseArgs,
     /// Files or folders to load; `-` reads standard input
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,

@@ -125,7 +125,7 @@ struct Timings {
 fn load(paths: &[std::path::PathBuf], rules: Arc<crate::detect::RuleSet>, learning: Micros) -> (Dataset, Timings) {
     let started = Instant::now();
     let load = LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() };
-    let data = Dataset::open(paths, Options { load, rules, learning: Some(learning), gap: None });
+    let data = Dataset::open(paths, Options { load, rules, learning: Some(learning), ..Options::default() });
     let first_frame = {
         let mut app = App::new(data.clone(), Config::default());
         app.update(crate::tui::action::Action::Resize(160, 48));

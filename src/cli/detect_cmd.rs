@@ -9,6 +9,7 @@ use crate::format::thousands;
 use crate::model::fields::Field;
 use crate::model::time::format_utc;
 use crate::query::labels::Labels;
+use crate::sanitize::csv_cell;
 use crate::sanitize::{fit, visible};
 use crate::store::Store;
 use serde_json::{Value, json};
@@ -53,13 +54,6 @@ pub fn to_json(row: &Row, store: &Store, labels: &Labels, cache: &mut crate::sto
         v["group"] = Value::Object(g);
     }
     v
-}
-
-/// A CSV cell: quoted when needed, and neutralised when a spreadsheet would
-/// take it for a formula.
-pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
 const CSV_COLUMNS: [&str; 14] = [
@@ -206,21 +200,4 @@ pub fn main(args: &DetectArgs) -> u8 {
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = written.and_then(|_| out.flush());
     loaded.exit_status()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_cannot_be_formulas() {
-        assert_eq!(csv_cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-2"), "'-2");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("\tx"), "'\tx");
-        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
-        assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
-        assert_eq!(csv_cell("plain"), "plain");
-    }
 }

@@ -32,14 +32,20 @@ pub fn main(args: &ExploreArgs) -> u8 {
     } else {
         args.paths.clone()
     };
+    let case = match super::case_open::open(&args.case, &paths) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let config = Config {
+        notice: case.notice,
         query,
         time: if args.local { TimeMode::Local } else { TimeMode::Utc },
         mouse: !args.no_mouse,
         clipboard: args.clipboard,
         incidents_first: !args.list_first,
     };
-    match crate::tui::run(Dataset::open(&paths, args.rules.options(LoadOptions::default())), config) {
+    let options = crate::engine::Options { case: case.book, ..args.rules.options(LoadOptions::default()) };
+    match crate::tui::run(Dataset::open(&paths, options), config) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("trailscope: terminal error: {e}");

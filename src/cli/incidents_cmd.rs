@@ -3,8 +3,9 @@
 
 use super::args::{IncidentsArgs, IncidentsFormat};
 use super::load::matching_with_rules;
-use super::trace_cmd::{chain_json, chain_text};
+use super::trace_cmd::chain_json;
 use crate::detect::Results;
+use crate::engine::chains::chain_text;
 use crate::format::thousands;
 use crate::identity::{Chain, Graph};
 use crate::incident::touched::{self, Touched};

@@ -33,33 +33,63 @@ pub fn matching_with_rules(
     paths: &[PathBuf],
     rules: &RuleArgs,
 ) -> Result<(Loaded, Vec<EventId>), u8> {
+    matching_in_case(query, paths, rules, Default::default())
+}
+
+/// [`matching_with_rules`] with the case the events are kept in (for `mark:`, `tag:`, `note:`).
+pub fn matching_in_case(
+    query: Option<&str>,
+    paths: &[PathBuf],
+    rules: &RuleArgs,
+    case: std::sync::Arc<std::sync::RwLock<crate::case::Book>>,
+) -> Result<(Loaded, Vec<EventId>), u8> {
     let query = args::parse_query(query)?;
-    let loaded = load(paths, rules);
+    let loaded = load_in_case(paths, rules, case);
     let ids = loaded.data.matching(&query);
     Ok((loaded, ids))
 }
 
 /// [`matching_with_rules`], but the rules run only when the query asks
-/// about what they found (`rule:`, `level:`): listing events needs no detections.
-pub fn matching(query: Option<&str>, paths: &[PathBuf], rules: &RuleArgs) -> Result<(Loaded, Vec<EventId>), u8> {
+/// about what they found (`rule:`, `level:`), and the case is read only when
+/// it asks about it (`mark:`, `tag:`, `note:`): listing events needs neither.
+pub fn matching(
+    query: Option<&str>,
+    paths: &[PathBuf],
+    rules: &RuleArgs,
+    case: &args::CaseArgs,
+) -> Result<(Loaded, Vec<EventId>), u8> {
     let q = args::parse_query(query)?;
     use crate::model::fields::Field;
-    let derived = |t: &crate::query::Term| match &t.kind {
+    let asks = |t: &crate::query::Term, about: &[Field]| match &t.kind {
         crate::query::TermKind::Match { target: crate::query::Target::Fields { fields, .. }, .. } => {
-            fields.iter().any(|f| matches!(f, Field::Rule | Field::Level | Field::Incident))
+            fields.iter().any(|f| about.contains(f))
         }
         _ => false,
     };
     let none = rules.without_rules();
-    matching_with_rules(query, paths, if q.terms.iter().any(derived) { rules } else { &none })
+    let rules =
+        if q.terms.iter().any(|t| asks(t, &[Field::Rule, Field::Level, Field::Incident])) { rules } else { &none };
+    let book = match q.terms.iter().any(|t| asks(t, &[Field::Mark, Field::Tag, Field::Note])) {
+        true => super::case_open::open(case, paths)?.book,
+        false => Default::default(),
+    };
+    matching_in_case(query, paths, rules, book)
 }
 
 /// Loads `paths`, showing progress on standard error when it is a terminal,
 /// then prints the problems found as warnings.
 pub fn load(paths: &[PathBuf], rules: &RuleArgs) -> Loaded {
+    load_in_case(paths, rules, Default::default())
+}
+
+fn load_in_case(
+    paths: &[PathBuf],
+    rules: &RuleArgs,
+    case: std::sync::Arc<std::sync::RwLock<crate::case::Book>>,
+) -> Loaded {
     let started = Instant::now();
-    let data =
-        Dataset::open(paths, rules.options(LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() }));
+    let load = LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() };
+    let data = Dataset::open(paths, crate::engine::Options { case, ..rules.options(load) });
     let progress = &data.progress;
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;

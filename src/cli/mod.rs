@@ -1,16 +1,18 @@
 //! The command line: the explorer by default, and the `stats`, `query`,
-//! `detect`, `rules`, `trace`, `actors`, `incidents`, `export` and `bench` commands on the same engine. `args` holds the arguments; each
+//! `detect`, `rules`, `trace`, `actors`, `incidents`, `export`, `mark` and `bench` commands on the same engine. `args` holds the arguments; each
 //! command is a module of its own.
 
 pub mod actors_cmd;
 pub mod args;
 pub mod bench;
+pub mod case_open;
 pub mod detect_cmd;
 pub mod docs;
 pub mod explore;
 pub mod export;
 pub mod incidents_cmd;
 pub mod load;
+pub mod mark_cmd;
 pub mod query_cmd;
 pub mod rules_cmd;
 pub mod stats;
@@ -30,6 +32,7 @@ pub fn main(cli: &Cli) -> u8 {
         Some(Command::Actors(a)) => actors_cmd::main(a),
         Some(Command::Incidents(a)) => incidents_cmd::main(a),
         Some(Command::Export(a)) => export::main(a),
+        Some(Command::Mark(a)) => mark_cmd::main(a),
         Some(Command::Completions { shell }) => docs::completions(*shell),
         Some(Command::Man) => docs::man(),
         None => explore::main(&cli.explore),

@@ -12,7 +12,7 @@ use crate::store::{EventId, Store};
 use std::io::{self, BufWriter, Write};
 
 pub fn main(args: &QueryArgs) -> u8 {
-    let (loaded, ids) = match matching(args.query.as_deref(), &args.paths, &args.rules) {
+    let (loaded, ids) = match matching(args.query.as_deref(), &args.paths, &args.rules, &args.case) {
         Ok(found) => found,
         Err(code) => return code,
     };
@@ -32,17 +32,21 @@ pub fn main(args: &QueryArgs) -> u8 {
 }
 
 /// The list's columns (from the field table) at their widest.
-fn columns() -> Vec<(Field, usize)> {
+/// The case's columns show only when it keeps something.
+fn columns(case: &crate::case::Book) -> Vec<(Field, usize)> {
+    let kept = !case.case.events.is_empty();
     list_fields()
         .iter()
+        .filter(|&&f| kept || !matches!(f, Field::Mark | Field::Tag))
         .filter_map(|&f| f.def().column.filter(|_| f != Field::Time).map(|c| (f, c.max as usize)))
         .collect()
 }
 
 fn write_table(out: &mut impl Write, data: &crate::engine::Dataset, store: &Store, ids: &[EventId]) -> io::Result<()> {
-    let columns = columns();
     let labels = Labels::new(store);
     let (found, graph) = (data.found(), data.graph());
+    let case = data.case.read().unwrap_or_else(|e| e.into_inner());
+    let columns = columns(&case);
     write!(out, "{:<20}  ", "TIME")?;
     for &(f, w) in &columns {
         write!(out, "{} ", fit(&f.label().to_uppercase(), w))?;
@@ -51,7 +55,7 @@ fn write_table(out: &mut impl Write, data: &crate::engine::Dataset, store: &Stor
     for &id in ids {
         write!(out, "{:<20}  ", format_utc(store.time(id)))?;
         for &(f, w) in &columns {
-            write!(out, "{} ", fit(&crate::engine::cells::cell(&labels, &found, &graph, id, f), w))?;
+            write!(out, "{} ", fit(&crate::engine::cells::cell(&labels, &found, &graph, &case, id, f), w))?;
         }
         writeln!(out)?;
     }

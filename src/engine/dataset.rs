@@ -2,6 +2,7 @@
 //! is computed beside the store while it fills (detections, the credential
 //! graph).
 
+use crate::case::{self, Book};
 use crate::detect::{self, Detector, Results, RuleSet};
 use crate::identity::{self, Graph, Tracker};
 use crate::incident::{self, Incidents};
@@ -27,6 +28,8 @@ pub struct Options {
     pub learning: Option<crate::model::time::Micros>,
     /// Findings of one origin further apart are separate incidents (None: two hours).
     pub gap: Option<crate::model::time::Micros>,
+    /// The case kept beside the events (an empty one in memory by default).
+    pub case: Arc<RwLock<Book>>,
 }
 
 /// Events being loaded (or loaded) from the inputs the user named, and what
@@ -40,6 +43,8 @@ pub struct Dataset {
     pub identity: Arc<RwLock<Graph>>,
     /// The findings grouped into incidents, once every event is in.
     pub incidents: Arc<RwLock<Incidents>>,
+    /// The case: marks, tags, notes and queries kept.
+    pub case: Arc<RwLock<Book>>,
     /// The loader and the detector, while they run.
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -49,13 +54,14 @@ pub struct Dataset {
 const STEP_EVERY: Duration = Duration::from_millis(200);
 
 impl Dataset {
-    fn empty(rules: Arc<RuleSet>) -> Dataset {
+    fn empty(rules: Arc<RuleSet>, case: Arc<RwLock<Book>>) -> Dataset {
         Dataset {
             store: Arc::new(RwLock::new(Store::new())),
             progress: Arc::new(Progress::default()),
             detections: Arc::new(RwLock::new(Results::new(rules))),
             identity: Arc::default(),
             incidents: Arc::default(),
+            case,
             threads: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -64,7 +70,7 @@ impl Dataset {
     /// background, and running the rules over the events as they arrive; the
     /// store fills while the caller goes on.
     pub fn open(inputs: &[PathBuf], opts: Options) -> Dataset {
-        let d = Dataset::empty(Arc::clone(&opts.rules));
+        let d = Dataset::empty(Arc::clone(&opts.rules), Arc::clone(&opts.case));
         if let Some(l) = opts.learning {
             d.identity.write().unwrap_or_else(|e| e.into_inner()).firsts.learning = l;
         }
@@ -111,7 +117,7 @@ impl Dataset {
     /// Loads inputs held in memory, each with the name its problems get
     /// (tests and fuzzing), on this thread, and runs `rules` over them.
     pub fn from_bytes_with(inputs: Vec<(String, Vec<u8>)>, rules: Arc<RuleSet>) -> Dataset {
-        let d = Dataset::empty(Arc::clone(&rules));
+        let d = Dataset::empty(Arc::clone(&rules), Arc::default());
         let mut detector = (!rules.rules.is_empty()).then(|| Detector::with_results(Arc::clone(&d.detections)));
         loader::load_bytes(inputs, &d.store, &d.progress, detector.as_ref().map(Detector::watch).as_ref());
         Tracker::new(Arc::clone(&d.identity)).step(&d.store);
@@ -157,7 +163,18 @@ impl Dataset {
             detect::Annex(Arc::clone(&self.detections)),
             identity::Annex(Arc::clone(&self.identity)),
             incident::annex::Annex(Arc::clone(&self.incidents)),
+            case::annex::Annex(Arc::clone(&self.case)),
         ))
+    }
+
+    /// Runs `f` on the case (its entries found among the events loaded so
+    /// far) and the store. The store is locked first, as searches do, so
+    /// the two never wait on each other.
+    pub fn with_case<T>(&self, f: impl FnOnce(&mut Book, &Store) -> T) -> T {
+        let store = self.read();
+        let mut book = self.case.write().unwrap_or_else(|e| e.into_inner());
+        book.sync(&store);
+        f(&mut book, &store)
     }
 
     /// The credential graph, for reading.
@@ -212,16 +229,19 @@ fn settle_incidents(
 }
 
 /// The fields computed beside the store: detections, identity, incidents.
-struct Annexes(detect::Annex, identity::Annex, incident::annex::Annex);
+struct Annexes(detect::Annex, identity::Annex, incident::annex::Annex, case::annex::Annex);
 
 impl Annex for Annexes {
     fn select(&self, store: &Store, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>> {
         (self.0.select(store, field, value, events))
             .or_else(|| self.1.select(store, field, value, events))
             .or_else(|| self.2.select(store, field, value, events))
+            .or_else(|| self.3.select(store, field, value, events))
     }
 
     fn count(&self, store: &Store, field: Field, ids: &[EventId], keep: usize) -> Option<FacetCounts> {
-        self.0.count(store, field, ids, keep).or_else(|| self.1.count(store, field, ids, keep))
+        (self.0.count(store, field, ids, keep))
+            .or_else(|| self.1.count(store, field, ids, keep))
+            .or_else(|| self.3.count(store, field, ids, keep))
     }
 }

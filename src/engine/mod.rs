@@ -6,7 +6,9 @@
 //! spawns the loader itself.
 
 pub mod cells;
+pub mod chains;
 pub mod dataset;
+pub mod export;
 pub mod search;
 
 pub use dataset::{Dataset, Options};

@@ -215,6 +215,17 @@ fields! {
         // What an event's identity did for the first time (after its learning window).
         column: Some(ListColumn { heading: "NEW", order: 8, min: 3, max: 18, rank: 6 }),
     },
+    Mark {
+        label: "mark", name: "mark", queries: &["mark", "marked"], get: Get::Derived, kept: Kept::Derived,
+        values: Some(&["marked"]),
+        // The case's marks: shown whenever the result holds a marked event.
+        column: Some(ListColumn { heading: "M", order: 0, min: 1, max: 1, rank: 0 }),
+    },
+    Tag {
+        label: "tag", name: "tag", queries: &["tag", "tags"], get: Get::Derived, kept: Kept::Derived, panel: Some(11),
+        column: Some(ListColumn { heading: "TAGS", order: 9, min: 4, max: 24, rank: 1 }),
+    },
+    Note { label: "note", name: "note", queries: &["note", "notes"], get: Get::Derived, kept: Kept::Derived },
     Level {
         label: "level", name: "level", queries: &["level"], get: Get::Derived, kept: Kept::Derived,
         values: Some(&["informational", "low", "medium", "high", "critical"]),
@@ -440,7 +451,7 @@ mod tests {
         assert_eq!(Field::Time.column(), None);
         assert_eq!(Field::Message.column(), None);
         assert_eq!(SUMMARY_FIELDS, [Field::Source, Field::Name, Field::Actor, Field::Region, Field::Error]);
-        assert_eq!(list_fields()[..3], [Field::Level, Field::Time, Field::Source]);
+        assert_eq!(list_fields()[..3], [Field::Mark, Field::Level, Field::Time]);
         assert_eq!(resolve("Account"), vec![Field::Account, Field::IdentityAccount]);
         assert_eq!(resolve("eventName"), vec![Field::Name]);
         assert!(resolve("nope").is_empty());

@@ -3,6 +3,7 @@
 
 use crate::engine::{Request, SearchResult};
 use crate::query::Term;
+use crate::store::EventId;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -49,6 +50,26 @@ pub enum Action {
     // The facets and detections panels.
     Include,
     Exclude,
+    // The case.
+    /// Mark or unmark the selected event (or the range being selected).
+    Mark,
+    /// Start (or drop) a range of events at the cursor.
+    Select,
+    /// Ask for a tag for the selected event (or range).
+    Tag,
+    /// Ask for a note on the selected event (on the case, in the case overlay).
+    Note,
+    /// Ask for a name to save the query under.
+    SaveQuery,
+    /// Ask for a file to export the matches (or, in the case overlay, the marks) to.
+    Export,
+    /// Open the case: marks, tags, notes, saved queries, history.
+    Case,
+    /// An older (newer) query from the history, in the prompt.
+    RecallOlder,
+    RecallNewer,
+    /// Complete the word in the prompt (a tag).
+    Complete,
     // Copies.
     CopyEvent,
     CopyValue,
@@ -109,6 +130,8 @@ pub enum Command {
     /// Say something on the status line.
     Status(String),
     CloseOverlay,
+    /// Ask for a line (a tag, a note, a file name) in the prompt.
+    Ask(Asking),
 }
 
 /// What the runtime must do after an update.
@@ -122,4 +145,34 @@ pub enum Effect {
         what: String,
     },
     Quit,
+}
+
+/// What the prompt's line is for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Asking {
+    #[default]
+    Query,
+    /// A tag to put on (or take off) these events.
+    Tag(Vec<EventId>),
+    /// A note on this event (on the case when None).
+    Note(Option<EventId>),
+    /// A name to save the query under.
+    QueryName(String),
+    /// A file to export to: the marked events, or the matches.
+    Export { marked: bool },
+}
+
+impl Asking {
+    /// What the line starts with.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Asking::Query => "/ ",
+            Asking::Tag(_) => "tag: ",
+            Asking::Note(Some(_)) => "note: ",
+            Asking::Note(None) => "case note: ",
+            Asking::QueryName(_) => "save query as: ",
+            Asking::Export { marked: true } => "export the marks to: ",
+            Asking::Export { marked: false } => "export the matches to: ",
+        }
+    }
 }

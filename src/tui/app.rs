@@ -7,6 +7,7 @@
 //! actions, and finally the focused pane get the action. Panes and overlays
 //! answer with [`Command`]s, applied here.
 
+use super::action::Asking;
 use super::action::{Action, Command, Effect};
 use super::clipboard::ClipboardMode;
 use super::keymap::Scope;
@@ -15,6 +16,7 @@ use super::overlays::{self, Overlay};
 use super::panes::{Cx, Pane, PaneId, Panes, Slot};
 use super::prompt::{Edit, Prompt};
 use super::timefmt::TimeMode;
+use crate::case::Book;
 use crate::detect::Results;
 use crate::engine::{Dataset, Request, SearchResult};
 use crate::identity::Graph;
@@ -23,6 +25,7 @@ use crate::query::labels::Labels;
 use crate::query::{self, Term};
 use crate::store::{EventId, Store};
 use ratatui::layout::Rect;
+use std::sync::RwLockReadGuard;
 
 /// Values counted per field for the facets panel.
 pub const PANEL_VALUES: usize = 12;
@@ -39,6 +42,8 @@ pub struct Config {
     pub clipboard: ClipboardMode,
     /// Open the incidents when they are worked out, if nothing was pressed yet.
     pub incidents_first: bool,
+    /// Said on the status line at the start (a case opened read-only).
+    pub notice: Option<String>,
 }
 
 impl Default for Config {
@@ -49,6 +54,7 @@ impl Default for Config {
             mouse: true,
             clipboard: ClipboardMode::Auto,
             incidents_first: false,
+            notice: None,
         }
     }
 }
@@ -79,23 +85,33 @@ pub struct App {
     pub touched: bool,
 }
 
+/// What panes and views read beside the explorer's state, locked in one
+/// order (the store first, as searches do).
+pub struct Reading<'a> {
+    pub store: RwLockReadGuard<'a, Store>,
+    pub found: RwLockReadGuard<'a, Results>,
+    pub graph: RwLockReadGuard<'a, Graph>,
+    pub case: RwLockReadGuard<'a, Book>,
+}
+
+fn reading(data: &Dataset) -> Reading<'_> {
+    let store = data.read();
+    let (found, graph) = (data.found(), data.graph());
+    let case = data.case.read().unwrap_or_else(|e| e.into_inner());
+    Reading { store, found, graph, case }
+}
+
 /// What panes read, from the parts of the state they need (the caller
 /// sets the focus and the rows).
-fn cx<'a>(
-    store: &'a Store,
-    found: &'a Results,
-    graph: &'a Graph,
-    data: &'a Dataset,
-    search: &'a Search,
-    time: TimeMode,
-) -> Cx<'a> {
+fn cx<'a>(r: &'a Reading, data: &'a Dataset, search: &'a Search, time: TimeMode) -> Cx<'a> {
     Cx {
-        store,
-        labels: Labels::new(store),
+        store: &r.store,
+        labels: Labels::new(&r.store),
         progress: &data.progress,
         results: &search.results,
-        found,
-        graph,
+        found: &r.found,
+        graph: &r.graph,
+        case: &r.case,
         incidents: &data.incidents,
         query: &search.query,
         time,
@@ -107,7 +123,9 @@ fn cx<'a>(
 
 impl App {
     pub fn new(data: Dataset, config: Config) -> Self {
+        let status = config.notice.clone();
         App {
+            status,
             search: Search { query: config.query.trim().to_string(), ..Search::default() },
             data,
             config,
@@ -115,7 +133,6 @@ impl App {
             panes: Panes::default(),
             overlay: None,
             focus: PaneId::List,
-            status: None,
             size: (80, 24),
             quit: false,
             touched: false,
@@ -171,9 +188,14 @@ impl App {
         layout::layout(area, &self.shown_panes(), self.focus)
     }
 
+    /// What views read beside the state, locked.
+    pub fn reading(&self) -> Reading<'_> {
+        reading(&self.data)
+    }
+
     /// What pane `id` reads, for drawing; `rows` of its body.
-    pub fn cx<'a>(&'a self, store: &'a Store, found: &'a Results, graph: &'a Graph, id: PaneId, rows: usize) -> Cx<'a> {
-        let mut c = cx(store, found, graph, &self.data, &self.search, self.config.time);
+    pub fn cx<'a>(&'a self, r: &'a Reading, id: PaneId, rows: usize) -> Cx<'a> {
+        let mut c = cx(r, &self.data, &self.search, self.config.time);
         (c.focused, c.rows) = (self.focus == id, rows);
         c.selected = self.selected();
         c
@@ -258,20 +280,34 @@ impl App {
             self.status = None;
         }
         if let Some(p) = &mut self.prompt {
+            let query = p.asking == Asking::Query;
             match p.edit(&action) {
-                Edit::Changed => {
+                Edit::Changed if query => {
                     p.error = None;
+                    p.recalled = None;
                     effects.extend(self.search());
                     return vec![];
                 }
-                Edit::Moved => return vec![],
+                Edit::Changed | Edit::Moved => return vec![],
+                Edit::Submit if !query => {
+                    let Some(p) = self.prompt.take() else { return vec![] };
+                    self.answer(p.asking, &p.text, effects);
+                    return vec![];
+                }
                 Edit::Submit => {
                     if p.error.is_none() {
                         self.search.query = p.text.trim().to_string();
                         self.prompt = None;
+                        self.panes.list.anchor = None;
                         // The results are what the search was for: Enter next opens an event.
                         self.focus = PaneId::List;
+                        let q = self.search.query.clone();
+                        self.data.with_case(|b, _| b.remember(&q));
                     }
+                    return vec![];
+                }
+                Edit::Cancel if !query => {
+                    self.prompt = None;
                     return vec![];
                 }
                 Edit::Cancel => {
@@ -283,11 +319,24 @@ impl App {
                     }
                     return vec![];
                 }
-                Edit::NotMine => {}
+                Edit::NotMine => match action {
+                    Action::RecallOlder | Action::RecallNewer => {
+                        self.recall(action == Action::RecallOlder);
+                        return vec![];
+                    }
+                    Action::Complete => {
+                        self.complete();
+                        return vec![];
+                    }
+                    _ => {}
+                },
             }
         }
         if self.overlay.is_some() {
             return self.overlay_update(&action);
+        }
+        if let Some(commands) = self.case_action(&action, effects) {
+            return commands;
         }
         match action {
             Action::Search => self.prompt = Some(Prompt::new(&self.search.query)),
@@ -352,10 +401,8 @@ impl App {
     fn pane_update(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &Cx) -> Vec<Command>) -> Vec<Command> {
         let rows = layout::body_rows(self.areas().of(id));
         let selected = self.selected();
-        let store = self.data.store.read().unwrap_or_else(|e| e.into_inner());
-        let found = self.data.found();
-        let graph = self.data.graph();
-        let mut c = cx(&store, &found, &graph, &self.data, &self.search, self.config.time);
+        let r = reading(&self.data);
+        let mut c = cx(&r, &self.data, &self.search, self.config.time);
         (c.focused, c.rows) = (self.focus == id, rows);
         c.selected = selected;
         f(self.panes.get_mut(id), &c)
@@ -363,10 +410,8 @@ impl App {
 
     fn overlay_update(&mut self, action: &Action) -> Vec<Command> {
         let rows = overlays::inner_rows(Rect::new(0, 0, self.size.0, self.size.1));
-        let store = self.data.store.read().unwrap_or_else(|e| e.into_inner());
-        let found = self.data.found();
-        let graph = self.data.graph();
-        let mut c = cx(&store, &found, &graph, &self.data, &self.search, self.config.time);
+        let r = reading(&self.data);
+        let mut c = cx(&r, &self.data, &self.search, self.config.time);
         (c.focused, c.rows) = (true, rows);
         self.overlay.as_mut().map_or_else(Vec::new, |o| o.update(action, &c))
     }
@@ -381,6 +426,7 @@ impl App {
                 }
             }
             Command::Filter(terms) => {
+                self.panes.list.anchor = None;
                 self.search.query = query::Query { terms }.to_string();
                 self.status = None;
                 self.panes.list.scroll = Default::default();
@@ -391,6 +437,7 @@ impl App {
             Command::Copy { payload, what } => effects.push(Effect::Copy { payload, what }),
             Command::Status(s) => self.status = Some(s),
             Command::CloseOverlay => self.overlay = None,
+            Command::Ask(asking) => self.ask(asking),
         }
     }
 
@@ -403,6 +450,7 @@ impl App {
         }
         self.search.query = q.to_string();
         self.status = None;
+        self.panes.list.anchor = None;
         self.search()
     }
 

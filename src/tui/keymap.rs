@@ -23,11 +23,12 @@ pub enum Scope {
     Chain,
     Actors,
     Incidents,
+    Case,
 }
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const ALL: [Scope; 13] = [
+    pub const ALL: [Scope; 14] = [
         Scope::Always,
         Scope::Global,
         Scope::List,
@@ -41,6 +42,7 @@ impl Scope {
         Scope::Chain,
         Scope::Actors,
         Scope::Incidents,
+        Scope::Case,
     ];
 
     pub fn title(self) -> &'static str {
@@ -58,6 +60,7 @@ impl Scope {
             Scope::Chain => "Credential chain",
             Scope::Actors => "Identities",
             Scope::Incidents => "Incidents",
+            Scope::Case => "Case",
         }
     }
 }
@@ -114,6 +117,9 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Prompt, [code(End), ctrl('e')], Action::CursorEnd, "end of the line"),
             bind!(Prompt, [ctrl('w')], Action::DeleteWord, "delete the word before the cursor"),
             bind!(Prompt, [ctrl('u')], Action::ClearLine, "clear the line", "clear"),
+            bind!(Prompt, [code(Up)], Action::RecallOlder, "an older query from the history"),
+            bind!(Prompt, [code(Down)], Action::RecallNewer, "a newer query from the history"),
+            bind!(Prompt, [code(Tab)], Action::Complete, "complete the tag from the tags used"),
             bind!(Overlay, [code(Esc), k('q')], Action::Back, "close", "close"),
             bind!(Overlay, [code(Down), k('j')], Action::Down, "scroll", "scroll"),
             bind!(Overlay, [code(Up), k('k')], Action::Up, "scroll"),
@@ -131,6 +137,9 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Incidents, [code(Enter)], Action::Include, "show this incident's events (incident:N)", "its events"),
             bind!(Incidents, [k('f')], Action::Pivot, "add incident:N to the query", "add"),
             bind!(Incidents, [k('x')], Action::Exclude, "add -incident:N to the query", "exclude"),
+            bind!(Case, [code(Enter)], Action::Include, "search this saved query, tag or history entry", "search"),
+            bind!(Case, [k('C')], Action::Note, "add a note to the case", "note"),
+            bind!(Case, [k('E')], Action::Export, "export the marked events (asks for a file)", "export marks"),
             bind!(Global, [k('/')], Action::Search, "search (the query language, live as you type)", "search"),
             bind!(Global, [code(Down), k('j')], Action::Down, "move down"),
             bind!(Global, [code(Up), k('k')], Action::Up, "move up"),
@@ -145,6 +154,19 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Global, [k('s')], Action::Chain, "who is behind the event: its credential chain", "chain"),
             bind!(Global, [k('a')], Action::Actors, "identities among the matches: what each did"),
             bind!(Global, [k('i')], Action::Incidents, "incidents: the findings by who is behind them, ranked"),
+            bind!(Global, [k('m')], Action::Mark, "mark / unmark the event (or the range)", "mark"),
+            bind!(Global, [k('v')], Action::Select, "start / drop a range of events (then m, T)"),
+            bind!(
+                Global,
+                [k('T')],
+                Action::Tag,
+                "tag the event or range (Tab completes; a tag it has comes off)",
+                "tag"
+            ),
+            bind!(Global, [k('C')], Action::Note, "add a note to the event"),
+            bind!(Global, [k('S')], Action::SaveQuery, "save the query with a name"),
+            bind!(Global, [k('E')], Action::Export, "export the matches: .csv, .jsonl, .md or *timesketch*"),
+            bind!(Global, [k('K')], Action::Case, "the case: marks, tags, notes, saved queries, history", "case"),
             bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON", "copy"),
             bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time", "UTC/local"),
             bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first"),
@@ -244,9 +266,10 @@ pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
 }
 
 /// The lines under the key table in the help: a reminder of the query language.
-pub const HELP_FOOTER: [&str; 2] = [
+pub const HELP_FOOTER: [&str; 3] = [
     "Query language: name:Delete*  -error:*  actor:Admin/*  ip:203.0.113.9",
     "  requestParameters.bucketName:logs-*  after:2024-03-02  \"quoted text\"  fuzzy",
+    "  the case: mark:*  tag:exfil  note:*  note:\"text\"",
 ];
 
 /// The help text, by scope: (scope title, [(keys, what they do)]).

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod casework;
 pub mod clipboard;
 pub mod keymap;
 pub mod layout;

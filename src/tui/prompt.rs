@@ -1,6 +1,8 @@
-//! The query being edited: its text, the cursor, and what Esc restores.
+//! A line being edited: the query (searched as it is typed), or what the
+//! explorer asks for (a tag, a note, a name, a file); its text, the cursor,
+//! and what Esc restores.
 
-use super::action::Action;
+use super::action::{Action, Asking};
 use crate::query::QueryError;
 
 /// The longest query the prompt takes: a search box holds words, not
@@ -18,6 +20,9 @@ pub struct Prompt {
     /// The query before editing, restored by Esc.
     pub original: String,
     pub error: Option<QueryError>,
+    pub asking: Asking,
+    /// Where Up and Down are in the query history (None: at the line being typed).
+    pub recalled: Option<usize>,
 }
 
 /// What an action did to the prompt.
@@ -35,7 +40,26 @@ pub enum Edit {
 
 impl Prompt {
     pub fn new(query: &str) -> Prompt {
-        Prompt { text: query.to_string(), cursor: query.len(), original: query.to_string(), error: None }
+        Prompt::ask(Asking::Query, query)
+    }
+
+    /// A prompt for `asking`, starting with `text`.
+    pub fn ask(asking: Asking, text: &str) -> Prompt {
+        Prompt {
+            text: text.to_string(),
+            cursor: text.len(),
+            original: text.to_string(),
+            error: None,
+            asking,
+            recalled: None,
+        }
+    }
+
+    /// Replaces the whole line (a recalled query, a completion), the cursor at its end.
+    pub fn set(&mut self, text: &str) {
+        self.text.clear();
+        self.cursor = 0;
+        self.insert(text);
     }
 
     /// Inserts `text` at the cursor, as much of it as fits in

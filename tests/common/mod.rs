@@ -10,8 +10,17 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The binary, with its case folder in a scratch place: tests never touch
+/// the cases kept in the home folder.
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trailscope"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trailscope"));
+    c.env("XDG_DATA_HOME", scratch_data());
+    c
+}
+
+/// A data folder ($XDG_DATA_HOME) of this test process's own.
+pub fn scratch_data() -> PathBuf {
+    std::env::temp_dir().join(format!("trailscope-test-data-{}", std::process::id()))
 }
 
 pub fn run(args: &[&str]) -> Output {

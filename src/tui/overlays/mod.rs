@@ -5,6 +5,7 @@
 //! key table, and the action that opens it.
 
 pub mod actors;
+pub mod case;
 pub mod chain;
 pub mod help;
 pub mod incidents;

@@ -46,7 +46,7 @@ pub struct DetailPane {
     /// What `head` was worked out for: the event, the generations of the
     /// findings and the graph, and whether the incidents were there (it is
     /// not worked out again on every key).
-    head_of: Option<(EventId, u64, u64, bool)>,
+    head_of: Option<(EventId, u64, u64, bool, u64)>,
     cache: ChunkCache,
 }
 
@@ -64,9 +64,35 @@ pub struct HeadLine {
 /// rule comes from; a blank line before the tree. A rule the same identity
 /// set off again within the hour says so, as `detect` folds it into one row.
 /// Then what the event's identity did for the first time.
-pub fn head_lines(found: &Results, graph: &Graph, store: &Store, incidents: &Incidents, id: EventId) -> Vec<HeadLine> {
+pub fn head_lines(
+    found: &Results,
+    graph: &Graph,
+    store: &Store,
+    incidents: &Incidents,
+    case: Option<&crate::case::model::Entry>,
+    id: EventId,
+) -> Vec<HeadLine> {
     let mut out = Vec::new();
     let line = |text: String, level: Option<Level>, act: &Option<Vec<Term>>| HeadLine { text, level, act: act.clone() };
+    if let Some(e) = case {
+        // What the case keeps about the event, first: the responder's own words.
+        let tags: Vec<&str> = e.tags.iter().map(|t| t.name.as_str()).collect();
+        let mut said = Vec::new();
+        said.extend(e.marked.as_ref().map(|at| format!("* marked {at}")));
+        if !tags.is_empty() {
+            said.push(format!("tags: {}", tags.join(" ")));
+        }
+        let act = tags.first().map(|t| vec![Term::matching(Target::field(Field::Tag), t, false)]);
+        if !said.is_empty() {
+            out.push(line(said.join(" · "), None, &act));
+        }
+        for n in &e.notes {
+            for (i, text) in n.text.lines().enumerate() {
+                let lead = if i == 0 { format!("note {}: ", n.at) } else { "  ".to_string() };
+                out.push(line(format!("{lead}{text}"), None, &None));
+            }
+        }
+    }
     if let Some(inc) = incidents.of(id) {
         // The incident the event is in, and who is behind it.
         let act = Some(vec![Term::matching(Target::field(Field::Incident), &inc.id.to_string(), false)]);
@@ -396,13 +422,15 @@ impl Pane for DetailPane {
 
     fn settle(&mut self, cx: &Cx) {
         let incidents = cx.incidents.read().unwrap_or_else(|e| e.into_inner());
-        let of = self.shown.as_ref().map(|d| (d.event, cx.found.generation, cx.graph.generation, incidents.ready));
+        let of = self
+            .shown
+            .as_ref()
+            .map(|d| (d.event, cx.found.generation, cx.graph.generation, incidents.ready, cx.case.generation));
         if of != self.head_of || of.is_none() {
             self.head_of = of;
-            let head = self
-                .shown
-                .as_ref()
-                .map_or_else(Vec::new, |d| head_lines(cx.found, cx.graph, cx.store, &incidents, d.event));
+            let head = self.shown.as_ref().map_or_else(Vec::new, |d| {
+                head_lines(cx.found, cx.graph, cx.store, &incidents, cx.case.entry(d.event), d.event)
+            });
             if head != self.head {
                 // Findings arrived (or changed) for the event shown: the cursor keeps its tree row.
                 if let Some(d) = &mut self.shown

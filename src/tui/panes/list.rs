@@ -26,6 +26,8 @@ pub struct ListPane {
     pub scroll: Scroll,
     /// Newest first.
     pub reversed: bool,
+    /// Where a range being selected started (a row), until it is marked or tagged.
+    pub anchor: Option<usize>,
 }
 
 /// A column: the field it shows and its width.
@@ -157,7 +159,7 @@ impl ListPane {
     fn text(cx: &Cx, id: EventId, f: Field) -> String {
         match f {
             Field::Time => timefmt::show(cx.store.time(id), cx.time),
-            f => crate::sanitize::visible(&crate::engine::cells::cell(&cx.labels, cx.found, cx.graph, id, f))
+            f => crate::sanitize::visible(&crate::engine::cells::cell(&cx.labels, cx.found, cx.graph, cx.case, id, f))
                 .into_owned(),
         }
     }
@@ -224,7 +226,13 @@ impl Pane for ListPane {
             lines.push(Line::from(Span::styled(format!("  {msg}"), theme.dim)));
         }
         for (i, (&id, row)) in rows.iter().zip(&texts).enumerate() {
-            let base = theme.row(self.scroll.offset + i == self.scroll.cursor, cx.focused);
+            let row_at = self.scroll.offset + i;
+            let in_range =
+                self.anchor.is_some_and(|a| (a.min(self.scroll.cursor)..=a.max(self.scroll.cursor)).contains(&row_at));
+            let base = match theme.row(row_at == self.scroll.cursor, cx.focused) {
+                s if in_range && row_at != self.scroll.cursor => s.patch(theme.selected_unfocused),
+                s => s,
+            };
             let marks = row_marks(cx, id, &words);
             let mut spans = Vec::new();
             for c in &cols {
@@ -261,7 +269,7 @@ mod tests {
             Field::Level => 1,
             Field::Time => 19,
             Field::Name => 40,
-            Field::Origin | Field::New => 0,
+            Field::Origin | Field::New | Field::Mark | Field::Tag => 0,
             _ => 30,
         };
         assert_eq!(names(&columns(40, wide)), ["level", "time", "event"]);
@@ -283,7 +291,7 @@ mod tests {
             Field::Time => 19,
             Field::Name => 28,
             Field::Source => 17,
-            Field::Error | Field::Origin | Field::New => 0,
+            Field::Error | Field::Origin | Field::New | Field::Mark | Field::Tag => 0,
             _ => 14,
         };
         let cols = columns(170, sparse);
@@ -296,7 +304,7 @@ mod tests {
             Field::Name => 28,
             Field::Actor => 30,
             Field::Source => 16,
-            Field::Error | Field::Origin | Field::New => 0,
+            Field::Error | Field::Origin | Field::New | Field::Mark | Field::Tag => 0,
             _ => 15,
         };
         let cols = columns(76, busy);

@@ -34,6 +34,8 @@ pub struct Cx<'a> {
     pub found: &'a Results,
     /// The credential graph.
     pub graph: &'a Graph,
+    /// The case: marks, tags, notes.
+    pub case: &'a crate::case::Book,
     /// The incidents (worked out when loading and detection end).
     pub incidents: &'a std::sync::RwLock<crate::incident::Incidents>,
     /// The query whose results are shown (for highlights).

@@ -1,11 +1,10 @@
 //! The header (counts, loading, time zone), the query line and the footer.
 
-use crate::detect::Results;
 use crate::format::thousands;
-use crate::identity::Graph;
 use crate::model::fields::Field;
 use crate::sanitize::visible;
 use crate::store::Store;
+use crate::tui::action::Asking;
 use crate::tui::app::App;
 use crate::tui::keymap;
 use crate::tui::layout::body_rows;
@@ -16,6 +15,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::sync::atomic::Ordering::Relaxed;
+use unicode_width::UnicodeWidthStr;
 
 pub fn header(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
     let p = &app.data.progress;
@@ -81,27 +81,68 @@ pub fn query_line(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
         Some(p) => (p.text.as_str(), true),
         None => (app.query(), false),
     };
-    let mut spans = vec![Span::styled("/ ", if editing { theme.title_focused } else { theme.dim })];
+    let asking = app.prompt.as_ref().map_or(&Asking::Query, |p| &p.asking);
+    let label = asking.label();
+    let mut spans = vec![Span::styled(label, if editing { theme.title_focused } else { theme.dim })];
+    let mut after = Vec::new();
+    if let Some(e) = app.prompt.as_ref().and_then(|p| p.error.as_ref()) {
+        after.push(Span::styled(format!("   ✗ {}", visible(&e.message)), theme.error));
+    } else if *asking != Asking::Query {
+    } else if app.search.pending.is_some() {
+        after.push(Span::styled("   searching…", theme.dim));
+    } else if !app.query().is_empty() || editing {
+        after.push(Span::styled(format!("   {} ms", app.results().elapsed.as_millis()), theme.dim));
+    }
+    // The line scrolls sideways to keep the cursor in sight; … says text is hidden.
+    let width = r.width as usize;
+    let room = width.saturating_sub(label.width() + after.iter().map(|s| s.width()).sum::<usize>()).max(width / 2);
+    let room = room.min(width.saturating_sub(label.width()));
+    let cursor = app.prompt.as_ref().map_or(text.len(), |p| p.cursor);
+    let (shown, col) = scrolled(text, cursor, room);
     if text.is_empty() && !editing {
         spans.push(Span::styled("all events · press / to search", theme.dim));
     } else {
-        spans.push(Span::raw(visible(text).into_owned()));
+        spans.push(Span::raw(shown));
     }
-    if let Some(e) = app.prompt.as_ref().and_then(|p| p.error.as_ref()) {
-        spans.push(Span::styled(format!("   ✗ {}", visible(&e.message)), theme.error));
-    } else if app.search.pending.is_some() {
-        spans.push(Span::styled("   searching…", theme.dim));
-    } else if !app.query().is_empty() || editing {
-        spans.push(Span::styled(format!("   {} ms", app.results().elapsed.as_millis()), theme.dim));
-    }
+    spans.extend(after);
     f.render_widget(Paragraph::new(Line::from(spans)), r);
-    if let Some(p) = &app.prompt {
-        let col = 2 + visible(&p.text[..p.cursor]).chars().count() as u16;
+    if app.prompt.is_some() {
+        let col = (label.width() + col) as u16;
         f.set_cursor_position((r.x + col.min(r.width.saturating_sub(1)), r.y));
     }
 }
 
-pub fn footer(f: &mut Frame, app: &App, store: &Store, found: &Results, graph: &Graph, theme: &Theme, r: Rect) {
+/// The part of `text` shown in `room` cells with the cursor (a byte offset)
+/// in sight, and the cursor's cell in it. Cut ends are shown as `…`.
+pub fn scrolled(text: &str, cursor: usize, room: usize) -> (String, usize) {
+    let cells: Vec<String> = text.chars().map(|c| visible(c.encode_utf8(&mut [0; 4])).into_owned()).collect();
+    let at = text[..cursor.min(text.len())].chars().count();
+    let before: usize = cells[..at].iter().map(|c| c.width()).sum();
+    let total: usize = cells.iter().map(|c| c.width()).sum();
+    if total < room || room < 3 {
+        return (cells.concat(), before);
+    }
+    // The first character shown keeps the cursor within three quarters of the room.
+    let (mut start, mut lead_in) = (0, before);
+    while start < at && 1 + lead_in > room * 3 / 4 {
+        lead_in -= cells[start].width();
+        start += 1;
+    }
+    let lead = if start > 0 { "…" } else { "" };
+    let (mut out, mut used, mut end) = (lead.to_string(), lead.width(), start);
+    // One cell is kept for the closing `…`.
+    while end < cells.len() && used + cells[end].width() < room {
+        used += cells[end].width();
+        out.push_str(&cells[end]);
+        end += 1;
+    }
+    if end < cells.len() {
+        out.push('…');
+    }
+    (out, lead.width() + lead_in)
+}
+
+pub fn footer(f: &mut Frame, app: &App, held: &crate::tui::app::Reading, theme: &Theme, r: Rect) {
     if r.height == 0 {
         return;
     }
@@ -111,19 +152,65 @@ pub fn footer(f: &mut Frame, app: &App, store: &Store, found: &Results, graph: &
         let mut spans = Vec::new();
         if app.prompt.is_none() && app.overlay.is_none() {
             let pane = app.panes.get(app.focus);
-            let cx = app.cx(store, found, graph, app.focus, body_rows(app.areas().of(app.focus)));
+            let cx = app.cx(held, app.focus, body_rows(app.areas().of(app.focus)));
             if let Some(prefix) = pane.footer(&cx) {
                 spans.push(Span::styled(format!(" {} ", visible(&prefix)), theme.title));
             }
         }
-        for (key, what) in keymap::hints(&app.scopes()) {
+        let mut hints = keymap::hints(&app.scopes());
+        // Where room is short, hints give way from the end, but for the last two (help, quit).
+        let width = |h: &[(String, &str)]| h.iter().map(|(k, w)| k.width() + w.width() + 3).sum::<usize>();
+        let prefix: usize = spans.iter().map(|s| s.width()).sum();
+        while app.prompt.is_none() && hints.len() > 2 && prefix + width(&hints) > r.width as usize {
+            hints.remove(hints.len() - 3);
+        }
+        for (key, what) in hints {
             spans.push(Span::styled(format!(" {key}"), theme.key));
             spans.push(Span::styled(format!(" {what} "), theme.dim));
         }
-        if app.prompt.is_some() {
-            spans.push(Span::styled(format!(" {}", crate::tui::prompt::TIP), theme.dim));
+        if let Some(p) = &app.prompt {
+            spans.push(Span::styled(format!(" {}", prompt_tip(app, &p.asking)), theme.dim));
         }
         Line::from(spans)
     };
     f.render_widget(Paragraph::new(line), r);
+}
+
+/// What the footer says under the prompt: the query language, or the tags used so far.
+fn prompt_tip(app: &App, asking: &Asking) -> String {
+    match asking {
+        Asking::Query => format!("{} · ↑↓ history", crate::tui::prompt::TIP),
+        Asking::Tag(ids) => {
+            let used = app.data.case.read().unwrap_or_else(|e| e.into_inner()).case.tags_used();
+            let names: Vec<String> = used.into_iter().take(12).map(|t| t.0).collect();
+            let on = if ids.len() == 1 { "the event".to_string() } else { format!("{} events", ids.len()) };
+            match names.is_empty() {
+                true => format!("a word for {on}"),
+                false => format!("for {on} · Tab: {}", visible(&names.join(" "))),
+            }
+        }
+        Asking::Note(_) => "Enter keeps it".into(),
+        Asking::QueryName(q) => format!("for {}", visible(q)),
+        Asking::Export { .. } => "the name says the format: .csv, .jsonl, .md, or timesketch in it".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_scrolls_to_keep_the_cursor_in_sight() {
+        assert_eq!(scrolled("name:x", 6, 20), ("name:x".to_string(), 6));
+        let text = format!("{}END", "a".repeat(100));
+        let (shown, col) = scrolled(&text, text.len(), 20);
+        assert!(shown.starts_with('…') && shown.ends_with("END"), "{shown}");
+        assert_eq!(shown.width(), col.max(shown.width()));
+        assert!(col < 20 && shown.width() <= 20);
+        let (shown, col) = scrolled(&text, 0, 20);
+        assert!(shown.starts_with("aaa") && shown.ends_with('…') && shown.width() == 20 && col == 0, "{shown}");
+        // Escapes count as what is shown.
+        let (shown, col) = scrolled("a\u{1b}b", 2, 40);
+        assert_eq!((shown.as_str(), col), ("a\\u001bb", 7));
+    }
 }

@@ -13,19 +13,17 @@ use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let areas = app.areas_in(f.area());
-    let store = app.data.read();
-    let found = app.data.found();
-    let graph = app.data.graph();
-    header::header(f, app, &store, theme, areas.header);
+    let held = app.reading();
+    header::header(f, app, &held.store, theme, areas.header);
     header::query_line(f, app, theme, areas.query);
     if let Some(r) = areas.histogram {
         histogram::draw(f, app, theme, r);
     }
     for &(id, r) in &areas.panes {
-        app.panes.get(id).draw(f, r, &app.cx(&store, &found, &graph, id, body_rows(Some(r))), theme);
+        app.panes.get(id).draw(f, r, &app.cx(&held, id, body_rows(Some(r))), theme);
     }
-    header::footer(f, app, &store, &found, &graph, theme, areas.footer);
+    header::footer(f, app, &held, theme, areas.footer);
     if let Some(o) = &app.overlay {
-        o.draw(f, &app.cx(&store, &found, &graph, app.focus, overlays::inner_rows(f.area())), theme);
+        o.draw(f, &app.cx(&held, app.focus, overlays::inner_rows(f.area())), theme);
     }
 }

@@ -1,0 +1,229 @@
+//! A case at work: its content, the file it is saved to, and which loaded
+//! event each kept entry stands for. Every change is saved at once.
+
+use super::file::CaseFile;
+use super::key::EventKey;
+use super::model::{Case, Entry, MAX_HISTORY, Note, Past, SavedQuery, Tag, clean_tag, clean_text};
+use crate::model::time::Micros;
+use crate::store::blobs::ChunkCache;
+use crate::store::{EventId, Store};
+use std::collections::HashMap;
+
+pub struct Book {
+    pub case: Case,
+    /// None: kept in memory only (tests, or no place to keep it).
+    pub file: Option<CaseFile>,
+    /// Why changes are not saved, when they are not (read-only, a failed write).
+    pub unsaved: Option<String>,
+    /// The loaded event each entry stands for, entry by entry.
+    bound: Vec<Option<EventId>>,
+    by_event: HashMap<EventId, usize>,
+    /// Events of the store already looked at.
+    seen: usize,
+    /// Bumped by every change (the explorer refreshes its results).
+    pub generation: u64,
+}
+
+impl Default for Book {
+    fn default() -> Self {
+        Book::new(Case::new(vec![], &now()), None)
+    }
+}
+
+/// The time of a change, RFC 3339 in UTC.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Book {
+    pub fn new(case: Case, file: Option<CaseFile>) -> Book {
+        let unsaved =
+            file.as_ref().filter(|f| !f.writable()).map(|f| format!("case {} is read-only here", f.path.display()));
+        Book {
+            bound: vec![None; case.events.len()],
+            case,
+            file,
+            unsaved,
+            by_event: HashMap::new(),
+            seen: 0,
+            generation: 0,
+        }
+    }
+
+    /// Finds the entries' events among those the store took in since the last call.
+    pub fn sync(&mut self, store: &Store) {
+        if self.seen >= store.len() {
+            return;
+        }
+        let mut at: HashMap<Micros, Vec<usize>> = HashMap::new();
+        for (i, e) in self.case.events.iter().enumerate() {
+            // An entry bound to its very record is settled; one bound by its names alone may find it later.
+            let settled = self.bound[i].is_some_and(|id| e.event.same_content(store, id));
+            if let (false, Some(t)) = (settled, e.event.micros()) {
+                at.entry(t).or_default().push(i);
+            }
+        }
+        let mut cache = ChunkCache::new(2);
+        for (id, t) in store.times().iter().enumerate().skip(self.seen) {
+            let Some(entries) = at.get(t) else { continue };
+            let id = id as EventId;
+            for &i in entries {
+                let key = &self.case.events[i].event;
+                if self.by_event.contains_key(&id) || !key.names(store, id, &mut cache) {
+                    continue;
+                }
+                // The same names on two records: the record's content decides.
+                match self.bound[i] {
+                    Some(old) if key.same_content(store, old) || !key.same_content(store, id) => continue,
+                    Some(old) => {
+                        self.by_event.remove(&old);
+                    }
+                    None => {}
+                }
+                self.bound[i] = Some(id);
+                self.by_event.insert(id, i);
+            }
+        }
+        self.seen = store.len();
+    }
+
+    pub fn entry(&self, id: EventId) -> Option<&Entry> {
+        self.by_event.get(&id).map(|&i| &self.case.events[i])
+    }
+
+    pub fn is_marked(&self, id: EventId) -> bool {
+        self.entry(id).is_some_and(|e| e.marked.is_some())
+    }
+
+    /// The loaded events with an entry, and the entries whose event is not loaded.
+    pub fn bound_events(&self) -> impl Iterator<Item = (EventId, &Entry)> {
+        self.by_event.iter().map(|(&id, &i)| (id, &self.case.events[i]))
+    }
+
+    pub fn unbound(&self) -> usize {
+        self.bound.iter().filter(|b| b.is_none()).count()
+    }
+
+    pub fn marked(&self) -> usize {
+        self.case.events.iter().filter(|e| e.marked.is_some()).count()
+    }
+
+    fn entry_mut(&mut self, store: &Store, id: EventId, cache: &mut ChunkCache) -> &mut Entry {
+        let i = match self.by_event.get(&id) {
+            Some(&i) => i,
+            None => {
+                self.case.events.push(Entry::new(EventKey::of(store, id, cache)));
+                self.bound.push(Some(id));
+                let i = self.case.events.len() - 1;
+                self.by_event.insert(id, i);
+                i
+            }
+        };
+        &mut self.case.events[i]
+    }
+
+    /// Drops entries that keep nothing.
+    fn prune(&mut self) {
+        if self.case.events.iter().all(|e| !e.is_empty()) {
+            return;
+        }
+        let keep: Vec<bool> = self.case.events.iter().map(|e| !e.is_empty()).collect();
+        let mut k = keep.iter();
+        self.case.events.retain(|_| *k.next().expect("same length"));
+        let mut k = keep.iter();
+        self.bound.retain(|_| *k.next().expect("same length"));
+        self.by_event = self.bound.iter().enumerate().filter_map(|(i, b)| b.map(|id| (id, i))).collect();
+    }
+
+    /// Marks `ids`, or unmarks them when every one is marked already.
+    /// Returns whether they are marked now.
+    pub fn toggle_marks(&mut self, store: &Store, ids: &[EventId]) -> bool {
+        let mark = !ids.iter().all(|&id| self.is_marked(id));
+        let (at, mut cache) = (now(), ChunkCache::new(2));
+        for &id in ids {
+            let e = self.entry_mut(store, id, &mut cache);
+            match (mark, e.marked.is_some()) {
+                (true, false) => e.marked = Some(at.clone()),
+                (false, true) => e.marked = None,
+                _ => {}
+            }
+        }
+        self.prune();
+        self.changed();
+        mark
+    }
+
+    /// Tags `ids` with `tag` (removes it when every one has it). Returns
+    /// the tag as kept and whether it is on them now; None for an empty tag.
+    pub fn toggle_tag(&mut self, store: &Store, ids: &[EventId], tag: &str) -> Option<(String, bool)> {
+        let tag = clean_tag(tag)?;
+        // The spelling used before wins, so `tag:` and completion see one tag.
+        let tag = self.case.tags_used().into_iter().map(|t| t.0).find(|t| t.eq_ignore_ascii_case(&tag)).unwrap_or(tag);
+        let add = !ids.iter().all(|&id| self.entry(id).is_some_and(|e| e.has_tag(&tag)));
+        let (at, mut cache) = (now(), ChunkCache::new(2));
+        for &id in ids {
+            let e = self.entry_mut(store, id, &mut cache);
+            if add && !e.has_tag(&tag) {
+                e.tags.push(Tag { name: tag.clone(), at: at.clone() });
+            } else if !add {
+                e.tags.retain(|t| !t.name.eq_ignore_ascii_case(&tag));
+            }
+        }
+        self.prune();
+        self.changed();
+        Some((tag, add))
+    }
+
+    /// Adds a note to event `id` (to the case when None). False for an empty note.
+    pub fn add_note(&mut self, store: &Store, id: Option<EventId>, text: &str) -> bool {
+        let Some(text) = clean_text(text) else { return false };
+        let note = Note { text, at: now() };
+        match id {
+            Some(id) => self.entry_mut(store, id, &mut ChunkCache::new(1)).notes.push(note),
+            None => self.case.notes.push(note),
+        }
+        self.changed();
+        true
+    }
+
+    /// Removes event `id`'s newest note. False when it has none.
+    pub fn drop_note(&mut self, id: EventId) -> bool {
+        let Some(&i) = self.by_event.get(&id) else { return false };
+        if self.case.events[i].notes.pop().is_none() {
+            return false;
+        }
+        self.prune();
+        self.changed();
+        true
+    }
+
+    /// Saves `query` under `name` (replacing one of that name).
+    pub fn save_query(&mut self, name: &str, query: &str) -> bool {
+        let Some(name) = clean_text(&name.replace('\n', " ")) else { return false };
+        self.case.queries.retain(|q| q.name != name);
+        self.case.queries.push(SavedQuery { name, query: query.to_string(), at: now() });
+        self.changed();
+        true
+    }
+
+    /// Remembers a query searched (not twice in a row; the newest [`MAX_HISTORY`]).
+    pub fn remember(&mut self, query: &str) {
+        let query = query.trim();
+        if query.is_empty() || self.case.history.last().is_some_and(|p| p.query == query) {
+            return;
+        }
+        self.case.history.push(Past { query: query.to_string(), at: now() });
+        let over = self.case.history.len().saturating_sub(MAX_HISTORY);
+        self.case.history.drain(..over);
+        self.changed();
+    }
+
+    /// Saves the case after a change (kept in memory when it cannot be).
+    fn changed(&mut self) {
+        self.generation += 1;
+        self.case.updated = now();
+        if let Some(f) = &self.file {
+            self.unsaved = f.save(&self.case).err();
+        }
+    }
+}
