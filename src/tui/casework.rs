@@ -187,8 +187,11 @@ impl App {
             (Some(0), false) => None,
             (Some(i), false) => Some(i - 1),
         };
+        if p.recalled.is_none() {
+            p.draft = p.text.clone();
+        }
         p.recalled = next;
-        let text = next.map_or_else(|| p.original.clone(), |i| history[n - 1 - i].clone());
+        let text = next.map_or_else(|| p.draft.clone(), |i| history[n - 1 - i].clone());
         p.set(&text);
     }
 

@@ -23,6 +23,8 @@ pub struct Prompt {
     pub asking: Asking,
     /// Where Up and Down are in the query history (None: at the line being typed).
     pub recalled: Option<usize>,
+    /// The line being typed, while the history is shown instead.
+    pub draft: String,
 }
 
 /// What an action did to the prompt.
@@ -52,6 +54,7 @@ impl Prompt {
             error: None,
             asking,
             recalled: None,
+            draft: String::new(),
         }
     }
 

@@ -36,9 +36,20 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(paths: &[PathBuf], size: (u16, u16), query: &str) -> Harness {
+        Harness::in_case(paths, size, query, Arc::default())
+    }
+
+    /// [`Harness::new`] keeping marks, tags and notes in `case`.
+    pub fn in_case(
+        paths: &[PathBuf],
+        size: (u16, u16),
+        query: &str,
+        case: Arc<RwLock<trailscope::case::Book>>,
+    ) -> Harness {
         let opts = Options {
             load: LoadOptions { threads: 2, publish_every: None, ..LoadOptions::default() },
             rules: catalogue(),
+            case,
             ..Options::default()
         };
         let data = Dataset::load(paths, opts);
