@@ -131,8 +131,7 @@ fn soak(seed: u64, steps: usize) {
                 if let Some(req) = stale.pop() {
                     let mut late = Vec::new();
                     trailscope::engine::search::execute(
-                        &h.store,
-                        &*h.annex,
+                        &h.app.data,
                         &req,
                         &trailscope::query::Cancel::new(),
                         &mut |r| late.push(r),

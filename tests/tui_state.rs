@@ -224,7 +224,7 @@ fn stale_results_are_dropped() {
     q.query = trailscope::query::parse("name:GetObject").unwrap();
     let run = |req: &trailscope::engine::Request| {
         let mut out = None;
-        trailscope::engine::search::execute(&h.store, &*h.annex, req, &trailscope::query::Cancel::new(), &mut |r| {
+        trailscope::engine::search::execute(&h.app.data, req, &trailscope::query::Cancel::new(), &mut |r| {
             out = Some(r)
         });
         out.unwrap()
@@ -735,4 +735,24 @@ fn on_a_small_screen_tab_reaches_every_panel_and_a_rule_shows_its_results() {
     assert!(h.app.areas().of(PaneId::List).is_some());
     // The header keeps the way to the help, however much it has to say.
     assert!(h.screen().lines().next().unwrap().ends_with("? help"));
+}
+
+#[test]
+fn the_columns_stay_put_as_the_list_pages() {
+    for size in [(80, 24), (160, 45), (220, 55)] {
+        let mut h = Harness::sample(size);
+        let heading = |h: &Harness| {
+            let screen = h.screen();
+            let line = screen.lines().find(|l| l.contains("TIME")).unwrap_or_default().to_string();
+            line.split('│').find(|part| part.contains("TIME")).unwrap_or_default().to_string()
+        };
+        let first = heading(&h);
+        let mut pages = 0;
+        while h.app.panes.list.scroll.cursor + 1 < h.app.len() {
+            h.key(KeyCode::PageDown);
+            assert_eq!(heading(&h), first, "{size:?}, page {pages}");
+            pages += 1;
+        }
+        assert!(pages > 5, "{size:?}: the list was paged through");
+    }
 }

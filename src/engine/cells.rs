@@ -6,7 +6,7 @@
 use crate::case::Book;
 use crate::detect::Results;
 use crate::identity::Graph;
-use crate::model::fields::Field;
+use crate::model::fields::{Field, Kept, list_fields};
 use crate::query::labels::Labels;
 use crate::store::EventId;
 
@@ -27,5 +27,99 @@ pub fn cell(labels: &Labels, found: &Results, graph: &Graph, case: &Book, id: Ev
             o => o.to_string(),
         },
         f => labels.compact_of(id, f).to_string(),
+    }
+}
+
+/// How wide a column's text is over a result: wide enough for most of its
+/// events (`typical`, 95 in 100), and for all of them (`widest`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Width {
+    pub typical: usize,
+    pub widest: usize,
+}
+
+/// Of so many events in a hundred, a column's typical width shows the text whole.
+const TYPICAL_PERCENT: u64 = 95;
+
+/// The typical and widest of `widths` given as (width, events) pairs over `total` events.
+fn width_of(mut widths: Vec<(usize, u64)>, total: u64) -> Width {
+    widths.sort_unstable();
+    let widest = widths.last().map_or(0, |w| w.0);
+    let enough = (total * TYPICAL_PERCENT).div_ceil(100);
+    let mut seen = total - widths.iter().map(|w| w.1).sum::<u64>().min(total);
+    let mut typical = 0;
+    for (w, n) in widths {
+        if seen >= enough {
+            break;
+        }
+        seen += n;
+        typical = w;
+    }
+    Width { typical, widest }
+}
+
+/// How wide each list column's text is over `ids`, so the columns and
+/// their widths follow the whole result, not the rows on screen. Columns
+/// computed beside the store are measured only when `derived` (a complete
+/// result; partial ones measure the stored columns).
+pub fn widths(
+    labels: &Labels,
+    found: &Results,
+    graph: &Graph,
+    case: &Book,
+    ids: &[EventId],
+    derived: bool,
+) -> Vec<(Field, Width)> {
+    let store = labels.store;
+    let width = |t: &str| unicode_width::UnicodeWidthStr::width(crate::sanitize::visible(t).as_ref());
+    let total = ids.len() as u64;
+    let present = |yes: bool| Width { typical: usize::from(yes), widest: usize::from(yes) };
+    let mut out = Vec::new();
+    for &f in list_fields().iter().filter(|&&f| f != Field::Time) {
+        let w = match f.def().kept {
+            Kept::Derived if !derived => continue,
+            Kept::Derived => match f {
+                Field::Level => present(ids.iter().any(|&id| found.level(id).is_some())),
+                Field::Mark => present(ids.iter().any(|&id| case.is_marked(id))),
+                // The case keeps few events: only theirs have tags.
+                Field::Tag if case.case.events.is_empty() => Width::default(),
+                f => width_of(
+                    ids.iter()
+                        .map(|&id| (width(&cell(labels, found, graph, case, id, f)), 1))
+                        .filter(|w| w.0 > 0)
+                        .collect(),
+                    total,
+                ),
+            },
+            _ => {
+                // Each distinct value measured once.
+                let column = store.column(f);
+                let mut events = vec![0u64; store.dict(f).len() + 1];
+                for &id in ids {
+                    if let Some(n) = column.get(id as usize).and_then(|&v| events.get_mut(v as usize)) {
+                        *n += 1;
+                    }
+                }
+                let measured = (1..events.len()).filter(|&v| events[v] > 0);
+                width_of(measured.map(|v| (width(labels.compact(f, v as u32)), events[v])).collect(), total)
+            }
+        };
+        out.push((f, w));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rare_long_value_is_not_typical() {
+        let w = width_of(vec![(10, 96), (36, 4)], 100);
+        assert_eq!(w, Width { typical: 10, widest: 36 });
+        assert_eq!(width_of(vec![(10, 90), (36, 10)], 100), Width { typical: 36, widest: 36 });
+        // Events without a value count as narrow ones.
+        assert_eq!(width_of(vec![(20, 3)], 100), Width { typical: 0, widest: 20 });
+        assert_eq!(width_of(vec![], 0), Width::default());
     }
 }

@@ -4,14 +4,16 @@
 //! a newer request was made. A search that reads records reports partial
 //! results as it goes, so a list can fill while it runs.
 
+use super::dataset::Dataset;
 use crate::model::fields::Field;
 use crate::model::time::Micros;
 use crate::query::eval::Annex;
 use crate::query::facets::{FacetCounts, count};
+use crate::query::labels::Labels;
 use crate::query::{Cancel, Matches, Query, eval};
 use crate::store::{EventId, Store};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +54,8 @@ pub struct SearchResult {
     pub elapsed: Duration,
     /// False for a partial result: the search goes on.
     pub complete: bool,
+    /// The widest text of each list column over the matches (see [`super::cells::widths`]).
+    pub widths: Vec<(Field, super::cells::Width)>,
 }
 
 impl PartialEq for SearchResult {
@@ -81,14 +85,14 @@ pub fn histogram(store: &Store, ids: &[EventId], bins: usize) -> Histogram {
 /// complete one (partial results show the list filling). Fields computed
 /// beside the store are counted by the annex.
 fn result(
-    store: &RwLock<Store>,
+    data: &Dataset,
     annex: &dyn Annex,
     req: &Request,
     m: &Matches,
     started: Instant,
     complete: bool,
 ) -> SearchResult {
-    let s = store.read().unwrap_or_else(|e| e.into_inner());
+    let s = data.read();
     let mut facets = vec![];
     if complete {
         let (derived, kept): (Vec<Field>, Vec<Field>) =
@@ -98,8 +102,14 @@ fn result(
         // In the order asked for (the panel's).
         facets.sort_by_key(|c| req.facets.iter().position(|&f| f == c.field));
     }
+    let widths = {
+        let (found, graph) = (data.found(), data.graph());
+        let case = data.case.read().unwrap_or_else(|e| e.into_inner());
+        super::cells::widths(&Labels::new(&s), &found, &graph, &case, &m.ids, complete)
+    };
     SearchResult {
         id: req.id,
+        widths,
         facets,
         histogram: histogram(&s, &m.ids, req.histogram_bins),
         ids: Arc::new(m.ids.clone()),
@@ -115,36 +125,30 @@ const PARTIAL_EVERY: Duration = Duration::from_millis(150);
 /// Runs one request to the end (or until cancelled), giving partial results
 /// to `notify` on the way (at most every [`PARTIAL_EVERY`]) and the complete
 /// one last.
-pub fn execute(
-    store: &RwLock<Store>,
-    annex: &dyn Annex,
-    req: &Request,
-    cancel: &Cancel,
-    notify: &mut dyn FnMut(SearchResult),
-) {
-    execute_every(store, annex, req, cancel, PARTIAL_EVERY, notify)
+pub fn execute(data: &Dataset, req: &Request, cancel: &Cancel, notify: &mut dyn FnMut(SearchResult)) {
+    execute_every(data, req, cancel, PARTIAL_EVERY, notify)
 }
 
 /// [`execute`] with partial results at most every `every`.
 pub fn execute_every(
-    store: &RwLock<Store>,
-    annex: &dyn Annex,
+    data: &Dataset,
     req: &Request,
     cancel: &Cancel,
     every: Duration,
     notify: &mut dyn FnMut(SearchResult),
 ) {
+    let (store, annex) = (&data.store, &*data.annex());
     let started = Instant::now();
     let mut last = started;
     let mut partial = |m: &Matches| {
         if !cancel.is_cancelled() && last.elapsed() >= every {
             last = Instant::now();
-            notify(result(store, annex, req, m, started, false));
+            notify(result(data, annex, req, m, started, false));
         }
     };
     let Ok(m) = eval::run_partial(store, annex, &req.query, cancel, &mut partial) else { return };
     if !cancel.is_cancelled() {
-        notify(result(store, annex, req, &m, started, true));
+        notify(result(data, annex, req, &m, started, true));
     }
 }
 
@@ -169,8 +173,8 @@ impl SearchService {
         let (tx, rx) = channel::<(Request, Cancel)>();
         let idle = Arc::new(Idle::default());
         let worker_idle = Arc::clone(&idle);
-        let (store, annex) = (Arc::clone(&data.store), data.annex());
-        std::thread::spawn(move || worker(&store, &*annex, rx, notify, &worker_idle));
+        let data = data.clone();
+        std::thread::spawn(move || worker(&data, rx, notify, &worker_idle));
         SearchService { requests: tx, running: Cancel::new(), idle }
     }
 
@@ -200,20 +204,14 @@ impl SearchService {
     }
 }
 
-fn worker(
-    store: &RwLock<Store>,
-    annex: &dyn Annex,
-    requests: Receiver<(Request, Cancel)>,
-    mut notify: impl FnMut(SearchResult),
-    idle: &Idle,
-) {
+fn worker(data: &Dataset, requests: Receiver<(Request, Cancel)>, mut notify: impl FnMut(SearchResult), idle: &Idle) {
     while let Ok(mut job) = requests.recv() {
         // Only the newest request matters.
         while let Ok(newer) = requests.try_recv() {
             job = newer;
         }
         let (req, cancel) = job;
-        execute(store, annex, &req, &cancel, &mut notify);
+        execute(data, &req, &cancel, &mut notify);
         let mut ids = idle.newest.lock().unwrap_or_else(|e| e.into_inner());
         ids.1 = ids.1.max(req.id);
         idle.changed.notify_all();
@@ -255,12 +253,9 @@ mod tests {
     #[test]
     fn a_slow_search_reports_partial_results_in_time_order() {
         let data = data_of(200_000);
-        let store = &data.store;
         let mut seen = Vec::new();
         let req = Request::plain(1, parse("\"E1\"").unwrap());
-        execute_every(store, &eval::NoAnnex, &req, &Cancel::new(), Duration::ZERO, &mut |r| {
-            seen.push((r.ids.len(), r.complete))
-        });
+        execute_every(&data, &req, &Cancel::new(), Duration::ZERO, &mut |r| seen.push((r.ids.len(), r.complete)));
         let (last, partials) = seen.split_last().unwrap();
         assert_eq!(*last, (66_667, true));
         assert!(!partials.is_empty() && partials.iter().all(|p| !p.1));

@@ -72,7 +72,7 @@ impl Harness {
                 Effect::Search(req) => {
                     self.searches += 1;
                     let mut results = Vec::new();
-                    execute(&self.store, &*self.annex, &req, &Cancel::new(), &mut |r| results.push(r));
+                    execute(&self.app.data, &req, &Cancel::new(), &mut |r| results.push(r));
                     for mut r in results {
                         // Timings vary from run to run; screens must not.
                         r.elapsed = Duration::ZERO;

@@ -1,10 +1,12 @@
 //! The event list: a row per matching event, in time order (or reversed).
-//! Columns come from the field table; their widths from the text of the
-//! rows on screen, so room goes where there is something to show. Only the
+//! Columns come from the field table; which show and how wide from the
+//! text of the whole result (measured by the search), so they stay put as
+//! the list pages and room goes where there is something to show. Only the
 //! rows on screen are built.
 
 use super::pane::{Cx, Meta, Pane, Slot};
 use crate::engine::SearchResult;
+use crate::engine::cells::Width;
 use crate::model::fields::{Field, Kept, ListColumn, SUMMARY_FIELDS, list_fields};
 use crate::query::fuzzy::FuzzyWord;
 use crate::store::{EventId, Store};
@@ -45,24 +47,28 @@ fn heading(f: Field) -> String {
     }
 }
 
-/// The columns for `width` cells, given what each needs to show its widest
-/// text on screen (`need`: 0 when the rows on screen have none, else at
+/// The columns for `width` cells, given how wide each one's text is over
+/// the result (`need`: typical and widest; 0 when it has none, else at
 /// least its heading). Columns of rank 0 (level, time, event) are there
 /// whenever they have something to show; the others join by rank while
-/// their least width fits, and a column with
-/// nothing to show gives its room away. The event name is then shown whole
-/// if room can be made by giving up the lowest-ranked columns; what is left
-/// goes to the others by rank, each up to its need (within its most).
-pub fn columns(width: usize, need: impl Fn(Field) -> usize) -> Vec<Col> {
+/// their least width fits, and a column with nothing to show gives its
+/// room away; a column with text for few events joins after the others.
+/// The event name is then shown at its typical width if room
+/// can be made by giving up the lowest-ranked columns; what is left goes to
+/// the others by rank, up to their typical width, then their widest
+/// (within their most), then past their most when room is still left.
+pub fn columns(width: usize, need: impl Fn(Field) -> Width) -> Vec<Col> {
     let mut specs: Vec<(Field, ListColumn)> =
         list_fields().iter().filter_map(|&f| f.def().column.map(|c| (f, c))).collect();
-    specs.sort_by_key(|(_, c)| c.rank);
-    let want = |f: Field, c: &ListColumn| need(f).min(c.max as usize);
+    // By rank; a column with text for few events (an origin, an error) joins after those most have.
+    specs.sort_by_key(|(f, c)| (c.rank > 0 && need(*f).typical == 0, c.rank));
+    let typical = |f: Field, c: &ListColumn| need(f).typical.min(c.max as usize);
     let mut chosen: Vec<(Field, ListColumn, usize)> = Vec::new();
     let mut used = 0;
     for (f, c) in specs {
-        let w = need(f).min(c.min as usize).max(heading(f).width().min(c.min as usize));
-        if need(f) > 0 && (c.rank == 0 || used + w < width) {
+        let n = need(f);
+        let w = n.typical.max(1).min(c.min as usize).max(heading(f).width().min(c.min as usize));
+        if n.widest > 0 && (c.rank == 0 || used + w < width) {
             used += w + 1;
             chosen.push((f, c, w));
         }
@@ -70,17 +76,25 @@ pub fn columns(width: usize, need: impl Fn(Field) -> usize) -> Vec<Col> {
     let mut spare = width.saturating_sub(used);
     loop {
         let short: usize =
-            chosen.iter().filter(|(_, c, _)| c.rank == 0).map(|(f, c, w)| want(*f, c).saturating_sub(*w)).sum();
+            chosen.iter().filter(|(_, c, _)| c.rank == 0).map(|(f, c, w)| typical(*f, c).saturating_sub(*w)).sum();
         if short <= spare || chosen.last().is_none_or(|(_, c, _)| c.rank == 0) {
             break;
         }
         let (_, _, w) = chosen.pop().expect("checked");
         spare += w + 1;
     }
-    for (f, c, w) in &mut chosen {
-        let grow = want(*f, c).saturating_sub(*w).min(spare);
-        *w += grow;
-        spare -= grow;
+    let targets: [&dyn Fn(Field, &ListColumn) -> usize; 3] = [
+        &typical,
+        &|f, c| need(f).widest.min(c.max as usize),
+        // Room still left: a column's most gives way to its content (a long role name, a tag list).
+        &|f, _| need(f).widest,
+    ];
+    for target in targets {
+        for (f, c, w) in &mut chosen {
+            let grow = target(*f, c).saturating_sub(*w).min(spare);
+            *w += grow;
+            spare -= grow;
+        }
     }
     chosen.sort_by_key(|(_, c, _)| c.order);
     let mut cols: Vec<Col> = chosen.into_iter().map(|(field, _, width)| Col { field, width }).collect();
@@ -197,13 +211,28 @@ impl Pane for ListPane {
             .collect();
         let texts: Vec<Vec<(Field, String)>> =
             rows.iter().map(|&id| list_fields().iter().map(|&f| (f, ListPane::text(cx, id, f))).collect()).collect();
+        // The columns follow the whole result (measured by the search), and the rows on
+        // screen where it has not measured them (a partial result) or they changed since (a mark).
         // With no rows on screen the headings alone decide (the list still reads as a list);
         // a column computed beside the store (the level) shows only with content.
         let need = |f: Field| {
-            let widest = texts.iter().flat_map(|row| row.iter().filter(|(g, _)| *g == f)).map(|(_, t)| t.width()).max();
-            match widest.unwrap_or(0) {
-                0 if !rows.is_empty() || f.def().kept == Kept::Derived => 0,
-                w => w.max(heading(f).width()),
+            let on_screen = (texts.iter().flat_map(|row| row.iter().filter(|(g, _)| *g == f)))
+                .map(|(_, t)| t.width())
+                .max()
+                .unwrap_or(0);
+            let measured = cx.results.widths.iter().find(|(g, _)| *g == f).map(|(_, w)| *w);
+            let w = match measured {
+                Some(m) => Width { typical: m.typical, widest: m.widest.max(on_screen) },
+                None => Width { typical: on_screen, widest: on_screen },
+            };
+            let heading = heading(f).width();
+            match w.widest {
+                0 if !rows.is_empty() || f.def().kept == Kept::Derived => Width::default(),
+                // A column with text for few events stays typically empty (it joins last).
+                _ => Width {
+                    typical: if w.typical > 0 { w.typical.max(heading) } else { 0 },
+                    widest: w.widest.max(heading),
+                },
             }
         };
         let cols = columns(r.width as usize, need);
@@ -262,6 +291,11 @@ impl Pane for ListPane {
 mod tests {
     use super::*;
 
+    /// Every event's text as wide as the widest.
+    fn whole(need: impl Fn(Field) -> usize) -> impl Fn(Field) -> Width {
+        move |f| Width { typical: need(f), widest: need(f) }
+    }
+
     #[test]
     fn columns_follow_the_content() {
         let names = |cols: &[Col]| cols.iter().map(|c| c.field.label()).collect::<Vec<_>>();
@@ -272,17 +306,17 @@ mod tests {
             Field::Origin | Field::New | Field::Mark | Field::Tag => 0,
             _ => 30,
         };
-        assert_eq!(names(&columns(40, wide)), ["level", "time", "event"]);
+        assert_eq!(names(&columns(40, whole(wide))), ["level", "time", "event"]);
         // Rows whose credentials lead back to someone else: the origin comes after the actor.
         let behind = |f: Field| if f == Field::Origin { 12 } else { wide(f) };
-        assert_eq!(names(&columns(200, behind))[4..6], ["actor", "origin"]);
+        assert_eq!(names(&columns(200, whole(behind)))[4..6], ["actor", "origin"]);
         // Nothing flagged on screen: no level column.
         let quiet = |f: Field| if f == Field::Level { 0 } else { wide(f) };
-        assert_eq!(names(&columns(40, quiet)), ["time", "event"]);
+        assert_eq!(names(&columns(40, whole(quiet))), ["time", "event"]);
         // Every column full: the event name is shown whole first, the actor gets the rest.
-        assert_eq!(names(&columns(80, wide)), ["level", "time", "event", "actor"]);
+        assert_eq!(names(&columns(80, whole(wide))), ["level", "time", "event", "actor"]);
         assert_eq!(
-            names(&columns(200, wide)),
+            names(&columns(200, whole(wide))),
             ["level", "time", "service", "event", "actor", "source IP", "region", "error"]
         );
         // Room goes where there is text: a column with nothing on screen gives its room away.
@@ -294,9 +328,15 @@ mod tests {
             Field::Error | Field::Origin | Field::New | Field::Mark | Field::Tag => 0,
             _ => 14,
         };
-        let cols = columns(170, sparse);
+        let cols = columns(170, whole(sparse));
         let of = |f: Field| cols.iter().find(|c| c.field == f).map(|c| c.width);
-        assert_eq!((of(Field::Name), of(Field::Source), of(Field::Error)), (Some(28), Some(16), None));
+        // Room left over lets a column pass its most (16) to show its text whole.
+        assert_eq!((of(Field::Name), of(Field::Source), of(Field::Error)), (Some(28), Some(17), None));
+        // A long role session name is shown whole when there is room, cut to the column's most when not.
+        let long_actor = |f: Field| if f == Field::Actor { 50 } else { sparse(f) };
+        let actor = |w: usize| columns(w, whole(long_actor)).iter().find(|c| c.field == Field::Actor).map(|c| c.width);
+        assert_eq!(actor(220), Some(50));
+        assert!(actor(130).is_some_and(|w| (30..50).contains(&w)), "{:?}", actor(130));
         // The event name is shown whole, the lowest-ranked columns giving way; the actor gets the rest.
         let busy = |f: Field| match f {
             Field::Level => 1,
@@ -307,12 +347,20 @@ mod tests {
             Field::Error | Field::Origin | Field::New | Field::Mark | Field::Tag => 0,
             _ => 15,
         };
-        let cols = columns(76, busy);
+        let cols = columns(76, whole(busy));
         assert_eq!(names(&cols), ["level", "time", "service", "event", "actor"]);
         let of = |f: Field| cols.iter().find(|c| c.field == f).map(|c| c.width).unwrap();
         assert_eq!((of(Field::Level), of(Field::Name), of(Field::Actor)), (1, 28, 15));
+        // One rare long event name does not push the service out at 80 columns; it is shown whole when room allows.
+        let rare = |f: Field| match f {
+            Field::Name => Width { typical: 18, widest: 36 },
+            f => whole(busy)(f),
+        };
+        assert!(names(&columns(80, rare)).contains(&"service"));
+        let name_width = |w| columns(w, rare).iter().find(|c| c.field == Field::Name).map(|c| c.width);
+        assert_eq!((name_width(80), name_width(200)), (Some(18), Some(36)));
         for w in [0, 10, 40, 80, 120, 300] {
-            let total: usize = columns(w, wide).iter().map(|c| c.width + 1).sum();
+            let total: usize = columns(w, whole(wide)).iter().map(|c| c.width + 1).sum();
             assert!(total <= w + 1, "{w}: {total}");
         }
     }
