@@ -60,6 +60,12 @@ impl Tmux {
         }
     }
 
+    /// Types `text` as it is (no key names), then waits as [`Tmux::keys`] does.
+    fn type_text(&self, text: &str) {
+        self.cmd(&["send-keys", "-t", "e2e", "-l", text]);
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
     fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
@@ -269,4 +275,231 @@ fn the_incidents_come_first_and_enter_keeps_one_in_tmux() {
     t.wait_for("the exclusion", |s| s.contains("/ incident:1 -incident:1"));
     t.keys(&["q"]);
     assert_eq!(wait_file(&exit_file).trim(), "0");
+}
+
+/// A CSV reader (RFC 4180: quoted cells, doubled quotes, newlines and commas
+/// in quotes; a row ends at LF or CRLF), as in tests/export.rs.
+fn read_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut cell) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') if cell.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    assert!(!quoted, "the CSV ends inside a quoted cell");
+    if !cell.is_empty() || !row.is_empty() {
+        row.push(cell);
+        rows.push(row);
+    }
+    rows
+}
+
+#[test]
+fn a_case_survives_quitting_and_exports_every_format() {
+    let dir = tempdir("tmux-case");
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let case = dir.join("case.json");
+    let bin = env!("CARGO_BIN_EXE_trailscope");
+    // The explorer runs in `work`, so the exports' relative names land there.
+    let command = |exit: &str| {
+        format!(
+            "sh -c \"cd '{}' && exec '{bin}' --list-first --case '{}' '{}'\"; echo $? > '{}'; sleep 5",
+            s(&work),
+            s(&case),
+            s(&sample()),
+            s(&dir.join(exit))
+        )
+    };
+    // A note with a comma and quotes: the CSV must quote it, every reader give it back.
+    let note = "trail off, \"by bob\"";
+    let tag = "exfil";
+    let search = |t: &Tmux, query: &str| {
+        t.keys(&["/"]);
+        t.wait_for("the query prompt", |s| s.contains("Ctrl-u clear"));
+        t.keys(&["C-u"]);
+        t.type_text(query);
+        t.keys(&["Enter"]);
+        t.wait_for("the search", |s| s.contains(&format!("/ {query} ")) && !s.contains("Ctrl-u clear"))
+    };
+
+    // 1. Mark two events, tag one and note it, quit.
+    let Some(t) = Tmux::start("case", (160, 45), &command("exit1")) else { return };
+    t.wait_for("the sample to load", |s| s.contains("383 of 383 events"));
+    search(&t, "name:StopLogging");
+    t.wait_for("StopLogging selected", |s| s.contains("1 of 383 events") && s.contains("DETAIL  StopLogging"));
+    t.keys(&["m"]);
+    t.wait_for("the mark", |s| s.contains("marked 1 event"));
+    t.keys(&["T"]);
+    t.wait_for("the tag prompt", |s| s.lines().any(|l| l.starts_with("tag:")));
+    t.type_text(tag);
+    t.keys(&["Enter"]);
+    t.wait_for("the tag", |s| s.contains("tagged 1 event exfil"));
+    t.keys(&["C"]);
+    t.wait_for("the note prompt", |s| s.lines().any(|l| l.starts_with("note:")));
+    t.type_text(note);
+    t.keys(&["Enter"]);
+    t.wait_for("the note", |s| s.contains("noted the event"));
+    search(&t, "name:CreateUser");
+    t.wait_for("CreateUser selected", |s| s.contains("1 of 383 events") && s.contains("DETAIL  CreateUser"));
+    t.keys(&["m"]);
+    t.wait_for("the second mark", |s| s.contains("marked 1 event"));
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&dir.join("exit1")).trim(), "0", "the first explorer quits with status 0");
+    drop(t);
+
+    // The case file: JSON, the two marks, the tag and the note, each on its own event.
+    let sample_records = reference_tree(&sample());
+    let by_id = |id: &str| -> &serde_json::Value {
+        let found: Vec<_> = sample_records.iter().filter(|r| r["eventID"] == id).collect();
+        assert_eq!(found.len(), 1, "one sample record has eventID {id}");
+        found[0]
+    };
+    let text = std::fs::read_to_string(&case).unwrap();
+    let kept: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("the case is JSON ({e}):\n{text}"));
+    assert_eq!(kept["format"], "trailscope-case");
+    assert_eq!(kept["version"], 1);
+    let entries = kept["events"].as_array().expect("events");
+    assert_eq!(entries.len(), 2, "{text}");
+    let entry = |name: &str| {
+        entries.iter().find(|e| e["event"]["eventName"] == name).unwrap_or_else(|| panic!("{name} kept:\n{text}"))
+    };
+    let (stop, create) = (entry("StopLogging"), entry("CreateUser"));
+    for e in [stop, create] {
+        assert!(e["marked"].as_str().is_some_and(|t| t.starts_with("20")), "marked with a time: {e}");
+        let source = by_id(e["event"]["eventID"].as_str().unwrap());
+        assert_eq!(source["eventName"], e["event"]["eventName"]);
+        assert_eq!(source["eventSource"], e["event"]["eventSource"]);
+        assert_eq!(source["eventTime"], e["event"]["eventTime"]);
+    }
+    let tags: Vec<_> = stop["tags"].as_array().unwrap().iter().map(|t| t["name"].clone()).collect();
+    assert_eq!(tags, [tag]);
+    let notes: Vec<_> = stop["notes"].as_array().unwrap().iter().map(|n| n["text"].clone()).collect();
+    assert_eq!(notes, [note]);
+    assert!(create.get("tags").is_none_or(|t| t.as_array().unwrap().is_empty()), "{create}");
+    assert!(create.get("notes").is_none_or(|t| t.as_array().unwrap().is_empty()), "{create}");
+    let history: Vec<_> = kept["history"].as_array().unwrap().iter().map(|h| h["query"].clone()).collect();
+    assert_eq!(history, ["name:StopLogging", "name:CreateUser"]);
+    // Written whole and renamed: nothing but the case and its lock beside it.
+    let mut beside: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("case.json"))
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["case.json", "case.json.lock"]);
+
+    // 2. Reopen the case: the marks find their events again, with the tag and the note.
+    let Some(t) = Tmux::start("case-again", (160, 45), &command("exit2")) else { return };
+    t.wait_for("the sample to load", |s| s.contains("383 of 383 events"));
+    let screen = search(&t, "mark:*");
+    let screen = if screen.contains("2 of 383 events") {
+        screen
+    } else {
+        t.wait_for("the marked events", |s| s.contains("2 of 383 events"))
+    };
+    assert!(screen.contains("CreateUser") && screen.contains("StopLogging"), "{screen}");
+    // Oldest first: CreateUser (04:22:40), then StopLogging (04:24:09).
+    assert!(screen.contains("DETAIL  CreateUser"), "{screen}");
+    t.keys(&["j"]);
+    t.wait_for("StopLogging selected", |s| s.contains("DETAIL  StopLogging"));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the detail", |s| s.contains("Esc back") && s.contains("DETAIL  StopLogging"));
+    assert!(screen.contains("tags: exfil"), "the tag is shown:\n{screen}");
+    assert!(screen.contains(note), "the note is shown:\n{screen}");
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(200));
+    t.wait_for("the list again", |s| !s.contains("Esc back"));
+    for (file, format) in [
+        ("out.csv", "CSV"),
+        ("out.jsonl", "JSON lines"),
+        ("out.md", "Markdown"),
+        ("out-timesketch.jsonl", "Timesketch JSONL"),
+    ] {
+        t.keys(&["E"]);
+        t.wait_for("the export prompt", |s| s.contains("export the matches to: trailscope-export.csv"));
+        t.keys(&["C-u"]);
+        t.type_text(file);
+        t.keys(&["Enter"]);
+        t.wait_for("the export", |s| s.contains(&format!("wrote 2 events to {file} as {format}")));
+    }
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&dir.join("exit2")).trim(), "0", "the second explorer quits with status 0");
+    drop(t);
+    assert!(!work.join("trailscope-export.csv").exists(), "Ctrl-u cleared the suggested name");
+
+    // CSV: a header with tags and notes, a row per marked event, the note whole despite its comma and quotes.
+    let rows = read_csv(&std::fs::read_to_string(work.join("out.csv")).unwrap());
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows.iter().all(|r| r.len() == rows[0].len()), "{rows:?}");
+    let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap_or_else(|| panic!("{name} column"));
+    let (id, event, tags, notes) = (col("event_id"), col("event"), col("tags"), col("notes"));
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[event].as_str()).collect();
+    assert_eq!(names, ["CreateUser", "StopLogging"]);
+    for r in &rows[1..] {
+        assert_eq!(by_id(&r[id])["eventName"], r[event]);
+    }
+    assert_eq!((rows[1][tags].as_str(), rows[1][notes].as_str()), ("", ""));
+    assert_eq!((rows[2][tags].as_str(), rows[2][notes].as_str()), (tag, note));
+
+    // JSON lines: each record is its source record, with the case beside it in `trailscope`.
+    let jsonl = std::fs::read_to_string(work.join("out.jsonl")).unwrap();
+    let mut seen = Vec::new();
+    for l in jsonl.lines() {
+        let mut got: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("a JSON line ({e}): {l}"));
+        let ts = got.as_object_mut().unwrap().remove("trailscope").expect("the trailscope object");
+        let want = by_id(got["eventID"].as_str().expect("an eventID"));
+        assert_eq!(&got, want, "the exported record is its source record");
+        assert_eq!(ts["marked"], true, "{ts}");
+        let stop = got["eventName"] == "StopLogging";
+        assert_eq!(ts["tags"], if stop { serde_json::json!([tag]) } else { serde_json::json!([]) }, "{ts}");
+        assert_eq!(ts["notes"], if stop { serde_json::json!([note]) } else { serde_json::json!([]) }, "{ts}");
+        seen.push(got["eventName"].as_str().unwrap().to_string());
+    }
+    assert_eq!(seen, ["CreateUser", "StopLogging"]);
+
+    // Timesketch: message, an RFC 3339 datetime and timestamp_desc; the case's tag among the tags.
+    let sketch = std::fs::read_to_string(work.join("out-timesketch.jsonl")).unwrap();
+    assert_eq!(sketch.lines().count(), 2, "{sketch}");
+    for l in sketch.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("a JSON line ({e}): {l}"));
+        for f in ["message", "datetime", "timestamp_desc"] {
+            assert!(v[f].as_str().is_some_and(|s| !s.trim().is_empty()), "{f} in {l}");
+        }
+        let when = chrono::DateTime::parse_from_rfc3339(v["datetime"].as_str().unwrap())
+            .unwrap_or_else(|e| panic!("datetime is RFC 3339 ({e}): {l}"));
+        let source = by_id(v["event_id"].as_str().expect("event_id"));
+        let source_time = chrono::DateTime::parse_from_rfc3339(source["eventTime"].as_str().unwrap()).unwrap();
+        assert_eq!(when, source_time, "{l}");
+        let tags: Vec<&str> = v["tag"].as_array().expect("a tag array").iter().filter_map(|t| t.as_str()).collect();
+        if v["event_name"] == "StopLogging" {
+            assert!(tags.contains(&tag), "the case's tag is a Timesketch tag: {l}");
+            assert!(v["comment"].as_array().is_some_and(|c| c.contains(&note.into())), "the note is a comment: {l}");
+        } else {
+            assert!(!tags.contains(&tag), "{l}");
+        }
+    }
+
+    // Markdown: the note, and a timeline row per exported event.
+    let md = std::fs::read_to_string(work.join("out.md")).unwrap();
+    assert!(md.contains(note), "the note is in the report:\n{md}");
+    let timeline: Vec<&str> = md.lines().filter(|l| l.starts_with("| 20")).collect();
+    assert_eq!(timeline.len(), 2, "{md}");
+    assert!(timeline[0].contains("| CreateUser |") && timeline[1].contains("| StopLogging |"), "{md}");
+    assert!(timeline[1].contains(&format!("| {tag} |")), "{md}");
 }

@@ -83,15 +83,16 @@ pub fn columns(width: usize, need: impl Fn(Field) -> Width) -> Vec<Col> {
         let (_, _, w) = chosen.pop().expect("checked");
         spare += w + 1;
     }
-    let targets: [&dyn Fn(Field, &ListColumn) -> usize; 3] = [
-        &typical,
-        &|f, c| need(f).widest.min(c.max as usize),
-        // Room still left: a column's most gives way to its content (a long role name, a tag list).
-        &|f, _| need(f).widest,
-    ];
-    for target in targets {
+    // Up to the typical width, then the widest within the most, then (room still left) past the
+    // most: a long role name or tag list is shown whole.
+    for stage in 0..3 {
         for (f, c, w) in &mut chosen {
-            let grow = target(*f, c).saturating_sub(*w).min(spare);
+            let target = match stage {
+                0 => typical(*f, c),
+                1 => need(*f).widest.min(c.max as usize),
+                _ => need(*f).widest,
+            };
+            let grow = target.saturating_sub(*w).min(spare);
             *w += grow;
             spare -= grow;
         }
