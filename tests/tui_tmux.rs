@@ -20,7 +20,9 @@ impl Tmux {
         }
         let t = Tmux { socket: format!("trailscope-{name}-{}", std::process::id()) };
         // The explorer keeps its case in a scratch data folder, not the home folder's.
-        let command = format!("env XDG_DATA_HOME={} {command}", scratch_data().display());
+        let data = scratch_data();
+        let command =
+            format!("env XDG_DATA_HOME={} XDG_CONFIG_HOME={}/config {command}", data.display(), data.display());
         let command = command.as_str();
         let ok = t
             .cmd(&[

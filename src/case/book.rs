@@ -176,11 +176,23 @@ impl Book {
 
     /// Adds a note to event `id` (to the case when None). False for an empty note.
     pub fn add_note(&mut self, store: &Store, id: Option<EventId>, text: &str) -> bool {
-        let Some(text) = clean_text(text) else { return false };
-        let note = Note { text, at: now() };
         match id {
-            Some(id) => self.entry_mut(store, id, &mut ChunkCache::new(1)).notes.push(note),
-            None => self.case.notes.push(note),
+            Some(id) => self.add_notes(store, &[id], text),
+            None => {
+                let Some(text) = clean_text(text) else { return false };
+                self.case.notes.push(Note { text, at: now() });
+                self.changed();
+                true
+            }
+        }
+    }
+
+    /// Adds the same note to every one of `ids`, saved once. False for an empty note.
+    pub fn add_notes(&mut self, store: &Store, ids: &[EventId], text: &str) -> bool {
+        let Some(text) = clean_text(text) else { return false };
+        let (at, mut cache) = (now(), ChunkCache::new(2));
+        for &id in ids {
+            self.entry_mut(store, id, &mut cache).notes.push(Note { text: text.clone(), at: at.clone() });
         }
         self.changed();
         true
@@ -216,6 +228,14 @@ impl Book {
         let over = self.case.history.len().saturating_sub(MAX_HISTORY);
         self.case.history.drain(..over);
         self.changed();
+    }
+
+    /// Keeps the list's own columns (record paths).
+    pub fn set_columns(&mut self, columns: &[String]) {
+        if self.case.columns != columns {
+            self.case.columns = columns.to_vec();
+            self.changed();
+        }
     }
 
     /// Saves the case after a change (kept in memory when it cannot be).

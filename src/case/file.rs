@@ -32,20 +32,10 @@ impl CaseFile {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| format!("case {shown}: cannot create its folder: {e}"))?;
         }
-        let lock_path = lock_path(path);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| format!("case {shown}: cannot open {}: {e}", lock_path.display()))?;
-        let (lock, read_only) = match lock.try_lock() {
-            Ok(()) => (Some(lock), None),
-            Err(fs::TryLockError::WouldBlock) => {
-                (None, Some(format!("case {shown} is open in another trailscope: read-only here")))
-            }
-            Err(fs::TryLockError::Error(e)) => (None, Some(format!("case {shown} cannot be locked ({e}): read-only"))),
-        };
+        let (lock, read_only) = take_lock(path)?;
+        if lock.is_some() {
+            remove_leftovers(path);
+        }
         let (mut case, existed) = match fs::read_to_string(path) {
             Ok(text) => (Case::from_json(&text).map_err(|e| format!("case {shown}: {e}"))?, true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Case::new(vec![], now), false),
@@ -70,6 +60,60 @@ impl CaseFile {
         }
         write_atomic(&self.path, case.to_json().as_bytes())
             .map_err(|e| format!("case {}: not saved: {e}", self.path.display()))
+    }
+}
+
+/// The lock on the case at `path`, or why it is read-only here.
+fn take_lock(path: &Path) -> Result<(Option<File>, Option<String>), String> {
+    let (shown, lock_path) = (path.display(), lock_path(path));
+    // A lock file removed by a closing explorer between our open and our lock is not the
+    // lock any more: lock the file at the path, checked after locking.
+    for _ in 0..3 {
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| format!("case {shown}: cannot open {}: {e}", lock_path.display()))?;
+        match lock.try_lock() {
+            Ok(()) if same_file(&lock, &lock_path) => return Ok((Some(lock), None)),
+            Ok(()) => continue,
+            Err(fs::TryLockError::WouldBlock) => {
+                return Ok((None, Some(format!("case {shown} is open in another trailscope: read-only here"))));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Ok((None, Some(format!("case {shown} cannot be locked ({e}): read-only"))));
+            }
+        }
+    }
+    Ok((None, Some(format!("case {shown}: its lock keeps changing: read-only"))))
+}
+
+#[cfg(unix)]
+fn same_file(f: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Removes what writers killed mid-write left beside the case (`FILE.tmp-PID`).
+/// Only the lock holder calls it: no one else is writing.
+fn remove_leftovers(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let prefix = format!("{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = fs::remove_file(e.path());
+        }
     }
 }
 
@@ -167,6 +211,21 @@ mod tests {
         let third = CaseFile::open(&path, &["more".into()], "t2").unwrap();
         assert!(third.read_only.is_none() && third.existed);
         assert_eq!(third.case.paths, ["logs", "more"]);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn what_a_killed_writer_left_is_cleared_by_the_next_writer_only() {
+        let d = dir();
+        let path = d.join("c.json");
+        let left = d.join("c.json.tmp-999999");
+        let first = CaseFile::open(&path, &[], "t0").unwrap();
+        fs::write(&left, "half a ca").unwrap();
+        let reader = CaseFile::open(&path, &[], "t1").unwrap();
+        assert!(reader.read_only.is_some() && left.exists(), "a reader leaves it: a writer may be at work");
+        drop((first, reader));
+        let writer = CaseFile::open(&path, &[], "t2").unwrap();
+        assert!(writer.read_only.is_none() && !left.exists());
         let _ = fs::remove_dir_all(&d);
     }
 

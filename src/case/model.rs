@@ -37,6 +37,9 @@ pub struct Case {
     /// Queries searched, oldest first.
     #[serde(default)]
     pub history: Vec<Past>,
+    /// Record paths shown as list columns.
+    #[serde(default)]
+    pub columns: Vec<String>,
 }
 
 /// What is kept about one event.
@@ -104,6 +107,7 @@ impl Case {
             notes: vec![],
             queries: vec![],
             history: vec![],
+            columns: vec![],
         }
     }
 

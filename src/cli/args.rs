@@ -60,9 +60,9 @@ pub struct ExploreArgs {
     /// Start on the event list, not on the incidents (`i` opens them)
     #[arg(long)]
     pub list_first: bool,
-    /// How `y` copies: the system clipboard, OSC 52 through the terminal, or not at all
-    #[arg(long, value_enum, default_value_t = ClipboardMode::Auto)]
-    pub clipboard: ClipboardMode,
+    /// How `y` copies: the system clipboard, OSC 52 through the terminal, or not at all [default: auto]
+    #[arg(long, value_enum)]
+    pub clipboard: Option<ClipboardMode>,
     #[command(flatten)]
     pub rules: RuleArgs,
     #[command(flatten)]
@@ -141,9 +141,12 @@ impl RuleArgs {
         }
     }
 
-    /// Loads the rules; says on standard error how many could not be used.
+    /// Loads the rules (and the config's rule folders); says on standard
+    /// error how many could not be used.
     pub fn load(&self) -> std::sync::Arc<crate::detect::RuleSet> {
-        let set = crate::detect::RuleSet::load(!self.no_builtin, &self.rules);
+        let mut paths = super::config::current().config.rules.clone();
+        paths.extend(self.rules.iter().cloned());
+        let set = crate::detect::RuleSet::load(!self.no_builtin, &paths);
         if !set.unsupported.is_empty() {
             eprintln!(
                 "warning: {} rules or rule files could not be used (`trailscope rules` says why)",

@@ -36,13 +36,26 @@ pub fn main(args: &ExploreArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // The command line wins over the config file; the config's first problem shows at the start.
+    let file = super::config::current();
+    for p in &file.problems {
+        eprintln!("trailscope: {}", crate::sanitize::visible(p));
+    }
+    let mut notice = file.problems.first().cloned();
+    if let Err(e) = crate::tui::keymap::configure(&file.config.key_overrides()) {
+        notice = notice.or_else(|| Some(format!("config: {e}; the default keys apply")));
+    }
     let config = Config {
-        notice: case.notice,
+        notice: case.notice.or(notice),
         query,
-        time: if args.local { TimeMode::Local } else { TimeMode::Utc },
+        time: if args.local || file.config.time.as_deref() == Some("local") { TimeMode::Local } else { TimeMode::Utc },
         mouse: !args.no_mouse,
-        clipboard: args.clipboard,
+        clipboard: (args.clipboard)
+            .or_else(|| file.config.clipboard.as_deref().and_then(super::config::clipboard_mode))
+            .unwrap_or(crate::tui::clipboard::ClipboardMode::Auto),
         incidents_first: !args.list_first,
+        theme: file.config.theme.clone(),
+        columns: file.config.columns.clone(),
     };
     let options = crate::engine::Options { case: case.book, ..args.rules.options(LoadOptions::default()) };
     match crate::tui::run(Dataset::open(&paths, options), config) {

@@ -32,8 +32,10 @@ pub fn main(args: &MarkArgs) -> u8 {
             }
         }
         if let Some(note) = &args.note {
-            let n = ids.iter().filter(|&&id| b.add_note(store, Some(id), note)).count();
-            said.push(format!("noted ({n})"));
+            match b.add_notes(store, &ids, note) {
+                true => said.push("noted".into()),
+                false => said.push("ignored the empty note".into()),
+            }
         }
         if args.tag.is_empty() && args.note.is_none() {
             let todo: Vec<_> = ids.iter().copied().filter(|&id| b.is_marked(id) == args.unmark).collect();

@@ -6,6 +6,7 @@ pub mod actors_cmd;
 pub mod args;
 pub mod bench;
 pub mod case_open;
+pub mod config;
 pub mod detect_cmd;
 pub mod docs;
 pub mod explore;

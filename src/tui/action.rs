@@ -70,6 +70,8 @@ pub enum Action {
     RecallNewer,
     /// Complete the word in the prompt (a tag).
     Complete,
+    /// Show (or hide) the detail node's path as a list column.
+    ToggleColumn,
     // Copies.
     CopyEvent,
     CopyValue,
@@ -130,6 +132,8 @@ pub enum Command {
     /// Say something on the status line.
     Status(String),
     CloseOverlay,
+    /// Show (or hide) a record path as a list column.
+    ToggleColumn(String),
     /// Ask for a line (a tag, a note, a file name) in the prompt.
     Ask(Asking),
 }

@@ -44,6 +44,10 @@ pub struct Config {
     pub incidents_first: bool,
     /// Said on the status line at the start (a case opened read-only).
     pub notice: Option<String>,
+    /// The colour theme's name (dark, light, plain; None: dark).
+    pub theme: Option<String>,
+    /// Record paths shown as list columns after the built-in ones.
+    pub columns: Vec<String>,
 }
 
 impl Default for Config {
@@ -55,6 +59,8 @@ impl Default for Config {
             clipboard: ClipboardMode::Auto,
             incidents_first: false,
             notice: None,
+            theme: None,
+            columns: Vec::new(),
         }
     }
 }
@@ -124,13 +130,21 @@ fn cx<'a>(r: &'a Reading, data: &'a Dataset, search: &'a Search, time: TimeMode)
 impl App {
     pub fn new(data: Dataset, config: Config) -> Self {
         let status = config.notice.clone();
+        // The config's columns, then those the case keeps.
+        let mut panes = Panes::default();
+        panes.list.extra = config.columns.clone();
+        for c in &data.case.read().unwrap_or_else(|e| e.into_inner()).case.columns {
+            if !panes.list.extra.contains(c) {
+                panes.list.extra.push(c.clone());
+            }
+        }
         App {
             status,
             search: Search { query: config.query.trim().to_string(), ..Search::default() },
             data,
             config,
             prompt: None,
-            panes: Panes::default(),
+            panes,
             overlay: None,
             focus: PaneId::List,
             size: (80, 24),
@@ -438,6 +452,22 @@ impl App {
             Command::Status(s) => self.status = Some(s),
             Command::CloseOverlay => self.overlay = None,
             Command::Ask(asking) => self.ask(asking),
+            Command::ToggleColumn(path) => {
+                let extra = &mut self.panes.list.extra;
+                let shown = match extra.iter().position(|p| *p == path) {
+                    Some(i) => {
+                        extra.remove(i);
+                        false
+                    }
+                    None => {
+                        extra.push(path.clone());
+                        true
+                    }
+                };
+                let columns = extra.clone();
+                self.data.with_case(|b, _| b.set_columns(&columns));
+                self.status = Some(format!("column {path} {}", if shown { "shown" } else { "hidden" }));
+            }
         }
     }
 

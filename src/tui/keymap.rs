@@ -102,9 +102,118 @@ macro_rules! bind {
 
 use KeyCode::*;
 
+/// Key bindings the user's config sets, applied once, before the table is first read.
+static OVERRIDES: std::sync::OnceLock<Vec<(String, Vec<Key>)>> = std::sync::OnceLock::new();
+
+/// The name of a binding's action in the config (`copy_event` for CopyEvent).
+pub fn action_name(action: &Action) -> String {
+    let debug = format!("{action:?}");
+    let mut out = String::new();
+    for (i, c) in debug.chars().take_while(|c| c.is_alphanumeric()).enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Reads a key as the help writes it: `x`, `Ctrl-x`, `Enter`, `Esc`, `Tab`,
+/// `Shift-Tab`, `Space`, `Backspace`, `Del`, `Home`, `End`, `PgUp`, `PgDn`,
+/// `Up`/`↑`, `Down`/`↓`, `Left`/`←`, `Right`/`→`, `F1`…`F12`.
+pub fn parse_key(text: &str) -> Option<Key> {
+    let (ctrl, rest) = match text.strip_prefix("Ctrl-").or_else(|| text.strip_prefix("ctrl-")) {
+        Some(r) => (true, r),
+        None => (false, text),
+    };
+    let code = match rest {
+        "Enter" => Enter,
+        "Esc" => Esc,
+        "Tab" => Tab,
+        "Shift-Tab" => BackTab,
+        "Space" => Char(' '),
+        "Backspace" => Backspace,
+        "Del" | "Delete" => Delete,
+        "Home" => Home,
+        "End" => End,
+        "PgUp" => PageUp,
+        "PgDn" => PageDown,
+        "Up" | "↑" => Up,
+        "Down" | "↓" => Down,
+        "Left" | "←" => Left,
+        "Right" | "→" => Right,
+        f if f.len() > 1 && f.starts_with('F') => F(f[1..].parse().ok().filter(|n| (1..=12).contains(n))?),
+        c if c.chars().count() == 1 => Char(c.chars().next()?),
+        _ => return None,
+    };
+    Some(Key { code, ctrl })
+}
+
+/// Sets the user's key bindings: (action name, keys). Fails, changing
+/// nothing, on an unknown action or key, or a key that would be bound twice
+/// in a scope. Only the first call counts (the table is built once).
+pub fn configure(overrides: &[(String, Vec<String>)]) -> Result<(), String> {
+    let parsed = checked(overrides)?;
+    let _ = OVERRIDES.set(parsed);
+    Ok(())
+}
+
+/// The overrides read and checked against the default table.
+fn checked(overrides: &[(String, Vec<String>)]) -> Result<Vec<(String, Vec<Key>)>, String> {
+    let mut parsed = Vec::new();
+    for (name, keys) in overrides {
+        if !defaults().iter().any(|b| action_name(&b.action) == *name) {
+            return Err(format!("keys: {name} is not an action (the help lists them, e.g. mark, tag, search)"));
+        }
+        let keys: Vec<Key> = keys
+            .iter()
+            .map(|k| parse_key(k).ok_or_else(|| format!("keys: {name}: {k:?} is not a key (x, Ctrl-x, Enter, F2...)")))
+            .collect::<Result<_, _>>()?;
+        if keys.is_empty() {
+            return Err(format!("keys: {name}: no key given"));
+        }
+        parsed.push((name.clone(), keys));
+    }
+    let table = with_overrides(defaults(), &parsed);
+    for scope in Scope::ALL {
+        let mut seen: Vec<(Key, String)> = Vec::new();
+        for b in table.iter().filter(|b| b.scope == scope) {
+            for k in b.keys {
+                if let Some((_, other)) = seen.iter().find(|(s, _)| s == k) {
+                    return Err(format!(
+                        "keys: {} would do both {other} and {} in {}",
+                        key_name(k),
+                        action_name(&b.action),
+                        scope.title()
+                    ));
+                }
+                seen.push((*k, action_name(&b.action)));
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+/// The table with each named action's keys replaced.
+fn with_overrides(mut table: Vec<Binding>, overrides: &[(String, Vec<Key>)]) -> Vec<Binding> {
+    for (name, keys) in overrides {
+        let keys: &'static [Key] = Box::leak(keys.clone().into_boxed_slice());
+        for b in table.iter_mut().filter(|b| action_name(&b.action) == *name) {
+            b.keys = keys;
+        }
+    }
+    table
+}
+
+/// The key table: the defaults with the user's bindings applied.
 pub fn bindings() -> &'static [Binding] {
     static TABLE: std::sync::OnceLock<Vec<Binding>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
+    TABLE.get_or_init(|| with_overrides(defaults(), OVERRIDES.get().map_or(&[], |o| o.as_slice())))
+}
+
+/// trailscope's own bindings.
+fn defaults() -> Vec<Binding> {
+    {
         vec![
             bind!(Always, [ctrl('c')], Action::Quit, "quit, from anywhere"),
             bind!(Prompt, [code(Enter)], Action::Submit, "keep the query, back to the list", "keep"),
@@ -184,6 +293,7 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Detail, [k('f')], Action::Pivot, "pivot: add path:value of this node to the query", "pivot"),
             bind!(Detail, [k('Y')], Action::CopyValue, "copy this value", "value"),
             bind!(Detail, [k('p')], Action::CopyPath, "copy this path", "path"),
+            bind!(Detail, [k('+')], Action::ToggleColumn, "show / hide this path as a list column", "column"),
             bind!(Facets, [code(Enter)], Action::Include, "add field:value to the query", "add field:value"),
             bind!(Facets, [k('x')], Action::Exclude, "add -field:value to the query", "exclude"),
             bind!(Facets, [code(Esc)], Action::Back, "back to the list", "back"),
@@ -191,7 +301,7 @@ pub fn bindings() -> &'static [Binding] {
             bind!(Detections, [k('x')], Action::Exclude, "exclude the rule or level", "exclude"),
             bind!(Detections, [code(Esc)], Action::Back, "back to the list", "back"),
         ]
-    })
+    }
 }
 
 fn matches(key: &Key, ev: &KeyEvent) -> bool {
@@ -244,6 +354,7 @@ pub fn key_name(key: &Key) -> String {
         KeyCode::PageDown => "PgDn".into(),
         KeyCode::Tab => "Tab".into(),
         KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::F(n) => format!("F{n}"),
         other => format!("{other:?}"),
     };
     if key.ctrl { format!("Ctrl-{base}") } else { base }
@@ -344,6 +455,32 @@ mod tests {
                     assert!(!seen.contains(k), "{} is bound twice in {scope:?}", key_name(k));
                     seen.push(*k);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_config_rebinds_actions_and_refuses_clashes() {
+        let set = |pairs: &[(&str, &[&str])]| {
+            checked(
+                &pairs
+                    .iter()
+                    .map(|(a, k)| (a.to_string(), k.iter().map(|s| s.to_string()).collect()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let table = with_overrides(defaults(), &set(&[("mark", &["M", "Ctrl-k"]), ("help", &["F1"])]).unwrap());
+        let mark = table.iter().find(|b| b.action == Action::Mark).unwrap();
+        assert_eq!(mark.keys.iter().map(key_name).collect::<Vec<_>>(), ["M", "Ctrl-k"]);
+        assert!(table.iter().any(|b| b.action == Action::Help && b.keys == [code(F(1))]));
+        assert!(set(&[("mark", &["q"])]).unwrap_err().contains("q would do both"), "q quits already");
+        assert!(set(&[("frobnicate", &["z"])]).unwrap_err().contains("not an action"));
+        assert!(set(&[("mark", &["Hyper-z"])]).unwrap_err().contains("not a key"));
+        assert!(set(&[("quit", &["Q"]), ("mark", &["q"])]).is_ok(), "a key freed by another binding can be taken");
+        assert_eq!(action_name(&Action::CopyEvent), "copy_event");
+        for b in defaults() {
+            for k in b.keys {
+                assert_eq!(parse_key(&key_name(k)), Some(*k), "the help's names read back");
             }
         }
     }

@@ -101,7 +101,7 @@ pub fn run(data: Dataset, config: Config) -> io::Result<()> {
 }
 
 fn run_in_terminal(data: Dataset, config: Config) -> io::Result<()> {
-    let theme = theme::Theme::from_env();
+    let theme = theme::Theme::from_env(config.theme.as_deref());
     let progress = std::sync::Arc::clone(&data.progress);
     let mut clip = Clip::choose(config.clipboard);
     let mut app = App::new(data, config);

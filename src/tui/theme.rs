@@ -82,8 +82,47 @@ impl Theme {
         if focused { self.title_focused } else { self.title }
     }
 
-    /// Colour unless NO_COLOR is set to anything non-empty (no-color.org).
-    pub fn from_env() -> Self {
-        Self::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
+    /// Colours that read on a light background: dark text, pale highlights.
+    pub fn light() -> Self {
+        let plain = Style::new();
+        Theme {
+            header: plain.fg(Color::White).bg(Color::Blue),
+            title: plain.fg(Color::Blue),
+            title_focused: plain.fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            selected: plain.fg(Color::Black).bg(Color::LightYellow).add_modifier(Modifier::BOLD),
+            selected_unfocused: plain.add_modifier(Modifier::REVERSED),
+            error: plain.fg(Color::Red),
+            matched: plain.fg(Color::Magenta).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            dim: plain.fg(Color::Gray),
+            key: plain.fg(Color::Blue).add_modifier(Modifier::BOLD),
+            bar: plain.fg(Color::Green),
+            warn: plain.fg(Color::Red).add_modifier(Modifier::BOLD),
+            levels: [
+                plain.fg(Color::Gray),
+                plain.fg(Color::Blue),
+                plain.fg(Color::Rgb(0x9a, 0x60, 0x00)),
+                plain.fg(Color::Red).add_modifier(Modifier::BOLD),
+                plain.fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            ],
+        }
+    }
+
+    /// A theme by its name in the config: `dark`, `light` or `plain`.
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "dark" => Some(Self::new(true)),
+            "light" => Some(Self::light()),
+            "plain" => Some(Self::new(false)),
+            _ => None,
+        }
+    }
+
+    /// Colour unless NO_COLOR is set to anything non-empty (no-color.org),
+    /// in the theme named (dark when None).
+    pub fn from_env(name: Option<&str>) -> Self {
+        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            return Self::new(false);
+        }
+        name.and_then(Self::named).unwrap_or_else(|| Self::new(true))
     }
 }

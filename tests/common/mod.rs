@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 /// the cases kept in the home folder.
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_trailscope"));
-    c.env("XDG_DATA_HOME", scratch_data());
+    c.env("XDG_DATA_HOME", scratch_data()).env("XDG_CONFIG_HOME", scratch_data().join("config"));
     c
 }
 

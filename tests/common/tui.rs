@@ -46,6 +46,17 @@ impl Harness {
         query: &str,
         case: Arc<RwLock<trailscope::case::Book>>,
     ) -> Harness {
+        Harness::in_case_with(paths, size, query, case, Config::default())
+    }
+
+    /// [`Harness::in_case`] started with `config` (its query is replaced by `query`).
+    pub fn in_case_with(
+        paths: &[PathBuf],
+        size: (u16, u16),
+        query: &str,
+        case: Arc<RwLock<trailscope::case::Book>>,
+        config: Config,
+    ) -> Harness {
         let opts = Options {
             load: LoadOptions { threads: 2, publish_every: None, ..LoadOptions::default() },
             rules: catalogue(),
@@ -54,7 +65,7 @@ impl Harness {
         };
         let data = Dataset::load(paths, opts);
         let (store, annex) = (Arc::clone(&data.store), data.annex());
-        let mut app = App::new(data, Config { query: query.to_string(), ..Config::default() });
+        let mut app = App::new(data, Config { query: query.to_string(), ..config });
         app.update(Action::Resize(size.0, size.1));
         let first = app.search();
         let mut h = Harness { app, store, annex, copies: vec![], searches: 0 };

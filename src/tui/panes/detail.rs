@@ -299,18 +299,29 @@ impl DetailPane {
     /// The term that pivots on the selected value: `path:value` (array
     /// positions dropped, so the value anywhere in the list counts), or the
     /// value as text when the path cannot be spelled.
+    /// The node's path without array indices: it names the same place in every event.
+    fn general_path(d: &Detail, row: usize) -> String {
+        d.tree
+            .path(row)
+            .split('[')
+            .enumerate()
+            .map(|(i, part)| if i == 0 { part } else { part.split_once(']').map_or("", |(_, rest)| rest) })
+            .collect()
+    }
+
+    fn toggle_column(&self) -> Command {
+        match self.row().map(|(d, row)| DetailPane::general_path(d, row)) {
+            Some(p) if !p.is_empty() && !p.contains('"') => Command::ToggleColumn(p),
+            _ => Command::Status("no path here to show as a column".into()),
+        }
+    }
+
     fn pivot(&self) -> Command {
         let Some((d, row)) = self.row() else { return Command::Status("nothing to pivot on".into()) };
         if !matches!(d.tree.rows[row].kind, Kind::Scalar) || d.tree.raw(row) == b"null" {
             return Command::Status("pivot needs a value: move to a string, number or boolean".into());
         }
-        let path: String = d
-            .tree
-            .path(row)
-            .split('[')
-            .enumerate()
-            .map(|(i, part)| if i == 0 { part } else { part.split_once(']').map_or("", |(_, rest)| rest) })
-            .collect();
+        let path = DetailPane::general_path(d, row);
         let value = d.tree.value_text(row);
         let Some(target) = Target::named(&path).filter(|_| !path.contains('"')) else {
             return Command::AddTerm(Term::text(&value, false));
@@ -404,6 +415,7 @@ impl Pane for DetailPane {
         match action {
             Action::Back => vec![Command::Focus(PaneId::List)],
             Action::Pivot => vec![self.pivot()],
+            Action::ToggleColumn => vec![self.toggle_column()],
             Action::CopyValue | Action::CopyPath => vec![self.copy(action)],
             other => self.tree_action(other),
         }

@@ -30,6 +30,26 @@ pub struct ListPane {
     pub reversed: bool,
     /// Where a range being selected started (a row), until it is marked or tagged.
     pub anchor: Option<usize>,
+    /// Record paths shown as columns after the built-in ones (the config's, the case's).
+    pub extra: Vec<String>,
+}
+
+/// How wide a column of a record path is: its heading, within these bounds.
+/// Fixed rather than measured, so it stays put as the list pages.
+const EXTRA_WIDTH: (usize, usize) = (16, 32);
+
+/// The text of record path `steps` in event `id`: the first value there,
+/// a string as it is, anything else as its JSON.
+fn path_text(cx: &Cx, id: EventId, steps: &[crate::query::path::Step]) -> String {
+    let mut cache = crate::store::blobs::ChunkCache::new(1);
+    let record = cx.store.record(id, &mut cache);
+    let mut out = String::new();
+    crate::query::path::any_value(record, steps, &mut |v| {
+        out = crate::json::canon::scalar_text(v)
+            .map_or_else(|| String::from_utf8_lossy(v).into_owned(), |t| t.into_owned());
+        true
+    });
+    crate::sanitize::visible(&out).into_owned()
 }
 
 /// A column: the field it shows and its width.
@@ -236,7 +256,14 @@ impl Pane for ListPane {
                 },
             }
         };
-        let cols = columns(r.width as usize, need);
+        // The user's record paths take their room first (they asked for them), then the table's columns.
+        let extra: Vec<(String, Vec<crate::query::path::Step>, usize)> = (self.extra.iter())
+            .filter_map(|p| {
+                Some((p.clone(), crate::query::path::parse(p)?, p.width().clamp(EXTRA_WIDTH.0, EXTRA_WIDTH.1)))
+            })
+            .collect();
+        let extra_room: usize = extra.iter().map(|e| e.2 + 1).sum();
+        let cols = columns((r.width as usize).saturating_sub(extra_room).max(40.min(r.width as usize)), need);
         let mut lines: Vec<Line> = Vec::with_capacity(r.height as usize);
         let mut head = Vec::new();
         for c in &cols {
@@ -246,6 +273,10 @@ impl Pane for ListPane {
                 _ => heading(c.field),
             };
             head.extend(cell(&name, c.width, &[], theme.pane_title(cx.focused), theme.title));
+            head.push(Span::raw(" "));
+        }
+        for (path, _, w) in &extra {
+            head.extend(cell(&crate::sanitize::visible(path), *w, &[], theme.pane_title(cx.focused), theme.title));
             head.push(Span::raw(" "));
         }
         lines.push(Line::from(head));
@@ -280,6 +311,10 @@ impl Pane for ListPane {
                     _ => &[],
                 };
                 spans.extend(cell(shown, c.width, m, style, style.patch(theme.matched)));
+                spans.push(Span::styled(" ", base));
+            }
+            for (_, steps, w) in &extra {
+                spans.extend(cell(&path_text(cx, id, steps), *w, &[], base, base));
                 spans.push(Span::styled(" ", base));
             }
             lines.push(Line::from(spans));
