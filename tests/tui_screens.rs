@@ -196,3 +196,76 @@ fn incidents_overlay() {
         h
     });
 }
+
+/// The workbench's screens at the three sizes people use.
+const SIZES: [(u16, u16); 3] = [(80, 24), (160, 45), (220, 55)];
+
+/// Snapshots `make`'s screens at [`SIZES`].
+fn three(name: &str, mut make: impl FnMut((u16, u16)) -> Harness) {
+    for size in SIZES {
+        let screen = make(size).screen();
+        assert!(!screen.chars().any(|c| c.is_control() && c != '\n'), "{name}: a control character reached the screen");
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen);
+    }
+}
+
+/// The sample with a case in memory: two events marked, one tagged and noted, a query saved.
+fn worked(size: (u16, u16)) -> Harness {
+    let config = trailscope::tui::app::Config { columns: vec!["errorMessage".into()], ..Default::default() };
+    // A fixed clock: the times of changes read the same in every run.
+    let book = trailscope::case::Book::default().with_clock(|| "2026-12-06T10:00:00Z".to_string());
+    let mut h = Harness::in_case_with(&[sample()], size, "", std::sync::Arc::new(std::sync::RwLock::new(book)), config);
+    for (q, tag) in [("name:StopLogging", Some("defense-evasion")), ("name:CreateUser", None)] {
+        h.key(KeyCode::Char('/')).key_mod(KeyCode::Char('u'), crossterm::event::KeyModifiers::CONTROL);
+        h.keys(q).key(KeyCode::Enter).key(KeyCode::Char('m'));
+        if let Some(t) = tag {
+            h.key(KeyCode::Char('T')).keys(t).key(KeyCode::Enter);
+            h.key(KeyCode::Char('C')).keys("trail stopped from a pentest box").key(KeyCode::Enter);
+        }
+    }
+    h.key(KeyCode::Char('/')).key_mod(KeyCode::Char('u'), crossterm::event::KeyModifiers::CONTROL);
+    h.keys("mark:* source:*").key(KeyCode::Enter);
+    h.key(KeyCode::Char('S')).keys("the marks").key(KeyCode::Enter);
+    h
+}
+
+#[test]
+fn workbench_list_with_marks_tags_and_a_record_path_column() {
+    three("workbench_list", |size| {
+        let mut h = worked(size);
+        h.key(KeyCode::Char('j'));
+        h
+    });
+}
+
+#[test]
+fn workbench_case_overlay() {
+    three("workbench_case", |size| {
+        let mut h = worked(size);
+        h.key(KeyCode::Char('K'));
+        h
+    });
+}
+
+#[test]
+fn workbench_tag_prompt_with_the_tags_used() {
+    three("workbench_tag", |size| {
+        let mut h = worked(size);
+        h.key(KeyCode::Char('T')).keys("d");
+        h
+    });
+}
+
+#[test]
+fn workbench_value_in_full() {
+    three("workbench_full", |size| {
+        let mut h = worked(size);
+        h.key(KeyCode::Char('j')).key(KeyCode::Enter).key(KeyCode::Char('g'));
+        // The first finding's title line: its whole description.
+        for _ in 0..h.app.panes.detail.head.iter().position(|l| l.more.is_some()).unwrap_or(0) {
+            h.key(KeyCode::Down);
+        }
+        h.key(KeyCode::Char('w'));
+        h
+    });
+}

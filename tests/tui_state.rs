@@ -756,3 +756,38 @@ fn the_columns_stay_put_as_the_list_pages() {
         assert!(pages > 5, "{size:?}: the list was paged through");
     }
 }
+
+#[test]
+fn y_copies_what_is_selected_and_w_shows_a_value_in_full() {
+    let mut h = Harness::new(&[sample()], (160, 45), "name:StopLogging");
+    h.key(KeyCode::Char('Y'));
+    let (row, what) = h.copies.last().cloned().unwrap();
+    assert_eq!(what, "row");
+    assert!(row.contains("StopLogging") && row.contains('\t'), "{row}");
+    // A facet's term.
+    h.key(KeyCode::Tab);
+    while h.app.focus != trailscope::tui::panes::PaneId::Facets {
+        h.key(KeyCode::Tab);
+    }
+    h.key(KeyCode::Char('Y'));
+    let (term, what) = h.copies.last().cloned().unwrap();
+    assert_eq!(what, "term");
+    assert!(trailscope::query::parse(&term).is_ok() && term.contains(':'), "{term}");
+    // The detail: `w` on a finding shows its rule's whole description; on a value, the value.
+    h.key(KeyCode::Esc).key(KeyCode::Enter);
+    let finding = h.app.panes.detail.head.iter().position(|l| l.more.is_some()).expect("a finding");
+    h.key(KeyCode::Char('g'));
+    for _ in 0..finding {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Char('w'));
+    let screen = h.screen();
+    assert!(screen.contains("finding ·") && screen.contains("Y copy"), "{screen}");
+    h.key(KeyCode::Char('Y'));
+    let (full, _) = h.copies.last().cloned().unwrap();
+    let more = h.app.panes.detail.head[finding].more.clone().unwrap();
+    assert_eq!(full, more);
+    assert!(full.lines().count() >= 3, "title, description, source: {full}");
+    h.key(KeyCode::Esc);
+    assert!(h.app.overlay.is_none());
+}

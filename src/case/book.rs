@@ -22,6 +22,8 @@ pub struct Book {
     seen: usize,
     /// Bumped by every change (the explorer refreshes its results).
     pub generation: u64,
+    /// When a change happens (the system clock; fixed in tests).
+    pub clock: fn() -> String,
 }
 
 impl Default for Book {
@@ -47,7 +49,13 @@ impl Book {
             by_event: HashMap::new(),
             seen: 0,
             generation: 0,
+            clock: now,
         }
+    }
+
+    /// The same book, its changes timed by `clock` (tests: a fixed time).
+    pub fn with_clock(self, clock: fn() -> String) -> Book {
+        Book { clock, ..self }
     }
 
     /// Finds the entries' events among those the store took in since the last call.
@@ -139,7 +147,7 @@ impl Book {
     /// Returns whether they are marked now.
     pub fn toggle_marks(&mut self, store: &Store, ids: &[EventId]) -> bool {
         let mark = !ids.iter().all(|&id| self.is_marked(id));
-        let (at, mut cache) = (now(), ChunkCache::new(2));
+        let (at, mut cache) = ((self.clock)(), ChunkCache::new(2));
         for &id in ids {
             let e = self.entry_mut(store, id, &mut cache);
             match (mark, e.marked.is_some()) {
@@ -160,7 +168,7 @@ impl Book {
         // The spelling used before wins, so `tag:` and completion see one tag.
         let tag = self.case.tags_used().into_iter().map(|t| t.0).find(|t| t.eq_ignore_ascii_case(&tag)).unwrap_or(tag);
         let add = !ids.iter().all(|&id| self.entry(id).is_some_and(|e| e.has_tag(&tag)));
-        let (at, mut cache) = (now(), ChunkCache::new(2));
+        let (at, mut cache) = ((self.clock)(), ChunkCache::new(2));
         for &id in ids {
             let e = self.entry_mut(store, id, &mut cache);
             if add && !e.has_tag(&tag) {
@@ -180,7 +188,7 @@ impl Book {
             Some(id) => self.add_notes(store, &[id], text),
             None => {
                 let Some(text) = clean_text(text) else { return false };
-                self.case.notes.push(Note { text, at: now() });
+                self.case.notes.push(Note { text, at: (self.clock)() });
                 self.changed();
                 true
             }
@@ -190,7 +198,7 @@ impl Book {
     /// Adds the same note to every one of `ids`, saved once. False for an empty note.
     pub fn add_notes(&mut self, store: &Store, ids: &[EventId], text: &str) -> bool {
         let Some(text) = clean_text(text) else { return false };
-        let (at, mut cache) = (now(), ChunkCache::new(2));
+        let (at, mut cache) = ((self.clock)(), ChunkCache::new(2));
         for &id in ids {
             self.entry_mut(store, id, &mut cache).notes.push(Note { text: text.clone(), at: at.clone() });
         }
@@ -213,7 +221,7 @@ impl Book {
     pub fn save_query(&mut self, name: &str, query: &str) -> bool {
         let Some(name) = clean_text(&name.replace('\n', " ")) else { return false };
         self.case.queries.retain(|q| q.name != name);
-        self.case.queries.push(SavedQuery { name, query: query.to_string(), at: now() });
+        self.case.queries.push(SavedQuery { name, query: query.to_string(), at: (self.clock)() });
         self.changed();
         true
     }
@@ -224,7 +232,7 @@ impl Book {
         if query.is_empty() || self.case.history.last().is_some_and(|p| p.query == query) {
             return;
         }
-        self.case.history.push(Past { query: query.to_string(), at: now() });
+        self.case.history.push(Past { query: query.to_string(), at: (self.clock)() });
         let over = self.case.history.len().saturating_sub(MAX_HISTORY);
         self.case.history.drain(..over);
         self.changed();
@@ -241,7 +249,7 @@ impl Book {
     /// Saves the case after a change (kept in memory when it cannot be).
     fn changed(&mut self) {
         self.generation += 1;
-        self.case.updated = now();
+        self.case.updated = (self.clock)();
         if let Some(f) = &self.file {
             self.unsaved = f.save(&self.case).err();
         }

@@ -72,6 +72,8 @@ pub enum Action {
     Complete,
     /// Show (or hide) the detail node's path as a list column.
     ToggleColumn,
+    /// Show the selected value (or finding) in full.
+    ShowFull,
     // Copies.
     CopyEvent,
     CopyValue,
@@ -134,6 +136,8 @@ pub enum Command {
     CloseOverlay,
     /// Show (or hide) a record path as a list column.
     ToggleColumn(String),
+    /// Show a text in full, in a pager: (title, text).
+    Show(String, String),
     /// Ask for a line (a tag, a note, a file name) in the prompt.
     Ask(Asking),
 }

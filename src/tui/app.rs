@@ -452,6 +452,7 @@ impl App {
             Command::Status(s) => self.status = Some(s),
             Command::CloseOverlay => self.overlay = None,
             Command::Ask(asking) => self.ask(asking),
+            Command::Show(title, text) => self.overlay = Some(Box::new(overlays::pager::Pager::new(title, text))),
             Command::ToggleColumn(path) => {
                 let extra = &mut self.panes.list.extra;
                 let shown = match extra.iter().position(|p| *p == path) {

@@ -108,6 +108,8 @@ impl App {
             _ => String::new(),
         };
         self.prompt = Some(Prompt::ask(asking, &text));
+        // The footer's room goes to what the prompt asks.
+        self.status = None;
     }
 
     /// Says what a change did (and when the case could not be saved), and

@@ -24,11 +24,12 @@ pub enum Scope {
     Actors,
     Incidents,
     Case,
+    Pager,
 }
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const ALL: [Scope; 14] = [
+    pub const ALL: [Scope; 15] = [
         Scope::Always,
         Scope::Global,
         Scope::List,
@@ -43,6 +44,7 @@ impl Scope {
         Scope::Actors,
         Scope::Incidents,
         Scope::Case,
+        Scope::Pager,
     ];
 
     pub fn title(self) -> &'static str {
@@ -61,6 +63,7 @@ impl Scope {
             Scope::Actors => "Identities",
             Scope::Incidents => "Incidents",
             Scope::Case => "Case",
+            Scope::Pager => "Full text",
         }
     }
 }
@@ -230,6 +233,7 @@ fn defaults() -> Vec<Binding> {
             bind!(Prompt, [code(Down)], Action::RecallNewer, "a newer query from the history"),
             bind!(Prompt, [code(Tab)], Action::Complete, "complete the tag from the tags used"),
             bind!(Overlay, [code(Esc), k('q')], Action::Back, "close", "close"),
+            bind!(Overlay, [k('Y')], Action::CopyValue, "copy the selected line (the whole text in a full text)"),
             bind!(Overlay, [code(Down), k('j')], Action::Down, "scroll", "scroll"),
             bind!(Overlay, [code(Up), k('k')], Action::Up, "scroll"),
             bind!(Overlay, [code(PageDown), k(' ')], Action::PageDown, "page down"),
@@ -277,6 +281,7 @@ fn defaults() -> Vec<Binding> {
             bind!(Global, [k('E')], Action::Export, "export the matches: .csv, .jsonl, .md or *timesketch*"),
             bind!(Global, [k('K')], Action::Case, "the case: marks, tags, notes, saved queries, history", "case"),
             bind!(Global, [k('y')], Action::CopyEvent, "copy the event's JSON", "copy"),
+            bind!(Global, [k('Y')], Action::CopyValue, "copy what is selected: the row, the facet's term, the rule"),
             bind!(Global, [k('t')], Action::ToggleTime, "UTC / local time", "UTC/local"),
             bind!(Global, [k('o')], Action::ToggleOrder, "oldest / newest first"),
             bind!(Global, [k('F')], Action::ToggleFacets, "show / hide the facets and detections panels", "panels"),
@@ -293,6 +298,7 @@ fn defaults() -> Vec<Binding> {
             bind!(Detail, [k('f')], Action::Pivot, "pivot: add path:value of this node to the query", "pivot"),
             bind!(Detail, [k('Y')], Action::CopyValue, "copy this value", "value"),
             bind!(Detail, [k('p')], Action::CopyPath, "copy this path", "path"),
+            bind!(Detail, [k('w')], Action::ShowFull, "the value (or the finding) in full, wrapped", "full"),
             bind!(Detail, [k('+')], Action::ToggleColumn, "show / hide this path as a list column", "column"),
             bind!(Facets, [code(Enter)], Action::Include, "add field:value to the query", "add field:value"),
             bind!(Facets, [k('x')], Action::Exclude, "add -field:value to the query", "exclude"),

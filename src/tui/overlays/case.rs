@@ -61,7 +61,8 @@ impl CaseView {
         ));
         let noted = c.events.iter().filter(|e| !e.notes.is_empty()).count();
         if noted > 0 {
-            rows.push(line(format!("{noted} events with notes"), Some("note:*".into())));
+            let events = if noted == 1 { "1 event".to_string() } else { format!("{noted} events") };
+            rows.push(line(format!("{events} with notes"), Some("note:*".into())));
         }
         let tags = c.tags_used();
         if !tags.is_empty() {
@@ -109,6 +110,10 @@ impl Overlay for CaseView {
         }
         match action {
             Action::Back => vec![Command::CloseOverlay],
+            Action::CopyValue => match self.rows.get(self.cursor) {
+                Some(r) => vec![Command::Copy { payload: r.text.trim().to_string(), what: "line".into() }],
+                None => vec![],
+            },
             Action::Include => match self.rows.get(self.cursor).and_then(|r| r.query.as_deref()) {
                 Some(q) => vec![
                     Command::Filter(crate::query::parse(q).map(|q| q.terms).unwrap_or_default()),

@@ -85,6 +85,13 @@ impl Overlay for IncidentsView {
         }
         match action {
             Action::Back => return vec![Command::CloseOverlay],
+            Action::CopyValue => {
+                let Some(r) = self.rows.get(self.cursor) else { return vec![] };
+                return vec![Command::Copy {
+                    payload: format!("{}\n{}", r.line.trim(), r.why),
+                    what: "incident".into(),
+                }];
+            }
             Action::Include => {
                 let Some(t) = self.term(false) else { return vec![] };
                 return vec![Command::Filter(vec![t]), Command::CloseOverlay];

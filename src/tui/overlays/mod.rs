@@ -9,6 +9,7 @@ pub mod case;
 pub mod chain;
 pub mod help;
 pub mod incidents;
+pub mod pager;
 pub mod problems;
 
 use super::action::{Action, Command};

@@ -57,6 +57,8 @@ pub struct HeadLine {
     pub text: String,
     pub level: Option<Level>,
     pub act: Option<Vec<Term>>,
+    /// The whole of what the line is part of (a finding's description), for `w`.
+    pub more: Option<String>,
 }
 
 /// The lines about what event `id` set off: per finding its title, then
@@ -73,7 +75,12 @@ pub fn head_lines(
     id: EventId,
 ) -> Vec<HeadLine> {
     let mut out = Vec::new();
-    let line = |text: String, level: Option<Level>, act: &Option<Vec<Term>>| HeadLine { text, level, act: act.clone() };
+    let line = |text: String, level: Option<Level>, act: &Option<Vec<Term>>| HeadLine {
+        text,
+        level,
+        act: act.clone(),
+        more: None,
+    };
     if let Some(e) = case {
         // What the case keeps about the event, first: the responder's own words.
         let tags: Vec<&str> = e.tags.iter().map(|t| t.name.as_str()).collect();
@@ -156,6 +163,20 @@ pub fn head_lines(
         source.extend(meta.author.as_ref().map(|a| format!("by {a}")));
         source.extend(meta.license.as_ref().map(|l| format!("licence {l}")));
         out.push(line(format!("  {}", source.join(" · ")), None, &act));
+        // Its lines are cut to three; `w` shows the whole of it.
+        let full = format!(
+            "{} {} · {}\n\n{}\n\n{}",
+            meta.level.glyph(),
+            meta.level.name(),
+            meta.title,
+            detail,
+            source.join(" · ")
+        );
+        let lines = 2 + detail.lines().filter(|l| !l.trim().is_empty()).take(3).count();
+        let at = out.len() - lines;
+        for l in &mut out[at..] {
+            l.more = Some(full.clone());
+        }
     }
     out.extend(first_uses(graph, store, id));
     if !out.is_empty() {
@@ -194,8 +215,14 @@ fn first_uses(graph: &Graph, store: &Store, id: EventId) -> Vec<HeadLine> {
             text: format!("✦ new · first use by {by}, active since {since}"),
             level: None,
             act: act.clone(),
+            more: None,
         });
-        out.push(HeadLine { text: format!("  {}  (Enter: its first uses)", what.join(" · ")), level: None, act });
+        out.push(HeadLine {
+            text: format!("  {}  (Enter: its first uses)", what.join(" · ")),
+            level: None,
+            act,
+            more: None,
+        });
     }
     out
 }
@@ -309,6 +336,18 @@ impl DetailPane {
             .collect()
     }
 
+    /// The value (or the finding) at the cursor, in full.
+    fn show_full(&self) -> Command {
+        let Some(d) = &self.shown else { return Command::Status("no event shown".into()) };
+        if let Some(h) = self.head.get(d.scroll.cursor) {
+            return Command::Show("finding".into(), h.more.clone().unwrap_or_else(|| h.text.clone()));
+        }
+        match self.row() {
+            Some((d, row)) => Command::Show(d.tree.path(row), d.tree.value_text(row)),
+            None => Command::Status("nothing to show".into()),
+        }
+    }
+
     fn toggle_column(&self) -> Command {
         match self.row().map(|(d, row)| DetailPane::general_path(d, row)) {
             Some(p) if !p.is_empty() && !p.contains('"') => Command::ToggleColumn(p),
@@ -416,6 +455,7 @@ impl Pane for DetailPane {
             Action::Back => vec![Command::Focus(PaneId::List)],
             Action::Pivot => vec![self.pivot()],
             Action::ToggleColumn => vec![self.toggle_column()],
+            Action::ShowFull => vec![self.show_full()],
             Action::CopyValue | Action::CopyPath => vec![self.copy(action)],
             other => self.tree_action(other),
         }

@@ -210,6 +210,13 @@ impl Pane for ListPane {
             self.scroll = s;
         } else if *action == Action::OpenDetail && cx.selected.is_some() {
             return vec![Command::Focus(PaneId::Detail)];
+        } else if *action == Action::CopyValue
+            && let Some(id) = cx.selected
+        {
+            // The row as the list reads it, its cells by tabs.
+            let cells: Vec<String> =
+                list_fields().iter().map(|&f| ListPane::text(cx, id, f)).filter(|t| !t.is_empty()).collect();
+            return vec![Command::Copy { payload: cells.join("\t"), what: "row".into() }];
         }
         vec![]
     }

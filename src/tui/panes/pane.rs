@@ -92,9 +92,21 @@ pub fn term_panel(
     match action {
         Action::Include => term(false),
         Action::Exclude => term(true),
+        Action::CopyValue => copy_term(term(false)),
         Action::Back => vec![Command::Focus(PaneId::List)],
         _ => vec![],
     }
+}
+
+/// `Y` on a panel of terms: the selected row's term, as the query writes it.
+pub fn copy_term(commands: Vec<Command>) -> Vec<Command> {
+    commands
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::AddTerm(t) => Some(Command::Copy { payload: t.to_string(), what: "term".into() }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A click on body row `row` of such a panel selects it unless it is a heading.
