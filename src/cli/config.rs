@@ -73,6 +73,14 @@ pub fn load(path: &Path) -> Loaded {
         }
     };
     let c = &mut out.config;
+    // `~/` in a rule path is the home folder, as in a shell.
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        for r in &mut c.rules {
+            if let Ok(rest) = r.strip_prefix("~") {
+                *r = PathBuf::from(&home).join(rest);
+            }
+        }
+    }
     let mut wrong = |what: &str| out.problems.push(format!("config {shown}: {what}"));
     if c.time.as_deref().is_some_and(|t| !matches!(t, "utc" | "local")) {
         wrong(&format!("time = {:?}: utc or local", c.time.take().unwrap_or_default()));

@@ -38,6 +38,10 @@ pub struct Width {
     pub widest: usize,
 }
 
+/// Events whose computed columns (origin, first uses) are measured, at most:
+/// an even sample of a larger result, so a search of a million events stays fast.
+const DERIVED_SAMPLE: usize = 20_000;
+
 /// Of so many events in a hundred, a column's typical width shows the text whole.
 const TYPICAL_PERCENT: u64 = 95;
 
@@ -74,22 +78,34 @@ pub fn widths(
     let width = |t: &str| unicode_width::UnicodeWidthStr::width(crate::sanitize::visible(t).as_ref());
     let total = ids.len() as u64;
     let present = |yes: bool| Width { typical: usize::from(yes), widest: usize::from(yes) };
+    // The result is in the store's order: an event is looked up by bisection.
+    let contains = |id: EventId| ids.binary_search_by(|&x| store.cmp_events(x, id)).is_ok();
     let mut out = Vec::new();
     for &f in list_fields().iter().filter(|&&f| f != Field::Time) {
         let w = match f.def().kept {
             Kept::Derived if !derived => continue,
             Kept::Derived => match f {
                 Field::Level => present(ids.iter().any(|&id| found.level(id).is_some())),
-                Field::Mark => present(ids.iter().any(|&id| case.is_marked(id))),
-                // The case keeps few events: only theirs have tags.
-                Field::Tag if case.case.events.is_empty() => Width::default(),
-                f => width_of(
-                    ids.iter()
-                        .map(|&id| (width(&cell(labels, found, graph, case, id, f)), 1))
+                // The case keeps few events: its entries are looked up in the result, not the other way.
+                Field::Mark | Field::Tag => {
+                    let mut kept = case.bound_events().filter(|(id, _)| contains(*id));
+                    match f {
+                        Field::Mark => present(kept.any(|(_, e)| e.marked.is_some())),
+                        _ => width_of(
+                            kept.map(|(id, _)| (width(&cell(labels, found, graph, case, id, f)), 1)).collect(),
+                            total,
+                        ),
+                    }
+                }
+                // Worked out per event: measured on an even sample of a large result.
+                f => {
+                    let step = ids.len().div_ceil(DERIVED_SAMPLE).max(1);
+                    let sample: Vec<(usize, u64)> = (ids.iter().step_by(step))
+                        .map(|&id| (width(&cell(labels, found, graph, case, id, f)), step as u64))
                         .filter(|w| w.0 > 0)
-                        .collect(),
-                    total,
-                ),
+                        .collect();
+                    width_of(sample, total)
+                }
             },
             _ => {
                 // Each distinct value measured once.
