@@ -202,28 +202,6 @@ fn the_prompt_recalls_queries_and_completes_tags() {
     assert_eq!(h.app.len(), 3);
 }
 
-/// Reads CSV (RFC 4180: quoted cells, doubled quotes, newlines in quotes).
-fn read_csv(text: &str) -> Vec<Vec<String>> {
-    let (mut rows, mut row, mut cell, mut quoted) = (vec![], vec![], String::new(), false);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => row.push(std::mem::take(&mut cell)),
-            ('\n', false) => {
-                row.push(std::mem::take(&mut cell));
-                rows.push(std::mem::take(&mut row));
-            }
-            (c, _) => cell.push(c),
-        }
-    }
-    rows
-}
-
 #[test]
 fn the_explorer_and_the_command_export_the_marks_with_their_tags_and_notes() {
     let dir = tempdir("case-export");

@@ -791,3 +791,41 @@ fn y_copies_what_is_selected_and_w_shows_a_value_in_full() {
     h.key(KeyCode::Esc);
     assert!(h.app.overlay.is_none());
 }
+
+#[test]
+fn the_identities_overlay_shows_long_names_whole_when_the_screen_allows() {
+    let dir = tempdir("long-names");
+    let session = "AWSReservedSSO_AdministratorAccess_0123456789abcdef/alice.with.a.long.name@example.com";
+    let event = serde_json::json!({
+        "eventTime": "2024-05-01T10:00:00Z", "eventSource": "s3.amazonaws.com", "eventName": "ListBuckets",
+        "eventID": "1", "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.1",
+        "userIdentity": {"type": "AssumedRole", "principalId": "AROAEXAMPLE:alice",
+            "arn": format!("arn:aws:sts::111122223333:assumed-role/{session}"), "accountId": "111122223333"}
+    });
+    let file = dir.join("long.jsonl");
+    std::fs::write(&file, format!("{event}\n")).unwrap();
+    let mut h = Harness::new(&[file], (220, 55), "");
+    let actor = h.store.read().unwrap().value(0, Facet::Actor).to_string();
+    assert!(actor.chars().count() > 80, "{actor}");
+    h.key(KeyCode::Char('a'));
+    assert!(h.screen().contains(&actor), "{actor} whole:\n{}", h.screen());
+    // At 120 columns it is cut, but the columns after it stay.
+    let mut h = Harness::new(&[dir.join("long.jsonl")], (120, 30), "");
+    h.key(KeyCode::Char('a'));
+    assert!(!h.screen().contains(&actor) && h.screen().contains("LAST SEEN"), "{}", h.screen());
+}
+
+#[test]
+fn w_on_a_rule_in_the_detections_panel_shows_it_whole() {
+    let mut h = Harness::new(&[sample()], (160, 45), "name:StopLogging");
+    while h.app.focus != trailscope::tui::panes::PaneId::Detections {
+        h.key(KeyCode::Tab);
+    }
+    // Down past the levels to the first rule.
+    for _ in 0..12 {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Char('w'));
+    let screen = h.screen();
+    assert!(screen.contains(" rule · ") && screen.contains("cloudtrail_tampering_attempt_denied"), "{screen}");
+}

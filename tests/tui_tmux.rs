@@ -279,37 +279,6 @@ fn the_incidents_come_first_and_enter_keeps_one_in_tmux() {
     assert_eq!(wait_file(&exit_file).trim(), "0");
 }
 
-/// A CSV reader (RFC 4180: quoted cells, doubled quotes, newlines and commas
-/// in quotes; a row ends at LF or CRLF), as in tests/export.rs.
-fn read_csv(text: &str) -> Vec<Vec<String>> {
-    let (mut rows, mut row, mut cell) = (Vec::new(), Vec::new(), String::new());
-    let (mut quoted, mut chars) = (false, text.chars().peekable());
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => cell.push(c),
-            (false, '"') if cell.is_empty() => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut cell)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut cell));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => cell.push(c),
-        }
-    }
-    assert!(!quoted, "the CSV ends inside a quoted cell");
-    if !cell.is_empty() || !row.is_empty() {
-        row.push(cell);
-        rows.push(row);
-    }
-    rows
-}
-
 #[test]
 fn a_case_survives_quitting_and_exports_every_format() {
     let dir = tempdir("tmux-case");

@@ -40,7 +40,10 @@ pub struct Width {
 
 /// Events whose computed columns (origin, first uses) are measured, at most:
 /// an even sample of a larger result, so a search of a million events stays fast.
-const DERIVED_SAMPLE: usize = 20_000;
+const DERIVED_SAMPLE: usize = 5_000;
+
+/// Events whose stored columns are measured, at most (an even sample of a larger result).
+const STORED_SAMPLE: usize = 100_000;
 
 /// Of so many events in a hundred, a column's typical width shows the text whole.
 const TYPICAL_PERCENT: u64 = 95;
@@ -73,11 +76,12 @@ pub fn widths(
     case: &Book,
     ids: &[EventId],
     derived: bool,
+    present: &dyn Fn(Field) -> bool,
 ) -> Vec<(Field, Width)> {
     let store = labels.store;
     let width = |t: &str| unicode_width::UnicodeWidthStr::width(crate::sanitize::visible(t).as_ref());
     let total = ids.len() as u64;
-    let present = |yes: bool| Width { typical: usize::from(yes), widest: usize::from(yes) };
+    let flag = |yes: bool| Width { typical: usize::from(yes), widest: usize::from(yes) };
     // The result is in the store's order: an event is looked up by bisection.
     let contains = |id: EventId| ids.binary_search_by(|&x| store.cmp_events(x, id)).is_ok();
     let mut out = Vec::new();
@@ -85,12 +89,12 @@ pub fn widths(
         let w = match f.def().kept {
             Kept::Derived if !derived => continue,
             Kept::Derived => match f {
-                Field::Level => present(ids.iter().any(|&id| found.level(id).is_some())),
+                Field::Level => flag(ids.iter().any(|&id| found.level(id).is_some())),
                 // The case keeps few events: its entries are looked up in the result, not the other way.
                 Field::Mark | Field::Tag => {
                     let mut kept = case.bound_events().filter(|(id, _)| contains(*id));
                     match f {
-                        Field::Mark => present(kept.any(|(_, e)| e.marked.is_some())),
+                        Field::Mark => flag(kept.any(|(_, e)| e.marked.is_some())),
                         _ => width_of(
                             kept.map(|(id, _)| (width(&cell(labels, found, graph, case, id, f)), 1)).collect(),
                             total,
@@ -108,16 +112,35 @@ pub fn widths(
                 }
             },
             _ => {
-                // Each distinct value measured once.
+                // Each distinct value of an even sample measured once.
                 let column = store.column(f);
-                let mut events = vec![0u64; store.dict(f).len() + 1];
-                for &id in ids {
-                    if let Some(n) = column.get(id as usize).and_then(|&v| events.get_mut(v as usize)) {
-                        *n += 1;
+                let step = ids.len().div_ceil(STORED_SAMPLE).max(1);
+                // Events per value: a table over the column's values, or a map when the
+                // sample is small beside them (a million addresses, a few matches).
+                let values = store.dict(f).len() + 1;
+                let mut counted: Vec<(u32, u64)> = if ids.len() / step < values / 16 {
+                    let mut m: hashbrown::HashMap<u32, u64> = hashbrown::HashMap::new();
+                    for &id in ids.iter().step_by(step) {
+                        *m.entry(column.get(id as usize).copied().unwrap_or(0)).or_default() += step as u64;
                     }
+                    m.into_iter().collect()
+                } else {
+                    let mut events = vec![0u64; values];
+                    for &id in ids.iter().step_by(step) {
+                        if let Some(n) = column.get(id as usize).and_then(|&v| events.get_mut(v as usize)) {
+                            *n += step as u64;
+                        }
+                    }
+                    events.into_iter().enumerate().filter(|e| e.1 > 0).map(|(v, n)| (v as u32, n)).collect()
+                };
+                counted.retain(|&(v, _)| v != 0);
+                let mut w =
+                    width_of(counted.into_iter().map(|(v, n)| (width(labels.compact(f, v)), n)).collect(), total);
+                // A value the sample missed: the column is there all the same (its rows say how wide).
+                if w.widest == 0 && step > 1 && present(f) {
+                    w.widest = 1;
                 }
-                let measured = (1..events.len()).filter(|&v| events[v] > 0);
-                width_of(measured.map(|v| (width(labels.compact(f, v as u32)), events[v])).collect(), total)
+                w
             }
         };
         out.push((f, w));

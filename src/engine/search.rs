@@ -105,7 +105,9 @@ fn result(
     let widths = {
         let (found, graph) = (data.found(), data.graph());
         let case = data.case.read().unwrap_or_else(|e| e.into_inner());
-        super::cells::widths(&Labels::new(&s), &found, &graph, &case, &m.ids, complete)
+        // The facets counted every match: whether a column has any value at all.
+        let present = |f: Field| facets.iter().any(|c| c.field == f && c.distinct > 0);
+        super::cells::widths(&Labels::new(&s), &found, &graph, &case, &m.ids, complete, &present)
     };
     SearchResult {
         id: req.id,

@@ -306,6 +306,7 @@ fn defaults() -> Vec<Binding> {
             bind!(Detections, [code(Enter)], Action::Include, "add rule:ID or level:LEVEL to the query", "add"),
             bind!(Detections, [k('x')], Action::Exclude, "exclude the rule or level", "exclude"),
             bind!(Detections, [code(Esc)], Action::Back, "back to the list", "back"),
+            bind!(Detections, [k('w')], Action::ShowFull, "the rule in full: title, description, source"),
         ]
     }
 }

@@ -15,7 +15,7 @@ use crate::tui::theme::Theme;
 use ratatui::Frame;
 use std::sync::Arc;
 
-/// The overlay's widest frame: names and both times in full.
+/// The overlay's width at least (wider when a name needs it): names and both times in full.
 const WIDEST: u16 = 160;
 
 /// The orders `o` cycles through.
@@ -85,7 +85,12 @@ impl Overlay for ActorsView {
     }
 
     fn draw(&self, f: &mut Frame, cx: &Cx, theme: &Theme) {
-        let w = super::frame_area_upto(f.area(), WIDEST).width.saturating_sub(2) as usize;
+        // As wide as the longest name needs (a role session's ARN), within the screen.
+        let widest_name =
+            self.rows.iter().map(|s| crate::sanitize::visible(&s.identity).chars().count()).max().unwrap_or(0);
+        let most = (9 + 7 + 7 + 6 + 5 + 4 + 6 + 2 + 20 + 21 + 2 + widest_name).clamp(WIDEST as usize, u16::MAX as usize)
+            as u16;
+        let w = super::frame_area_upto(f.area(), most).width.saturating_sub(2) as usize;
         // Times in full; the first seen only where there is room for it and a name.
         let both = w >= 110;
         let fixed = 9 + 7 + 7 + 6 + 5 + 4 + 6 + 2 + 20 + if both { 21 } else { 0 };
@@ -126,6 +131,6 @@ impl Overlay for ActorsView {
             self.sort.name(),
             if self.by == By::Origin { "actor" } else { "origin" }
         );
-        show_upto(f, theme, &title, lines, WIDEST);
+        show_upto(f, theme, &title, lines, most);
     }
 }

@@ -82,6 +82,20 @@ impl Pane for DetectionsPane {
 
     fn update(&mut self, action: &Action, cx: &Cx) -> Vec<Command> {
         let all = rows(cx.results, cx.found);
+        // The panel cuts a rule's title to its width: `w` shows the rule whole.
+        if *action == Action::ShowFull {
+            let Some(Row::Rule(r, ..)) = all.get(self.scroll.cursor) else { return vec![] };
+            let meta = &cx.found.rules.rules[*r].meta;
+            let text = format!(
+                "{} {} · {}\n\n{}\n\n{}",
+                meta.level.glyph(),
+                meta.level.name(),
+                meta.title,
+                meta.description,
+                meta.key()
+            );
+            return vec![Command::Show("rule".into(), text)];
+        }
         let mut scroll = self.scroll;
         let heading = |i: usize| matches!(all.get(i), Some(Row::Heading(_)));
         let out = term_panel(&mut scroll, action, (all.len(), cx.rows), heading, |negated| self.term(cx, negated));

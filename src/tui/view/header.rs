@@ -85,12 +85,12 @@ pub fn query_line(f: &mut Frame, app: &App, theme: &Theme, r: Rect) {
     let label = asking.label();
     let mut spans = vec![Span::styled(label, if editing { theme.title_focused } else { theme.dim })];
     let mut after = Vec::new();
+    // A query says how its search went; other questions say nothing after the line.
     if let Some(e) = app.prompt.as_ref().and_then(|p| p.error.as_ref()) {
         after.push(Span::styled(format!("   ✗ {}", visible(&e.message)), theme.error));
-    } else if *asking != Asking::Query {
-    } else if app.search.pending.is_some() {
+    } else if *asking == Asking::Query && app.search.pending.is_some() {
         after.push(Span::styled("   searching…", theme.dim));
-    } else if !app.query().is_empty() || editing {
+    } else if *asking == Asking::Query && (!app.query().is_empty() || editing) {
         after.push(Span::styled(format!("   {} ms", app.results().elapsed.as_millis()), theme.dim));
     }
     // The line scrolls sideways to keep the cursor in sight; … says text is hidden.
@@ -169,7 +169,7 @@ pub fn footer(f: &mut Frame, app: &App, held: &crate::tui::app::Reading, theme: 
             spans.push(Span::styled(format!(" {what} "), theme.dim));
         }
         if let Some(p) = &app.prompt {
-            spans.push(Span::styled(format!(" {}", prompt_tip(app, &p.asking)), theme.dim));
+            spans.push(Span::styled(format!(" {}", prompt_tip(&held.case, &p.asking)), theme.dim));
         }
         Line::from(spans)
     };
@@ -177,11 +177,12 @@ pub fn footer(f: &mut Frame, app: &App, held: &crate::tui::app::Reading, theme: 
 }
 
 /// What the footer says under the prompt: the query language, or the tags used so far.
-fn prompt_tip(app: &App, asking: &Asking) -> String {
+/// (The case is the one already locked for drawing: locking it again could wait on a search.)
+fn prompt_tip(case: &crate::case::Book, asking: &Asking) -> String {
     match asking {
         Asking::Query => format!("{} · ↑↓ history", crate::tui::prompt::TIP),
         Asking::Tag(ids) => {
-            let used = app.data.case.read().unwrap_or_else(|e| e.into_inner()).case.tags_used();
+            let used = case.case.tags_used();
             let names: Vec<String> = used.into_iter().take(12).map(|t| t.0).collect();
             let on = if ids.len() == 1 { "the event".to_string() } else { format!("{} events", ids.len()) };
             match names.is_empty() {
