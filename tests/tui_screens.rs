@@ -8,11 +8,11 @@ use crossterm::event::KeyCode;
 use serde_json::json;
 use std::path::PathBuf;
 
-const SMALL: (u16, u16) = (80, 24);
-const LARGE: (u16, u16) = (160, 48);
+/// Every screen at the three sizes people use: a default terminal, a laptop's, a wide monitor's.
+const SIZES: [(u16, u16); 3] = [(80, 24), (160, 45), (220, 55)];
 
 fn both(name: &str, mut make: impl FnMut((u16, u16)) -> Harness) {
-    for size in [SMALL, LARGE] {
+    for size in SIZES {
         let h = make(size);
         let screen = h.screen();
         assert!(!screen.chars().any(|c| c.is_control() && c != '\n'), "{name}: a control character reached the screen");
@@ -138,7 +138,7 @@ fn hostile_strings_are_shown_escaped() {
         h.key(KeyCode::Enter).key(KeyCode::Char('e'));
         h
     });
-    let mut h = Harness::new(std::slice::from_ref(&dir), LARGE, "");
+    let mut h = Harness::new(std::slice::from_ref(&dir), (160, 48), "");
     h.key(KeyCode::Enter).key(KeyCode::Char('e'));
     let s = h.screen();
     for shown in [
@@ -196,9 +196,6 @@ fn incidents_overlay() {
         h
     });
 }
-
-/// The workbench's screens at the three sizes people use.
-const SIZES: [(u16, u16); 3] = [(80, 24), (160, 45), (220, 55)];
 
 /// Snapshots `make`'s screens at [`SIZES`].
 fn three(name: &str, mut make: impl FnMut((u16, u16)) -> Harness) {

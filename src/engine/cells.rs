@@ -40,10 +40,10 @@ pub struct Width {
 
 /// Events whose computed columns (origin, first uses) are measured, at most:
 /// an even sample of a larger result, so a search of a million events stays fast.
-const DERIVED_SAMPLE: usize = 5_000;
+const DERIVED_SAMPLE: usize = 2_000;
 
 /// Events whose stored columns are measured, at most (an even sample of a larger result).
-const STORED_SAMPLE: usize = 100_000;
+const STORED_SAMPLE: usize = 20_000;
 
 /// Of so many events in a hundred, a column's typical width shows the text whole.
 const TYPICAL_PERCENT: u64 = 95;
@@ -66,16 +66,13 @@ fn width_of(mut widths: Vec<(usize, u64)>, total: u64) -> Width {
 }
 
 /// How wide each list column's text is over `ids`, so the columns and
-/// their widths follow the whole result, not the rows on screen. Columns
-/// computed beside the store are measured only when `derived` (a complete
-/// result; partial ones measure the stored columns).
+/// their widths follow the whole result, not the rows on screen.
 pub fn widths(
     labels: &Labels,
     found: &Results,
     graph: &Graph,
     case: &Book,
     ids: &[EventId],
-    derived: bool,
     present: &dyn Fn(Field) -> bool,
 ) -> Vec<(Field, Width)> {
     let store = labels.store;
@@ -87,7 +84,6 @@ pub fn widths(
     let mut out = Vec::new();
     for &f in list_fields().iter().filter(|&&f| f != Field::Time) {
         let w = match f.def().kept {
-            Kept::Derived if !derived => continue,
             Kept::Derived => match f {
                 Field::Level => flag(ids.iter().any(|&id| found.level(id).is_some())),
                 // The case keeps few events: its entries are looked up in the result, not the other way.

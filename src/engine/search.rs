@@ -102,12 +102,15 @@ fn result(
         // In the order asked for (the panel's).
         facets.sort_by_key(|c| req.facets.iter().position(|&f| f == c.field));
     }
-    let widths = {
+    // Measured for the complete result only: a partial one holds the store while loading goes on.
+    let widths = if !complete {
+        vec![]
+    } else {
         let (found, graph) = (data.found(), data.graph());
         let case = data.case.read().unwrap_or_else(|e| e.into_inner());
         // The facets counted every match: whether a column has any value at all.
         let present = |f: Field| facets.iter().any(|c| c.field == f && c.distinct > 0);
-        super::cells::widths(&Labels::new(&s), &found, &graph, &case, &m.ids, complete, &present)
+        super::cells::widths(&Labels::new(&s), &found, &graph, &case, &m.ids, &present)
     };
     SearchResult {
         id: req.id,

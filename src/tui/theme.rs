@@ -126,3 +126,19 @@ impl Theme {
         name.and_then(Self::named).unwrap_or_else(|| Self::new(true))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn themes_by_name() {
+        let (dark, light, plain) =
+            (Theme::named("dark").unwrap(), Theme::named("light").unwrap(), Theme::named("plain").unwrap());
+        assert_ne!(dark.selected, light.selected);
+        // On a light background the text is dark, never white on white.
+        assert_ne!(light.title.fg, Some(Color::White));
+        assert_eq!(plain.title.fg, None, "plain has no colour");
+        assert!(Theme::named("solarized").is_none());
+    }
+}
