@@ -258,3 +258,38 @@ fn a_file_that_is_not_a_case_is_refused_and_left_alone() {
     assert!(stderr(&o).contains("mine.json") && stderr(&o).contains("not a trailscope case"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"my\": \"notes\"}");
 }
+
+#[test]
+fn a_range_too_large_to_keep_is_refused_with_a_way_out() {
+    let dir = tempdir("case-range");
+    let lines: String = (0..trailscope::tui::casework::MAX_RANGE + 5)
+        .map(|i| {
+            format!(
+                "{{\"eventTime\":\"2024-05-01T10:{:02}:{:02}Z\",\"eventID\":\"e{i}\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}}\n",
+                i / 60 % 60,
+                i % 60
+            )
+        })
+        .collect();
+    let file = dir.join("many.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    let (book, _) = open_case(&dir.join("case.json"), std::slice::from_ref(&file));
+    let mut h = Harness::in_case(std::slice::from_ref(&file), (120, 30), "", book);
+    h.key(KeyCode::Char('v')).key(KeyCode::Char('G')).key(KeyCode::Char('m'));
+    let status = h.app.status.clone().unwrap_or_default();
+    assert!(status.starts_with("a range marks or tags at most 10,000 events, this one has 10,005"), "{status}");
+    assert_eq!(listed(&mut h, "mark:*").len(), 0);
+    assert_eq!(case_json(&dir.join("case.json"))["events"].as_array().map(Vec::len), Some(0), "nothing was kept");
+    // One event fewer than the bound from the top: kept.
+    listed(&mut h, "");
+    h.key(KeyCode::Char('g')).key(KeyCode::Char('v'));
+    for _ in 0..5 {
+        h.key(KeyCode::Char('k'));
+    }
+    h.key(KeyCode::Char('G'));
+    for _ in 0..5 {
+        h.key(KeyCode::Char('k'));
+    }
+    h.key(KeyCode::Char('m'));
+    assert_eq!(h.app.status.as_deref(), Some("marked 10,000 events"));
+}

@@ -31,6 +31,10 @@ fn asks_case(text: &str) -> bool {
     })
 }
 
+/// The most events a range in the explorer marks or tags at once: every
+/// one becomes an entry of the case, written after each change.
+pub const MAX_RANGE: usize = 10_000;
+
 impl App {
     /// The events a case action applies to: the range being selected, else the selected event.
     pub fn chosen(&self) -> Vec<EventId> {
@@ -44,16 +48,33 @@ impl App {
         }
     }
 
+    /// The events a case action applies to, or None (and why on the status
+    /// line) when there are none or too many.
+    fn chosen_for_case(&mut self) -> Option<Vec<EventId>> {
+        let list = &self.panes.list;
+        let range = list.anchor.map_or(1, |a| a.abs_diff(list.scroll.cursor) + 1);
+        if range > MAX_RANGE {
+            self.status = Some(format!(
+                "a range marks or tags at most {} events, this one has {}: narrow the query (`trailscope mark` takes any number)",
+                crate::format::thousands(MAX_RANGE as u64),
+                crate::format::thousands(range as u64)
+            ));
+            return None;
+        }
+        let ids = self.chosen();
+        if ids.is_empty() {
+            self.status = Some("no event selected".into());
+            return None;
+        }
+        Some(ids)
+    }
+
     /// Handles a case action; None when `action` is not one.
     pub(super) fn case_action(&mut self, action: &Action, effects: &mut Vec<Effect>) -> Option<Vec<Command>> {
         let ask = |a: Asking| Some(vec![Command::Ask(a)]);
         match action {
             Action::Mark => {
-                let ids = self.chosen();
-                if ids.is_empty() {
-                    self.status = Some("no event selected".into());
-                    return Some(vec![]);
-                }
+                let Some(ids) = self.chosen_for_case() else { return Some(vec![]) };
                 let on = self.data.with_case(|b, s| b.toggle_marks(s, &ids));
                 self.panes.list.anchor = None;
                 self.said(format!("{} {}", if on { "marked" } else { "unmarked" }, events(ids.len())), effects);
@@ -75,11 +96,7 @@ impl App {
                 );
             }
             Action::Tag => {
-                let ids = self.chosen();
-                if ids.is_empty() {
-                    self.status = Some("no event selected".into());
-                    return Some(vec![]);
-                }
+                let Some(ids) = self.chosen_for_case() else { return Some(vec![]) };
                 return ask(Asking::Tag(ids));
             }
             Action::Note => match self.selected() {
