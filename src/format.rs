@@ -13,6 +13,11 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `1 event`, `1,234 events`.
+pub fn events(n: usize) -> String {
+    if n == 1 { "1 event".to_string() } else { format!("{} events", thousands(n as u64)) }
+}
+
 /// A size in bytes, KB or MB.
 pub fn human_bytes(n: usize) -> String {
     match n {

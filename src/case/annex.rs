@@ -45,19 +45,10 @@ impl crate::query::eval::Annex for Annex {
         }
         let mut book = self.0.write().unwrap_or_else(|e| e.into_inner());
         book.sync(store);
-        let mut counts: Vec<(String, u32)> = Vec::new();
-        for e in ids.iter().filter_map(|&id| book.entry(id)) {
-            for t in &e.tags {
-                match counts.iter_mut().find(|(n, _)| *n == t.name) {
-                    Some((_, c)) => *c += 1,
-                    None => counts.push((t.name.clone(), 1)),
-                }
-            }
-        }
-        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut counts = super::model::tag_counts(ids.iter().filter_map(|&id| book.entry(id)));
         let distinct = counts.len();
         counts.truncate(keep.max(1));
-        let values = (1..=counts.len() as u32).zip(counts.iter().map(|c| c.1)).collect();
+        let values = (1..=counts.len() as u32).zip(counts.iter().map(|c| c.1 as u32)).collect();
         Some(FacetCounts { field, values, distinct, labels: counts.into_iter().map(|c| c.0).collect(), rows: vec![] })
     }
 }

@@ -12,5 +12,9 @@ pub mod key;
 pub mod model;
 
 pub use book::Book;
+
+/// The fields the case answers (`mark:`, `tag:`, `note:`).
+pub const CASE_FIELDS: [crate::model::fields::Field; 3] =
+    [crate::model::fields::Field::Mark, crate::model::fields::Field::Tag, crate::model::fields::Field::Note];
 pub use file::CaseFile;
 pub use model::Case;

@@ -133,16 +133,21 @@ impl Case {
 
     /// Every tag used, each once, most used first.
     pub fn tags_used(&self) -> Vec<(String, usize)> {
-        let mut seen: Vec<(String, usize)> = Vec::new();
-        for t in self.events.iter().flat_map(|e| &e.tags) {
-            match seen.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(&t.name)) {
-                Some((_, c)) => *c += 1,
-                None => seen.push((t.name.clone(), 1)),
-            }
-        }
-        seen.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        seen
+        tag_counts(self.events.iter())
     }
+}
+
+/// The tags of `entries`, each once (case aside), with how many entries have it, most first.
+pub fn tag_counts<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<(String, usize)> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for t in entries.flat_map(|e| &e.tags) {
+        match seen.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(&t.name)) {
+            Some((_, c)) => *c += 1,
+            None => seen.push((t.name.clone(), 1)),
+        }
+    }
+    seen.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    seen
 }
 
 /// A tag as kept: trimmed, inner spaces joined by `-` (a tag is one word, so

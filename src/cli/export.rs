@@ -5,6 +5,7 @@
 use super::args::{ExportArgs, ExportFormat};
 use super::load::matching_in_case;
 use crate::engine::export::{self, Format, Scope};
+use crate::format::events;
 use crate::sanitize::visible;
 use std::io::{self, Write};
 
@@ -17,11 +18,6 @@ impl From<ExportFormat> for Format {
             ExportFormat::Markdown => Format::Markdown,
         }
     }
-}
-
-/// `1 event`, `1,234 events`.
-pub fn events(n: usize) -> String {
-    if n == 1 { "1 event".to_string() } else { format!("{} events", crate::format::thousands(n as u64)) }
 }
 
 pub fn main(args: &ExportArgs) -> u8 {

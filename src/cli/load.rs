@@ -60,16 +60,9 @@ pub fn matching(
 ) -> Result<(Loaded, Vec<EventId>), u8> {
     let q = args::parse_query(query)?;
     use crate::model::fields::Field;
-    let asks = |t: &crate::query::Term, about: &[Field]| match &t.kind {
-        crate::query::TermKind::Match { target: crate::query::Target::Fields { fields, .. }, .. } => {
-            fields.iter().any(|f| about.contains(f))
-        }
-        _ => false,
-    };
     let none = rules.without_rules();
-    let rules =
-        if q.terms.iter().any(|t| asks(t, &[Field::Rule, Field::Level, Field::Incident])) { rules } else { &none };
-    let book = match q.terms.iter().any(|t| asks(t, &[Field::Mark, Field::Tag, Field::Note])) {
+    let rules = if q.asks_about(&[Field::Rule, Field::Level, Field::Incident]) { rules } else { &none };
+    let book = match q.asks_about(&crate::case::CASE_FIELDS) {
         true => super::case_open::open(case, paths)?.book,
         false => Default::default(),
     };

@@ -2,8 +2,8 @@
 //! for a script or a shell loop (the explorer's `m`, `T` and `C`).
 
 use super::args::{EXIT_USAGE, MarkArgs};
-use super::export::events;
 use super::load::matching_in_case;
+use crate::format::events;
 use crate::sanitize::visible;
 
 pub fn main(args: &MarkArgs) -> u8 {

@@ -216,10 +216,7 @@ pub fn write(out: &mut dyn Write, data: &Dataset, ids: &[EventId], format: Forma
 /// A Markdown report's opening: what it is of, the case's notes, and the
 /// timeline table's head.
 fn report_head(k: &Known, ids: &[EventId], scope: &Scope) -> String {
-    let events = match ids.len() {
-        1 => "1 event".to_string(),
-        n => format!("{} events", crate::format::thousands(n as u64)),
-    };
+    let events = crate::format::events(ids.len());
     let what = match (scope.marked, scope.query.is_empty()) {
         (true, true) => format!("{events} marked in the case"),
         (true, false) => format!("{events} marked in the case and matching `{}`", md(scope.query)),

@@ -99,6 +99,14 @@ impl Query {
         })
     }
 
+    /// Whether a term (negated or not) is on one of `fields`.
+    pub fn asks_about(&self, fields: &[Field]) -> bool {
+        self.terms.iter().any(|t| match &t.kind {
+            TermKind::Match { target: Target::Fields { fields: on, .. }, .. } => on.iter().any(|f| fields.contains(f)),
+            _ => false,
+        })
+    }
+
     /// Adds `term` unless the query holds it already; returns whether it did.
     pub fn add(&mut self, term: Term) -> bool {
         if self.terms.contains(&term) {

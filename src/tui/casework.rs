@@ -7,28 +7,17 @@ use super::action::{Action, Command, Effect};
 use super::app::App;
 use super::overlays;
 use super::prompt::Prompt;
+use crate::case::CASE_FIELDS;
 use crate::engine::export::{self, Format, Scope};
-use crate::model::fields::Field;
-use crate::query::{self, Target, TermKind};
+use crate::format::events;
+use crate::query;
 use crate::sanitize::visible;
 use crate::store::EventId;
 use std::path::PathBuf;
 
-/// `1 event`, `3 events`.
-fn events(n: usize) -> String {
-    if n == 1 { "1 event".to_string() } else { format!("{} events", crate::format::thousands(n as u64)) }
-}
-
 /// Whether a query's results depend on the case (they change when it does).
 fn asks_case(text: &str) -> bool {
-    query::parse(text).is_ok_and(|q| {
-        q.terms.iter().any(|t| match &t.kind {
-            TermKind::Match { target: Target::Fields { fields, .. }, .. } => {
-                fields.iter().any(|f| matches!(f, Field::Mark | Field::Tag | Field::Note))
-            }
-            _ => false,
-        })
-    })
+    query::parse(text).is_ok_and(|q| q.asks_about(&CASE_FIELDS))
 }
 
 /// The most events a range in the explorer marks or tags at once: every

@@ -61,8 +61,7 @@ impl CaseView {
         ));
         let noted = c.events.iter().filter(|e| !e.notes.is_empty()).count();
         if noted > 0 {
-            let events = if noted == 1 { "1 event".to_string() } else { format!("{noted} events") };
-            rows.push(line(format!("{events} with notes"), Some("note:*".into())));
+            rows.push(line(format!("{} with notes", crate::format::events(noted)), Some("note:*".into())));
         }
         let tags = c.tags_used();
         if !tags.is_empty() {

@@ -151,6 +151,7 @@ pub fn head_lines(
         };
         let meta = &found.rules.rules[rule].meta;
         let act = Some(act);
+        let first = out.len();
         out.push(line(
             format!("{} {} · {}", meta.level.glyph(), meta.level.name(), meta.title),
             Some(meta.level),
@@ -172,9 +173,7 @@ pub fn head_lines(
             detail,
             source.join(" · ")
         );
-        let lines = 2 + detail.lines().filter(|l| !l.trim().is_empty()).take(3).count();
-        let at = out.len() - lines;
-        for l in &mut out[at..] {
+        for l in &mut out[first..] {
             l.more = Some(full.clone());
         }
     }
