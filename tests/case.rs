@@ -293,3 +293,38 @@ fn a_range_too_large_to_keep_is_refused_with_a_way_out() {
     h.key(KeyCode::Char('m'));
     assert_eq!(h.app.status.as_deref(), Some("marked 10,000 events"));
 }
+
+#[test]
+fn every_lookalike_finds_its_own_record_whatever_the_load_order() {
+    let dir = tempdir("case-lookalike-order");
+    // Three records with one placeholder eventID and the same time, source and name.
+    let files: Vec<PathBuf> = ["203.0.113.1", "198.51.100.7", "192.0.2.9"]
+        .iter()
+        .enumerate()
+        .map(|(i, ip)| {
+            let v = serde_json::json!({
+                "eventVersion": "1.08", "eventTime": "2024-05-01T10:00:00Z", "eventSource": "s3.amazonaws.com",
+                "eventName": "GetObject", "eventID": "00000000-0000-0000-0000-000000000000", "sourceIPAddress": ip,
+                "userIdentity": {"type": "IAMUser", "userName": "alice", "accountId": "111122223333"}
+            });
+            let f = dir.join(format!("{i}.jsonl"));
+            std::fs::write(&f, format!("{v}\n")).unwrap();
+            f
+        })
+        .collect();
+    let path = dir.join("case.json");
+    let (book, _) = open_case(&path, &files);
+    let mut h = Harness::in_case(&files, (120, 30), "", book);
+    listed(&mut h, "");
+    h.key(KeyCode::Char('v')).key(KeyCode::Char('G')).key(KeyCode::Char('m'));
+    assert_eq!(h.app.status.as_deref(), Some("marked 3 events"));
+    drop(h);
+    for order in [[2, 1, 0], [1, 2, 0], [0, 2, 1]] {
+        let inputs: Vec<PathBuf> = order.iter().map(|&i| files[i].clone()).collect();
+        let (book, _) = open_case(&path, &inputs);
+        let mut h = Harness::in_case(&inputs, (120, 30), "", book);
+        assert_eq!(listed(&mut h, "mark:*").len(), 3, "{order:?}");
+        drop(h);
+        assert_eq!(case_json(&path)["events"].as_array().unwrap().len(), 3, "no entry made twice: {order:?}");
+    }
+}

@@ -71,23 +71,43 @@ impl Book {
                 at.entry(t).or_default().push(i);
             }
         }
+        // Every new event with an entry's names, and whether it is the entry's very record.
         let mut cache = ChunkCache::new(2);
+        let mut pairs: Vec<(usize, EventId, bool)> = Vec::new();
         for (id, t) in store.times().iter().enumerate().skip(self.seen) {
             let Some(entries) = at.get(t) else { continue };
             let id = id as EventId;
             for &i in entries {
                 let key = &self.case.events[i].event;
-                if self.by_event.contains_key(&id) || !key.names(store, id, &mut cache) {
-                    continue;
+                if key.names(store, id, &mut cache) {
+                    pairs.push((i, id, key.same_content(store, id)));
                 }
-                // The same names on two records: the record's content decides.
-                match self.bound[i] {
-                    Some(old) if key.same_content(store, old) || !key.same_content(store, id) => continue,
-                    Some(old) => {
-                        self.by_event.remove(&old);
-                    }
-                    None => {}
+            }
+        }
+        // The same names on several records (a placeholder eventID, none at all): each
+        // entry takes its very record first, then, failing that, a record no entry took.
+        let mut freed = Vec::new();
+        for &(i, id, _) in pairs.iter().filter(|p| p.2) {
+            if let Some(j) = self.by_event.remove(&id) {
+                self.bound[j] = None;
+            }
+            if let Some(old) = self.bound[i].replace(id) {
+                self.by_event.remove(&old);
+                freed.push((i, old));
+            }
+            self.by_event.insert(id, i);
+        }
+        let mut loose: Vec<(usize, EventId)> = pairs.iter().map(|&(i, id, _)| (i, id)).collect();
+        // A record an entry let go of may carry another entry's names.
+        for (_, old) in freed {
+            for &j in at.values().flatten() {
+                if self.case.events[j].event.names(store, old, &mut cache) {
+                    loose.push((j, old));
                 }
+            }
+        }
+        for (i, id) in loose {
+            if self.bound[i].is_none() && !self.by_event.contains_key(&id) {
                 self.bound[i] = Some(id);
                 self.by_event.insert(id, i);
             }
