@@ -20,6 +20,7 @@ pub mod sanitize;
 pub mod source;
 pub mod store;
 pub mod tui;
+pub mod verify;
 
 /// When the process started (as early as `main` could note it), for the
 /// first-frame measurement of the benchmark.

@@ -185,21 +185,21 @@ fn layers_point_one_way() {
             "cli",
             &[
                 "tui", "engine", "case", "incident", "detect", "identity", "query", "store", "loader", "source",
-                "model", "json", "sanitize", "format",
+                "verify", "model", "json", "sanitize", "format",
             ][..],
         ),
         (
             "tui",
             &[
-                "engine", "case", "incident", "detect", "identity", "query", "store", "loader", "source", "model",
-                "json", "sanitize", "format",
+                "engine", "case", "incident", "detect", "identity", "query", "store", "loader", "source", "verify",
+                "model", "json", "sanitize", "format",
             ],
         ),
         (
             "engine",
             &[
-                "case", "incident", "detect", "identity", "query", "store", "loader", "source", "model", "json",
-                "sanitize", "format",
+                "case", "incident", "detect", "identity", "query", "store", "loader", "source", "verify", "model",
+                "json", "sanitize", "format",
             ],
         ),
         ("case", &["query", "store", "model", "json"]),
@@ -208,10 +208,11 @@ fn layers_point_one_way() {
         ("identity", &["query", "store", "model", "json"]),
         ("query", &["store", "model", "json"]),
         ("loader", &["source", "store", "model", "json", "sanitize"]),
-        ("source", &[]),
+        ("source", &["model", "json"]),
         ("store", &["model", "json"]),
         ("model", &["json"]),
         ("json", &[]),
+        ("verify", &["source", "model", "json", "sanitize", "format"]),
         ("sanitize", &[]),
         ("format", &[]),
     ]

@@ -316,7 +316,7 @@ fn every_lookalike_finds_its_own_record_whatever_the_load_order() {
     let (book, _) = open_case(&path, &files);
     let mut h = Harness::in_case(&files, (120, 30), "", book);
     listed(&mut h, "");
-    h.key(KeyCode::Char('v')).key(KeyCode::Char('G')).key(KeyCode::Char('m'));
+    h.key(KeyCode::Char('g')).key(KeyCode::Char('v')).key(KeyCode::Char('G')).key(KeyCode::Char('m'));
     assert_eq!(h.app.status.as_deref(), Some("marked 3 events"));
     drop(h);
     for order in [[2, 1, 0], [1, 2, 0], [0, 2, 1]] {

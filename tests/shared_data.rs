@@ -149,7 +149,7 @@ fn real_corpus_loads_every_event() {
     // Duplicates are records of the same content (members in the same order), read independently.
     let ordered: Vec<String> = files(&corpus)
         .iter()
-        .filter(|p| trailscope::source::local::is_log_name(&p.file_name().unwrap().to_string_lossy()))
+        .filter(|p| trailscope::source::layout::is_log_name(&p.file_name().unwrap().to_string_lossy()))
         .flat_map(|p| ordered_records(p))
         .filter(|r| match r {
             Ordered::Object(m) => m.iter().any(|(k, v)| {

@@ -75,7 +75,7 @@ fn table(all: &[Summary]) -> String {
 }
 
 pub fn main(args: &ActorsArgs) -> u8 {
-    let (loaded, ids) = match matching(args.query.as_deref(), &args.paths, &args.rules, &args.case) {
+    let (loaded, ids) = match matching(args.query.as_deref(), &args.inputs, &args.rules, &args.case) {
         Ok(found) => found,
         Err(code) => return code,
     };

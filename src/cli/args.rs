@@ -67,9 +67,17 @@ pub struct ExploreArgs {
     pub rules: RuleArgs,
     #[command(flatten)]
     pub case: CaseArgs,
-    /// Files or folders to load; `-` reads standard input. None: the bundled sample
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    /// Check the logs against their digest files once loaded (as `trailscope verify`): failures are
+    /// problems, and the events of modified or unlisted files are tagged integrity-modified or
+    /// integrity-unlisted in the case
+    #[arg(long)]
+    pub verify: bool,
+    /// With --verify: the output of `aws cloudtrail list-public-keys`, to check signatures (repeatable)
+    #[arg(long = "public-keys", value_name = "FILE", requires = "verify")]
+    pub public_keys: Vec<PathBuf>,
+    /// Which logs, and where from. No path: the bundled sample
+    #[command(flatten)]
+    pub inputs: ExploreInputs,
 }
 
 /// The case kept beside the events: marks, tags, notes, queries.
@@ -209,6 +217,11 @@ pub enum Command {
         after_help = "Examples:\n  trailscope mark -q 'incident:1' AWSLogs/\n  trailscope mark -q 'name:StopLogging' --tag defense-evasion --note 'trail stopped' AWSLogs/\n  trailscope mark --unmark -q 'actor:scanner' AWSLogs/\n\nWithout --tag or --note the events are marked. The case is the explorer's: the same file,\nthe same locking (refused while an explorer has it open)."
     )]
     Mark(MarkArgs),
+    /// Check log files against CloudTrail's digest files: hashes, the digest chain, gaps and signatures
+    #[command(
+        after_help = "Examples:\n  trailscope verify --public-keys keys.json AWSLogs/\n  trailscope verify --cache ./trail-cache --public-keys keys.json s3://my-trail/AWSLogs/\n  trailscope verify --json --account 111122223333 --since 2024-03-01 AWSLogs/ | jq .summary\n\nkeys.json is the output of `aws cloudtrail list-public-keys --start-time ... --end-time ...` for the\nregions of the trail, fetched by you from AWS: it is what the signatures are trusted against.\nSignatures are S3 metadata: they are read from the bucket and from a --cache folder; in a copy made\nwithout metadata only the digests followed by another one can be checked, and the report says so.\nExit status 0 when everything checked is intact, 1 when anything is modified, missing or wrong."
+    )]
+    Verify(VerifyArgs),
     /// Shell completions (bash, zsh, fish, elvish, powershell) on standard output
     #[command(
         after_help = "Examples:\n  trailscope completions bash > ~/.local/share/bash-completion/completions/trailscope\n  trailscope completions zsh > ~/.zfunc/_trailscope\n  trailscope completions fish > ~/.config/fish/completions/trailscope.fish"
@@ -251,9 +264,8 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Files or folders to load; `-` reads standard input
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }
 
 #[derive(Args, Debug)]
@@ -274,9 +286,8 @@ pub struct MarkArgs {
     pub unmark: bool,
     #[command(flatten)]
     pub case: CaseArgs,
-    /// Files or folders to load; `-` reads standard input
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,9 +315,8 @@ pub struct IncidentsArgs {
     /// Same as --format json
     #[arg(long)]
     pub json: bool,
-    /// Files or folders to load; `-` reads standard input
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,9 +355,8 @@ pub struct ActorsArgs {
     /// Print a JSON array instead of a table
     #[arg(long)]
     pub json: bool,
-    /// Files or folders to load; `-` reads standard input
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }
 
 #[derive(Args, Debug)]
@@ -360,9 +369,8 @@ pub struct TraceArgs {
     /// An access key id (used or only issued), an ARN, an actor or an eventID
     #[arg(value_name = "WHAT", allow_hyphen_values = true)]
     pub what: String,
-    /// Files or folders to load; `-` reads standard input
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -391,9 +399,8 @@ pub struct DetectArgs {
     /// within an hour of the first are one row, with a count and every eventID
     #[arg(long)]
     pub each: bool,
-    /// Files or folders to load; `-` reads standard input
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }
 
 fn parse_level(s: &str) -> Result<crate::detect::Level, String> {
@@ -422,9 +429,8 @@ pub struct BenchArgs {
     pub query: Vec<String>,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Files or folders to load; `-` reads standard input
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }
 
 #[derive(Args, Debug)]
@@ -437,9 +443,8 @@ pub struct StatsArgs {
     pub json: bool,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Files or folders to load; `-` reads standard input
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -464,9 +469,8 @@ pub struct QueryArgs {
     pub rules: RuleArgs,
     #[command(flatten)]
     pub case: CaseArgs,
-    /// Files or folders to load; `-` reads standard input
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }
 
 /// Exit status: some input was read.
@@ -495,7 +499,109 @@ mod tests {
             let cli = Cli::try_parse_from(args).unwrap();
             assert!(cli.command.is_none());
             assert_eq!(cli.explore.query.as_deref(), Some("-error:*"));
-            assert_eq!(cli.explore.paths, vec![PathBuf::from("logs")]);
+            assert_eq!(cli.explore.inputs.paths, vec![PathBuf::from("logs")]);
         }
     }
+}
+
+/// What to load: paths (files, folders, zip archives, `s3://` buckets) and
+/// which part of them.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Inputs {
+    /// Files, folders, zip archives or s3://BUCKET[/PREFIX]; `-` reads standard input
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// [`Inputs`] for the explorer, where no path means the bundled sample.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ExploreInputs {
+    /// Files, folders, zip archives or s3://BUCKET[/PREFIX]; `-` reads standard input. None: the bundled sample
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// Which part of a trail to read, and how to reach a bucket. In the trail's
+/// folder layout (in S3, a cache or a local copy) files outside the cut are
+/// never listed further or opened.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SourceArgs {
+    /// Only this account's folders (repeatable, `*` globs)
+    #[arg(long, value_name = "ID", help_heading = "Which logs")]
+    pub account: Vec<String>,
+    /// Only this region's folders (repeatable, `*` globs)
+    #[arg(long, value_name = "REGION", help_heading = "Which logs")]
+    pub region: Vec<String>,
+    /// Only events at or after this time (as `after:`; files are chosen by delivery time with slack)
+    #[arg(long, value_name = "TIME", value_parser = parse_time, help_heading = "Which logs")]
+    pub since: Option<crate::model::time::Micros>,
+    /// Only events before this time (as `before:`)
+    #[arg(long, value_name = "TIME", value_parser = parse_time, help_heading = "Which logs")]
+    pub until: Option<crate::model::time::Micros>,
+    /// Keep fetched S3 objects here (BUCKET/KEY, with their metadata); later runs fetch only what is missing
+    #[arg(long, value_name = "DIR", help_heading = "Which logs")]
+    pub cache: Option<PathBuf>,
+    /// The AWS profile for s3:// paths (else the standard chain: AWS_PROFILE, environment, SSO, instance role…)
+    #[arg(long, value_name = "NAME", help_heading = "Which logs")]
+    pub profile: Option<String>,
+}
+
+fn parse_time(s: &str) -> Result<crate::model::time::Micros, String> {
+    crate::model::time::parse_bound(s)
+        .ok_or_else(|| "a time such as 2024-03-02, 2024-03-02T10:30 or 2024-03-02T10:30:00Z".into())
+}
+
+impl SourceArgs {
+    /// The source options for these flags, narrowed by what the query asks
+    /// for: `after:`/`before:`, `region:` and `recipientaccountid:` terms
+    /// (`account:` also matches the caller's account, which lives in other
+    /// accounts' folders, so it does not prune).
+    pub fn options(&self, query: Option<&crate::query::Query>) -> crate::source::Options {
+        use crate::model::fields::Field;
+        use crate::model::glob::Glob;
+        use crate::query::ast::{Target, TermKind};
+        let mut cut = crate::source::layout::Cut {
+            accounts: self.account.iter().map(|a| Glob::new(a)).collect(),
+            regions: self.region.iter().map(|r| Glob::new(r)).collect(),
+            since: self.since,
+            until: self.until,
+            late: None,
+        };
+        for term in query.map_or(&[][..], |q| &q.terms[..]).iter().filter(|t| !t.negated) {
+            match &term.kind {
+                TermKind::After(b) => cut.since = Some(cut.since.map_or(b.at, |s| s.max(b.at))),
+                TermKind::Before(b) => cut.until = Some(cut.until.map_or(b.at, |u| u.min(b.at))),
+                // The events are filtered exactly by the query afterwards: the first
+                // term of a kind is enough to cut by, and a flag already cuts.
+                TermKind::Match { target: Target::Fields { fields, .. }, value }
+                    if fields[..] == [Field::Region] && cut.regions.is_empty() =>
+                {
+                    cut.regions.push(value.clone())
+                }
+                TermKind::Match { target: Target::Fields { fields, .. }, value }
+                    if fields[..] == [Field::Account] && cut.accounts.is_empty() =>
+                {
+                    cut.accounts.push(value.clone())
+                }
+                _ => {}
+            }
+        }
+        crate::source::Options { cut, cache: self.cache.clone(), profile: self.profile.clone() }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The output of `aws cloudtrail list-public-keys` (repeatable: one file per region is fine)
+    #[arg(long = "public-keys", value_name = "FILE")]
+    pub public_keys: Vec<PathBuf>,
+    /// The report as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub inputs: Inputs,
 }

@@ -122,10 +122,11 @@ struct Timings {
 
 /// Loads `paths` running `rules`, drawing the explorer's first frame as soon
 /// as loading has started.
-fn load(paths: &[std::path::PathBuf], rules: Arc<crate::detect::RuleSet>, learning: Micros) -> (Dataset, Timings) {
+fn load(inputs: &super::args::Inputs, rules: Arc<crate::detect::RuleSet>, learning: Micros) -> (Dataset, Timings) {
     let started = Instant::now();
-    let load = LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() };
-    let data = Dataset::open(paths, Options { load, rules, learning: Some(learning), ..Options::default() });
+    let load =
+        LoadOptions { threads: 0, publish_every: None, sources: inputs.source.options(None), ..LoadOptions::default() };
+    let data = Dataset::open(&inputs.paths, Options { load, rules, learning: Some(learning), ..Options::default() });
     let first_frame = {
         let mut app = App::new(data.clone(), Config::default());
         app.update(crate::tui::action::Action::Resize(160, 48));
@@ -231,7 +232,7 @@ pub fn main(args: &BenchArgs) -> u8 {
         Err(code) => return code,
     };
     let rules = args.rules.load();
-    let (data, t) = load(&args.paths, Arc::clone(&rules), args.rules.learning());
+    let (data, t) = load(&args.inputs, Arc::clone(&rules), args.rules.learning());
     let (load, first_frame) = (t.loaded, t.first_frame);
     let rss = peak_rss();
     let (events, (cols, dicts, records)) = {

@@ -176,7 +176,7 @@ fn write_table(out: &mut impl Write, all: &[Value]) -> io::Result<()> {
 }
 
 pub fn main(args: &DetectArgs) -> u8 {
-    let (loaded, ids) = match matching_with_rules(args.query.as_deref(), &args.paths, &args.rules) {
+    let (loaded, ids) = match matching_with_rules(args.query.as_deref(), &args.inputs, &args.rules) {
         Ok(found) => found,
         Err(code) => return code,
     };

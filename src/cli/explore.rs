@@ -19,7 +19,7 @@ pub fn main(args: &ExploreArgs) -> u8 {
     if let Err(code) = args::parse_query(Some(&query)) {
         return code;
     }
-    let paths = if args.paths.is_empty() {
+    let paths = if args.inputs.paths.is_empty() {
         let sample = sample_path();
         if !sample.exists() {
             eprintln!(
@@ -30,7 +30,7 @@ pub fn main(args: &ExploreArgs) -> u8 {
         }
         vec![sample]
     } else {
-        args.paths.clone()
+        args.inputs.paths.clone()
     };
     let case = match super::case_open::open(&args.case, &paths) {
         Ok(c) => c,
@@ -57,8 +57,21 @@ pub fn main(args: &ExploreArgs) -> u8 {
         theme: file.config.theme.clone(),
         columns: file.config.columns.clone(),
     };
-    let options = crate::engine::Options { case: case.book, ..args.rules.options(LoadOptions::default()) };
-    match crate::tui::run(Dataset::open(&paths, options), config) {
+    // The query is the user's to change here: only the flags cut what is loaded.
+    let load = LoadOptions { sources: args.inputs.source.options(None), ..LoadOptions::default() };
+    let options = crate::engine::Options { case: case.book, ..args.rules.options(load) };
+    let keys = match args.verify.then(|| super::verify_cmd::read_keys(&args.public_keys)).transpose() {
+        Ok(k) => k,
+        Err(why) => {
+            eprintln!("trailscope: {why}");
+            return super::args::EXIT_USAGE;
+        }
+    };
+    let data = Dataset::open(&paths, options);
+    if let Some(keys) = keys {
+        crate::engine::integrity::verify_beside(&data, paths.clone(), args.inputs.source.options(None), keys);
+    }
+    match crate::tui::run(data, config) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("trailscope: terminal error: {e}");

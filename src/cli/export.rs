@@ -21,7 +21,7 @@ impl From<ExportFormat> for Format {
 }
 
 pub fn main(args: &ExportArgs) -> u8 {
-    let case = match super::case_open::open(&args.case, &args.paths) {
+    let case = match super::case_open::open(&args.case, &args.inputs.paths) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -31,7 +31,7 @@ pub fn main(args: &ExportArgs) -> u8 {
         (true, _) => "mark:*".to_string(),
         (false, q) => q.unwrap_or("").to_string(),
     };
-    let (loaded, ids) = match matching_in_case(Some(&query), &args.paths, &args.rules, case.book) {
+    let (loaded, ids) = match matching_in_case(Some(&query), &args.inputs, &args.rules, case.book) {
         Ok(found) => found,
         Err(code) => return code,
     };

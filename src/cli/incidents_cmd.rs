@@ -217,7 +217,7 @@ fn markdown(inc: &Incident, store: &Store, found: &Results, graph: &Graph, cache
 }
 
 pub fn main(args: &IncidentsArgs) -> u8 {
-    let (loaded, matching) = match matching_with_rules(args.query.as_deref(), &args.paths, &args.rules) {
+    let (loaded, matching) = match matching_with_rules(args.query.as_deref(), &args.inputs, &args.rules) {
         Ok(found) => found,
         Err(code) => return code,
     };

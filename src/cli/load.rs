@@ -1,13 +1,12 @@
 //! Loading for the non-interactive commands: a progress line on a terminal,
 //! problems printed as warnings, and the exit status.
 
-use super::args::{self, EXIT_NOTHING_READ, EXIT_OK, RuleArgs};
+use super::args::{self, EXIT_NOTHING_READ, EXIT_OK, Inputs, RuleArgs};
 use crate::engine::Dataset;
 use crate::loader::{LoadOptions, Progress};
 use crate::sanitize::visible;
 use crate::store::EventId;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
@@ -27,24 +26,24 @@ impl Loaded {
 }
 
 /// What the commands share: parse `-q` (2 on a malformed query), load
-/// `paths` running the rules, and find the matching events in time order.
+/// the inputs running the rules, and find the matching events in time order.
 pub fn matching_with_rules(
     query: Option<&str>,
-    paths: &[PathBuf],
+    inputs: &Inputs,
     rules: &RuleArgs,
 ) -> Result<(Loaded, Vec<EventId>), u8> {
-    matching_in_case(query, paths, rules, Default::default())
+    matching_in_case(query, inputs, rules, Default::default())
 }
 
 /// [`matching_with_rules`] with the case the events are kept in (for `mark:`, `tag:`, `note:`).
 pub fn matching_in_case(
     query: Option<&str>,
-    paths: &[PathBuf],
+    inputs: &Inputs,
     rules: &RuleArgs,
     case: std::sync::Arc<std::sync::RwLock<crate::case::Book>>,
 ) -> Result<(Loaded, Vec<EventId>), u8> {
     let query = args::parse_query(query)?;
-    let loaded = load_in_case(paths, rules, case);
+    let loaded = load_in_case(inputs, Some(&query), rules, case);
     let ids = loaded.data.matching(&query);
     Ok((loaded, ids))
 }
@@ -54,7 +53,7 @@ pub fn matching_in_case(
 /// it asks about it (`mark:`, `tag:`, `note:`): listing events needs neither.
 pub fn matching(
     query: Option<&str>,
-    paths: &[PathBuf],
+    inputs: &Inputs,
     rules: &RuleArgs,
     case: &args::CaseArgs,
 ) -> Result<(Loaded, Vec<EventId>), u8> {
@@ -63,26 +62,33 @@ pub fn matching(
     let none = rules.without_rules();
     let rules = if q.asks_about(&[Field::Rule, Field::Level, Field::Incident]) { rules } else { &none };
     let book = match q.asks_about(&crate::case::CASE_FIELDS) {
-        true => super::case_open::open(case, paths)?.book,
+        true => super::case_open::open(case, &inputs.paths)?.book,
         false => Default::default(),
     };
-    matching_in_case(query, paths, rules, book)
+    matching_in_case(query, inputs, rules, book)
 }
 
-/// Loads `paths`, showing progress on standard error when it is a terminal,
-/// then prints the problems found as warnings.
-pub fn load(paths: &[PathBuf], rules: &RuleArgs) -> Loaded {
-    load_in_case(paths, rules, Default::default())
+/// Loads the inputs, showing progress on standard error when it is a
+/// terminal, then prints the problems found as warnings.
+pub fn load(inputs: &Inputs, rules: &RuleArgs) -> Loaded {
+    load_in_case(inputs, None, rules, Default::default())
 }
 
+/// Loads the inputs, pruned by the source flags and by what `query` asks for.
 fn load_in_case(
-    paths: &[PathBuf],
+    inputs: &Inputs,
+    query: Option<&crate::query::Query>,
     rules: &RuleArgs,
     case: std::sync::Arc<std::sync::RwLock<crate::case::Book>>,
 ) -> Loaded {
     let started = Instant::now();
-    let load = LoadOptions { threads: 0, publish_every: None, ..LoadOptions::default() };
-    let data = Dataset::open(paths, crate::engine::Options { case, ..rules.options(load) });
+    let load = LoadOptions {
+        threads: 0,
+        publish_every: None,
+        sources: inputs.source.options(query),
+        ..LoadOptions::default()
+    };
+    let data = Dataset::open(&inputs.paths, crate::engine::Options { case, ..rules.options(load) });
     let progress = &data.progress;
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;
@@ -91,11 +97,12 @@ fn load_in_case(
         if tty && started.elapsed() > Duration::from_millis(300) {
             let p = &progress;
             eprint!(
-                "\r\x1b[Kloading: {}/{} files, {} events, {} MB",
+                "\r\x1b[Kloading: {}/{} files, {} events, {} MB{}",
                 p.files_done.load(Relaxed),
                 p.files_total.load(Relaxed),
                 p.events.load(Relaxed),
-                p.json_bytes.load(Relaxed) >> 20
+                p.json_bytes.load(Relaxed) >> 20,
+                p.transfer_lines().iter().map(|l| format!(" · {l}")).collect::<String>()
             );
             shown = true;
         }

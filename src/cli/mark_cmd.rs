@@ -7,7 +7,7 @@ use crate::format::events;
 use crate::sanitize::visible;
 
 pub fn main(args: &MarkArgs) -> u8 {
-    let case = match super::case_open::open(&args.case, &args.paths) {
+    let case = match super::case_open::open(&args.case, &args.inputs.paths) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -16,7 +16,7 @@ pub fn main(args: &MarkArgs) -> u8 {
         return EXIT_USAGE;
     }
     let book = std::sync::Arc::clone(&case.book);
-    let (loaded, ids) = match matching_in_case(Some(&args.query), &args.paths, &args.rules, case.book) {
+    let (loaded, ids) = match matching_in_case(Some(&args.query), &args.inputs, &args.rules, case.book) {
         Ok(found) => found,
         Err(code) => return code,
     };

@@ -1,5 +1,5 @@
 //! The command line: the explorer by default, and the `stats`, `query`,
-//! `detect`, `rules`, `trace`, `actors`, `incidents`, `export`, `mark` and `bench` commands on the same engine. `args` holds the arguments; each
+//! `detect`, `rules`, `trace`, `actors`, `incidents`, `export`, `mark`, `verify` and `bench` commands on the same engine. `args` holds the arguments; each
 //! command is a module of its own.
 
 pub mod actors_cmd;
@@ -18,6 +18,7 @@ pub mod query_cmd;
 pub mod rules_cmd;
 pub mod stats;
 pub mod trace_cmd;
+pub mod verify_cmd;
 
 pub use args::{Cli, Command, EXIT_NOTHING_READ, EXIT_OK, EXIT_USAGE};
 
@@ -34,6 +35,7 @@ pub fn main(cli: &Cli) -> u8 {
         Some(Command::Incidents(a)) => incidents_cmd::main(a),
         Some(Command::Export(a)) => export::main(a),
         Some(Command::Mark(a)) => mark_cmd::main(a),
+        Some(Command::Verify(a)) => verify_cmd::main(a),
         Some(Command::Completions { shell }) => docs::completions(*shell),
         Some(Command::Man) => docs::man(),
         None => explore::main(&cli.explore),

@@ -12,7 +12,7 @@ use crate::store::{EventId, Store};
 use std::io::{self, BufWriter, Write};
 
 pub fn main(args: &QueryArgs) -> u8 {
-    let (loaded, ids) = match matching(args.query.as_deref(), &args.paths, &args.rules, &args.case) {
+    let (loaded, ids) = match matching(args.query.as_deref(), &args.inputs, &args.rules, &args.case) {
         Ok(found) => found,
         Err(code) => return code,
     };

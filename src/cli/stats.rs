@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering::Relaxed;
 const TOP: usize = 10;
 
 pub fn main(args: &StatsArgs) -> u8 {
-    let (loaded, matches) = match matching_with_rules(args.query.as_deref(), &args.paths, &args.rules) {
+    let (loaded, matches) = match matching_with_rules(args.query.as_deref(), &args.inputs, &args.rules) {
         Ok(found) => found,
         Err(code) => return code,
     };

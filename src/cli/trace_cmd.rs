@@ -196,7 +196,7 @@ fn ambiguous(store: &Store, what: &str, ids: &[EventId], json: bool, out: &mut i
 }
 
 pub fn main(args: &TraceArgs) -> u8 {
-    let loaded = load(&args.paths, &super::args::RuleArgs::none());
+    let loaded = load(&args.inputs, &super::args::RuleArgs::none());
     let data = &loaded.data;
     let store = data.read();
     let graph = data.graph();

@@ -142,6 +142,12 @@ impl Dataset {
         joined.into_iter().all(|ok| ok)
     }
 
+    /// Keeps `work` (a thread working beside the dataset) among the threads
+    /// [`Dataset::wait`] waits for.
+    pub fn beside(&self, work: JoinHandle<()>) {
+        self.threads.lock().unwrap_or_else(|e| e.into_inner()).push(work);
+    }
+
     /// Whether loading has ended.
     pub fn is_loaded(&self) -> bool {
         self.progress.is_done()

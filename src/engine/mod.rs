@@ -9,6 +9,7 @@ pub mod cells;
 pub mod chains;
 pub mod dataset;
 pub mod export;
+pub mod integrity;
 pub mod search;
 
 pub use dataset::{Dataset, Options};

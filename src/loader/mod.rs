@@ -16,7 +16,7 @@ use envelope::Shape;
 use sink::FileSink;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -44,6 +44,8 @@ pub struct Progress {
     /// Incremented each time new events are published in the store.
     pub generation: AtomicU64,
     pub walking_done: AtomicBool,
+    /// What remote sources have transferred.
+    pub transfers: Mutex<Vec<Arc<source::Transfer>>>,
     pub done: AtomicBool,
     /// Problems with the index of their file (walk problems first).
     problems: Mutex<Vec<(usize, Problem)>>,
@@ -56,6 +58,12 @@ impl Progress {
         }
         self.problem_count.fetch_add(ps.len() as u64, Relaxed);
         self.problems.lock().unwrap_or_else(|e| e.into_inner()).extend(ps.into_iter().map(|p| (order, p)));
+    }
+
+    /// Problems found after loading (by `verify`), listed after the others.
+    pub fn add_late_problems(&self, ps: Vec<Problem>) {
+        self.add_problems(usize::MAX, ps);
+        self.generation.fetch_add(1, Relaxed);
     }
 
     /// Every problem so far, in the order files were listed.
@@ -77,6 +85,11 @@ impl Progress {
         self.files_done.load(Relaxed).saturating_sub(self.digests_read.load(Relaxed))
     }
 
+    /// One line per remote source: listings, objects, bytes, rate.
+    pub fn transfer_lines(&self) -> Vec<String> {
+        self.transfers.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|c| c.line()).collect()
+    }
+
     pub fn is_done(&self) -> bool {
         self.done.load(Relaxed)
     }
@@ -90,11 +103,18 @@ pub struct LoadOptions {
     pub publish_every: Option<Duration>,
     /// What sees each event as it is read (the detection rules).
     pub watch: Option<NewWatch>,
+    /// Which part of the named sources to read, and how to reach buckets.
+    pub sources: source::Options,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { threads: 0, publish_every: Some(Duration::from_millis(100)), watch: None }
+        Self {
+            threads: 0,
+            publish_every: Some(Duration::from_millis(100)),
+            watch: None,
+            sources: source::Options::default(),
+        }
     }
 }
 
@@ -103,39 +123,84 @@ const BATCH_EVENTS: usize = 16_384;
 /// ...or when it is this old, so that a UI sees events stream in.
 const BATCH_AGE: Duration = Duration::from_millis(100);
 
-/// Loads what the user named (`paths`: files, folders, `-`) into `store`,
-/// blocking until done.
+/// Loads what the user named (`paths`: files, folders, `-`, `s3://…`) into
+/// `store`, blocking until done.
 pub fn load(paths: &[PathBuf], store: &RwLock<Store>, progress: &Progress, opts: &LoadOptions) {
-    load_sources(&source::resolve(paths), store, progress, opts)
+    let (sources, problems) = source::resolve(paths, &opts.sources);
+    progress.add_problems(0, problems);
+    load_sources(&sources, store, progress, opts)
+}
+
+/// Items as their sources list them, taken by the workers while listing
+/// goes on (a bucket lists for a while; its first objects load meanwhile).
+#[derive(Default)]
+struct Queue {
+    items: Mutex<(Vec<(usize, Item)>, bool)>,
+    more: Condvar,
+}
+
+impl Queue {
+    fn push(&self, progress: &Progress, source: usize, item: Item) {
+        let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        q.0.push((source, item));
+        progress.files_total.store(q.0.len() as u64, Relaxed);
+        self.more.notify_one();
+    }
+
+    fn close(&self) {
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        self.more.notify_all();
+    }
+
+    /// Item `i`, waiting while it may still be listed.
+    fn get(&self, i: usize) -> Option<(usize, Item)> {
+        let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(item) = q.0.get(i) {
+                return Some(item.clone());
+            }
+            if q.1 {
+                return None;
+            }
+            q = self.more.wait(q).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// Lists every source's items and reads them all into `store`.
 pub fn load_sources(sources: &[Box<dyn Source>], store: &RwLock<Store>, progress: &Progress, opts: &LoadOptions) {
-    let mut items: Vec<(usize, Item)> = Vec::new();
-    for (s, source) in sources.iter().enumerate() {
-        let listing = source.list();
-        progress.skipped_files.fetch_add(listing.skipped, Relaxed);
-        progress.digest_files.fetch_add(listing.digests, Relaxed);
-        progress.add_problems(0, listing.problems);
-        items.extend(listing.items.into_iter().map(|i| (s, i)));
-    }
-    progress.files_total.store(items.len() as u64, Relaxed);
-    progress.walking_done.store(true, Relaxed);
+    let queue = Queue::default();
+    progress.transfers.lock().unwrap_or_else(|e| e.into_inner()).extend(sources.iter().filter_map(|s| s.transfer()));
     let wanted = sources.iter().map(|s| s.concurrency()).max().unwrap_or(1);
-    let threads = if opts.threads == 0 { wanted } else { opts.threads }.clamp(1, items.len().max(1));
+    let threads = if opts.threads == 0 { wanted } else { opts.threads }.max(1);
     let next = AtomicUsize::new(0);
     let workers_left = AtomicUsize::new(threads);
+    let started = AtomicUsize::new(0);
     thread::scope(|s| {
+        s.spawn(|| {
+            for (i, source) in sources.iter().enumerate() {
+                let listing = source.list(&mut |item| queue.push(progress, i, item));
+                progress.skipped_files.fetch_add(listing.skipped, Relaxed);
+                progress.digest_files.fetch_add(listing.digests.len() as u64, Relaxed);
+                progress.add_problems(0, listing.problems);
+                for item in listing.items {
+                    queue.push(progress, i, item);
+                }
+            }
+            progress.walking_done.store(true, Relaxed);
+            queue.close();
+        });
         for _ in 0..threads {
             let spawned = thread::Builder::new().name(LOADER_THREAD.into()).spawn_scoped(s, || {
+                started.fetch_add(1, Relaxed);
                 let mut builder = BatchBuilder::watched(opts.watch.as_ref());
                 let mut last_flush = Instant::now();
                 loop {
                     let i = next.fetch_add(1, Relaxed);
-                    let Some((src, item)) = items.get(i) else {
+                    let Some((src, item)) = queue.get(i) else {
                         break;
                     };
-                    progress.add_problems(i + 1, load_guarded(&*sources[*src], item, &mut builder, progress));
+                    progress.add_problems(i + 1, load_guarded(&*sources[src], &item, &mut builder, progress));
                     progress.files_done.fetch_add(1, Relaxed);
                     if builder.len() >= BATCH_EVENTS || last_flush.elapsed() >= BATCH_AGE {
                         flush(&mut builder, store);
@@ -155,7 +220,7 @@ pub fn load_sources(sources: &[Box<dyn Source>], store: &RwLock<Store>, progress
         }
     });
     store.write().unwrap_or_else(|e| e.into_inner()).publish();
-    if workers_left.load(Relaxed) == 0 && next.load(Relaxed) == 0 && !items.is_empty() {
+    if started.load(Relaxed) == 0 && progress.files_total.load(Relaxed) > 0 {
         progress.add_problems(0, vec![Problem::item("trailscope", Kind::Internal, "could not start a loader thread")]);
     }
     progress.generation.fetch_add(1, Relaxed);
@@ -283,24 +348,29 @@ fn read_opened(path: &str, opened: source::Opened, builder: &mut BatchBuilder, p
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Listing, Opened};
+    use crate::source::{Fetched, Listing, Locator, Opened};
 
     /// A source that is not the file system: items held in memory, read
     /// three at a time, one of them failing to open.
     struct Memory(Vec<(String, Vec<u8>)>);
 
     impl Source for Memory {
-        fn list(&self) -> Listing {
-            let items =
-                self.0.iter().map(|(n, b)| Item { name: n.clone(), size: Some(b.len() as u64), locator: n.into() });
+        fn list(&self, found: &mut dyn FnMut(Item)) -> Listing {
+            let mut items =
+                self.0.iter().map(|(n, b)| Item::new(n.clone(), Some(b.len() as u64), Locator::Key(n.clone())));
+            // The first as soon as it is found, the others at the end.
+            found(items.next().expect("one at least"));
             Listing { items: items.collect(), skipped: 1, ..Listing::default() }
         }
         fn open(&self, item: &Item) -> std::io::Result<Opened> {
-            let (_, bytes) = self.0.iter().find(|(n, _)| item.locator == n.as_str()).expect("listed");
+            Ok(source::decode::decode(self.fetch(item)?.bytes))
+        }
+        fn fetch(&self, item: &Item) -> std::io::Result<Fetched> {
+            let (_, bytes) = self.0.iter().find(|(n, _)| item.locator == Locator::Key(n.clone())).expect("listed");
             if bytes.is_empty() {
                 return Err(std::io::Error::other("the remote store said no"));
             }
-            Ok(source::decode::decode(bytes.clone()))
+            Ok(Fetched { bytes: bytes.clone(), metadata: None })
         }
         fn concurrency(&self) -> usize {
             3
@@ -322,7 +392,12 @@ mod tests {
         ];
         let (store, progress) = (RwLock::new(Store::new()), Progress::default());
         let sources: Vec<Box<dyn Source>> = vec![Box::new(Memory(items))];
-        load_sources(&sources, &store, &progress, &LoadOptions { threads: 0, publish_every: None, watch: None });
+        load_sources(
+            &sources,
+            &store,
+            &progress,
+            &LoadOptions { threads: 0, publish_every: None, ..Default::default() },
+        );
         assert_eq!(store.read().unwrap().len(), 2);
         assert_eq!(progress.skipped_files.load(Relaxed), 1);
         let problems = progress.problems();
@@ -344,7 +419,7 @@ mod tests {
             std::slice::from_ref(&dir),
             &store,
             &progress,
-            &LoadOptions { threads: 1, publish_every: None, watch: None },
+            &LoadOptions { threads: 1, publish_every: None, ..Default::default() },
         );
         assert_eq!(store.read().unwrap().len(), 2, "the files around it load; its half-read event does not");
         let problems = progress.problems();

@@ -4,6 +4,8 @@
 pub mod actor;
 pub mod credentials;
 pub mod fields;
+pub mod glob;
+pub mod meter;
 pub mod record;
 pub mod resources;
 pub mod time;

@@ -8,11 +8,11 @@ pub mod ast;
 pub mod eval;
 pub mod facets;
 pub mod fuzzy;
-pub mod glob;
+pub use crate::model::glob;
 #[cfg(test)]
 mod hostile_tests;
 pub mod labels;
-pub mod meter;
+pub use crate::model::meter;
 pub mod parse;
 pub mod path;
 

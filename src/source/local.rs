@@ -1,10 +1,13 @@
 //! Local files and folders as a source: folders are walked recursively
 //! (following symbolic links, each folder and file once, so loops end and
 //! overlapping paths do not double the data). In folders only log-like names
-//! are read; a file named explicitly always is. Read on every core.
+//! are read; a file named explicitly always is. Zip archives are walked like
+//! folders. Folders and files in the trail layout outside the cut are never
+//! opened. Read on every core.
 
 use super::decode::Opened;
-use super::item::{Item, Listing, Source, describe};
+use super::item::{Fetched, Item, Listing, Locator, Source, describe};
+use super::layout::{Cut, is_digest_path, is_log_name};
 use super::problem::{Kind, Problem};
 use std::collections::HashSet;
 use std::fs;
@@ -13,21 +16,38 @@ use std::path::{Path, PathBuf};
 
 pub struct Local {
     paths: Vec<PathBuf>,
+    cut: Cut,
 }
 
 impl Local {
-    pub fn new(paths: Vec<PathBuf>) -> Local {
-        Local { paths }
+    pub fn new(paths: Vec<PathBuf>, cut: Cut) -> Local {
+        Local { paths, cut }
     }
 }
 
 impl Source for Local {
-    fn list(&self) -> Listing {
-        walk(&self.paths)
+    fn list(&self, _: &mut dyn FnMut(Item)) -> Listing {
+        walk(&self.paths, &self.cut)
     }
 
     fn open(&self, item: &Item) -> io::Result<Opened> {
-        super::decode::open_path(Path::new(&item.locator))
+        match &item.locator {
+            Locator::Path(p) => super::decode::open_path(p),
+            Locator::Member { archive, index } => super::zip::open(archive, *index).map(super::decode::decode),
+            _ => Err(io::Error::other("not a local item")),
+        }
+    }
+
+    fn fetch(&self, item: &Item) -> io::Result<Fetched> {
+        match &item.locator {
+            Locator::Path(p) => {
+                Ok(Fetched { bytes: fs::read(p)?, metadata: super::cache::read_sidecar(p).map(|s| s.metadata) })
+            }
+            Locator::Member { archive, index } => {
+                Ok(Fetched { bytes: super::zip::open(archive, *index)?, metadata: None })
+            }
+            _ => Err(io::Error::other("not a local item")),
+        }
     }
 
     fn concurrency(&self) -> usize {
@@ -36,19 +56,19 @@ impl Source for Local {
 }
 
 fn item(p: PathBuf, meta: &fs::Metadata) -> Item {
-    Item { name: p.to_string_lossy().into_owned(), size: Some(meta.len()), locator: p.into_os_string() }
+    let origin = super::cache::read_sidecar(&p).map(|s| s.origin);
+    Item { name: p.to_string_lossy().into_owned(), size: Some(meta.len()), locator: Locator::Path(p), origin }
 }
 
-/// Whether a name found in a folder is read: `.json`, `.jsonl`, `.ndjson`,
-/// each optionally followed by `.gz`, and plain `.gz`.
-pub fn is_log_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    let n = n.strip_suffix(".gz").map(|s| (s, true)).unwrap_or((&n, false));
-    n.1 || [".json", ".jsonl", ".ndjson"].iter().any(|ext| n.0.ends_with(ext))
+fn is_zip_name(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".zip")
 }
 
-fn is_digest_path(p: &Path) -> bool {
-    p.components().any(|c| c.as_os_str() == "CloudTrail-Digest")
+/// A path's segments after its last `AWSLogs` folder, for the cut.
+fn layout_segments(p: &Path) -> Option<Vec<String>> {
+    let segs: Vec<String> = p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let at = segs.iter().rposition(|s| s == "AWSLogs")?;
+    Some(segs[at + 1..].to_vec())
 }
 
 /// A file's identity, so the same file reached twice is read once.
@@ -66,8 +86,8 @@ fn identity(_: &fs::Metadata, p: &Path) -> (u64, u64) {
     (0, h.finish())
 }
 
-/// Lists the files under `paths`.
-pub fn walk(paths: &[PathBuf]) -> Listing {
+/// Lists the files under `paths` that can hold events of `cut`.
+pub fn walk(paths: &[PathBuf], cut: &Cut) -> Listing {
     let mut w = Listing::default();
     let mut seen: HashSet<(u64, u64)> = HashSet::new();
     let problem = |w: &mut Listing, p: &Path, message: String| {
@@ -85,7 +105,11 @@ pub fn walk(paths: &[PathBuf]) -> Listing {
             continue;
         }
         if !meta.is_dir() {
-            w.items.push(item(path.clone(), &meta));
+            if is_zip_name(&path.to_string_lossy()) {
+                super::zip::list(path, cut, &mut w);
+            } else {
+                w.items.push(item(path.clone(), &meta));
+            }
             continue;
         }
         // Depth-first with an explicit stack; entries in name order.
@@ -115,14 +139,27 @@ pub fn walk(paths: &[PathBuf]) -> Listing {
                         continue;
                     }
                 };
+                let in_cut = || match layout_segments(&p) {
+                    Some(segs) if meta.is_dir() => {
+                        cut.wants_folder(&segs.iter().map(String::as_str).collect::<Vec<_>>())
+                    }
+                    Some(_) => cut.wants_file(&p.to_string_lossy().replace('\\', "/")),
+                    None => true,
+                };
                 if meta.is_dir() {
-                    if seen.insert(identity(&meta, &p)) {
+                    if in_cut() && seen.insert(identity(&meta, &p)) {
                         subdirs.push(p);
+                    }
+                } else if meta.is_file() && is_zip_name(&name) {
+                    if seen.insert(identity(&meta, &p)) {
+                        super::zip::list(&p, cut, &mut w);
                     }
                 } else if !meta.is_file() || !is_log_name(&name) {
                     w.skipped += 1;
-                } else if is_digest_path(&p) {
-                    w.digests += 1;
+                } else if !in_cut() {
+                    continue;
+                } else if is_digest_path(&p.to_string_lossy()) {
+                    w.digests.push(item(p, &meta));
                 } else if seen.insert(identity(&meta, &p)) {
                     w.items.push(item(p, &meta));
                 }
@@ -131,19 +168,4 @@ pub fn walk(paths: &[PathBuf]) -> Listing {
         }
     }
     w
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn log_names() {
-        for n in ["a.json", "a.json.gz", "A.JSONL", "x.ndjson.gz", "y.gz", "z.jsonl.gz"] {
-            assert!(is_log_name(n), "{n}");
-        }
-        for n in ["EXPECTED.txt", "a.json.bak", "gz", "a.zip", "README.md"] {
-            assert!(!is_log_name(n), "{n}");
-        }
-    }
 }

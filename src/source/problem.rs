@@ -66,6 +66,8 @@ pub enum Kind {
     Repaired,
     /// A bug, caught: the item's events are left out.
     Internal,
+    /// Read, but its digest says it is not what CloudTrail delivered.
+    Integrity,
 }
 
 impl Kind {
@@ -79,6 +81,7 @@ impl Kind {
             Kind::NotAnEvent => "not-an-event",
             Kind::Repaired => "repaired",
             Kind::Internal => "internal",
+            Kind::Integrity => "integrity",
         }
     }
 }

@@ -3,6 +3,8 @@
 //! check the fast loader against.
 #![allow(dead_code)]
 
+pub mod digests;
+pub mod s3;
 pub mod tui;
 
 use serde_json::Value;
@@ -197,7 +199,7 @@ pub fn ordered_records(p: &Path) -> Vec<Ordered> {
 pub fn reference_tree(dir: &Path) -> Vec<Value> {
     files(dir)
         .iter()
-        .filter(|p| trailscope::source::local::is_log_name(&p.file_name().unwrap().to_string_lossy()))
+        .filter(|p| trailscope::source::layout::is_log_name(&p.file_name().unwrap().to_string_lossy()))
         .filter(|p| !p.components().any(|c| c.as_os_str() == "CloudTrail-Digest"))
         .flat_map(|p| reference_records(p))
         .collect()

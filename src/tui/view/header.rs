@@ -47,6 +47,7 @@ pub fn header(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
                 p.json_bytes.load(Relaxed) >> 20
             )
         });
+        parts.extend(p.transfer_lines());
     }
     let mut spans = vec![Span::styled(parts.join(" · "), theme.header)];
     if problems > 0 {
