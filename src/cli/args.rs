@@ -128,6 +128,11 @@ impl RuleArgs {
         RuleArgs { rules: vec![], no_builtin: true, learning: LEARNING_HOURS, gap: GAP_HOURS }
     }
 
+    /// Whether any rule runs.
+    pub fn runs_rules(&self) -> bool {
+        !self.no_builtin || !self.rules.is_empty() || !super::config::current().config.rules.is_empty()
+    }
+
     /// These arguments without the rules (what commands load when they need no detections).
     pub fn without_rules(&self) -> RuleArgs {
         RuleArgs { rules: vec![], no_builtin: true, ..*self }
@@ -219,7 +224,7 @@ pub enum Command {
     Mark(MarkArgs),
     /// Check log files against CloudTrail's digest files: hashes, the digest chain, gaps and signatures
     #[command(
-        after_help = "Examples:\n  trailscope verify --public-keys keys.json AWSLogs/\n  trailscope verify --cache ./trail-cache --public-keys keys.json s3://my-trail/AWSLogs/\n  trailscope verify --json --account 111122223333 --since 2024-03-01 AWSLogs/ | jq .summary\n\nkeys.json is the output of `aws cloudtrail list-public-keys --start-time ... --end-time ...` for the\nregions of the trail, fetched by you from AWS: it is what the signatures are trusted against.\nSignatures are S3 metadata: they are read from the bucket and from a --cache folder; in a copy made\nwithout metadata only the digests followed by another one can be checked, and the report says so.\nExit status 0 when everything checked is intact, 1 when anything is modified, missing or wrong."
+        after_help = "Examples:\n  trailscope verify --public-keys keys.json AWSLogs/\n  trailscope verify --cache ./trail-cache --public-keys keys.json s3://my-trail/AWSLogs/\n  trailscope verify --json --account 111122223333 --since 2024-03-01 AWSLogs/ | jq .summary\n\nkeys.json is the output of `aws cloudtrail list-public-keys --start-time ... --end-time ...` for the\nregions of the trail, fetched by you from AWS: it is what the signatures are trusted against.\nSignatures are S3 metadata: they are read from the bucket and from a --cache folder; in a copy made\nwithout metadata only the digests followed by another one can be checked, and the report says so.\nExit status: 0 when nothing failed and something was verified, 1 when anything is modified, missing\nor wrong, 2 for an unusable keys file, 3 when nothing could be checked (no digest files)."
     )]
     Verify(VerifyArgs),
     /// Shell completions (bash, zsh, fish, elvish, powershell) on standard output
@@ -530,10 +535,10 @@ pub struct ExploreInputs {
 /// never listed further or opened.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SourceArgs {
-    /// Only this account's folders (repeatable, `*` globs)
+    /// Only this account: its folders, and events with this recipientAccountId (repeatable, `*` globs)
     #[arg(long, value_name = "ID", help_heading = "Which logs")]
     pub account: Vec<String>,
-    /// Only this region's folders (repeatable, `*` globs)
+    /// Only this region: its folders, and events with this awsRegion (repeatable, `*` globs)
     #[arg(long, value_name = "REGION", help_heading = "Which logs")]
     pub region: Vec<String>,
     /// Only events at or after this time (as `after:`; files are chosen by delivery time with slack)

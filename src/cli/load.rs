@@ -82,6 +82,9 @@ fn load_in_case(
     case: std::sync::Arc<std::sync::RwLock<crate::case::Book>>,
 ) -> Loaded {
     let started = Instant::now();
+    // Rules need the history before a query's range (first uses, bursts):
+    // when they run, only the flags cut.
+    let query = query.filter(|_| !rules.runs_rules());
     let load = LoadOptions {
         threads: 0,
         publish_every: None,

@@ -76,11 +76,12 @@ pub fn write_json(
     json_str(out, last.as_deref())?;
     write!(
         out,
-        ",\"files\":{},\"skipped_files\":{},\"digest_files\":{},\"duplicates\":{},\"problems\":[",
+        ",\"files\":{},\"skipped_files\":{},\"digest_files\":{},\"duplicates\":{},\"outside_cut\":{},\"problems\":[",
         progress.files_read(),
         progress.skipped_files.load(Relaxed),
         progress.digest_files.load(Relaxed),
-        store.duplicates()
+        store.duplicates(),
+        progress.outside_cut.load(Relaxed)
     )?;
     for (i, p) in progress.problems().iter().enumerate() {
         out.write_all(if i == 0 { b"{\"path\":" } else { b",{\"path\":" })?;
@@ -221,6 +222,10 @@ pub fn report_text(
         thousands(progress.skipped_files.load(Relaxed))
     );
     out += &format!("Duplicates   {} dropped\n", thousands(store.duplicates()));
+    let outside = progress.outside_cut.load(Relaxed);
+    if outside > 0 {
+        out += &format!("Outside cut  {} events read in the files of the cut, left out\n", thousands(outside));
+    }
     let held: Vec<String> =
         shapes(progress).iter().map(|(shape, n)| format!("{} {}", thousands(*n), shape.label())).collect();
     if !held.is_empty() {

@@ -8,6 +8,7 @@ pub mod envelope;
 pub mod sink;
 pub mod split;
 
+use crate::source::layout::Cut;
 use crate::source::{self, Item, Kind, Source};
 pub use crate::source::{Place, Problem};
 use crate::store::Store;
@@ -38,6 +39,8 @@ pub struct Progress {
     pub json_bytes: AtomicU64,
     /// Events read (before duplicates are dropped).
     pub events: AtomicU64,
+    /// Events read but left out: outside the cut (`--since`, `--account`…).
+    pub outside_cut: AtomicU64,
     /// Events read, by the shape they were held in ([`Shape::ALL`] order).
     pub shapes: [AtomicU64; Shape::ALL.len()],
     pub problem_count: AtomicU64,
@@ -176,6 +179,8 @@ pub fn load_sources(sources: &[Box<dyn Source>], store: &RwLock<Store>, progress
     let next = AtomicUsize::new(0);
     let workers_left = AtomicUsize::new(threads);
     let started = AtomicUsize::new(0);
+    // Events outside the cut are read (files hold some) but not kept.
+    let cut = Some(&opts.sources.cut).filter(|c| !c.is_everything());
     thread::scope(|s| {
         s.spawn(|| {
             for (i, source) in sources.iter().enumerate() {
@@ -200,7 +205,8 @@ pub fn load_sources(sources: &[Box<dyn Source>], store: &RwLock<Store>, progress
                     let Some((src, item)) = queue.get(i) else {
                         break;
                     };
-                    progress.add_problems(i + 1, load_guarded(&*sources[src], &item, &mut builder, progress));
+                    let problems = load_guarded(&*sources[src], &item, &mut builder, progress, cut);
+                    progress.add_problems(i + 1, problems);
                     progress.files_done.fetch_add(1, Relaxed);
                     if builder.len() >= BATCH_EVENTS || last_flush.elapsed() >= BATCH_AGE {
                         flush(&mut builder, store);
@@ -256,7 +262,7 @@ pub fn load_bytes(
     let mut builder = BatchBuilder::watched(watch);
     progress.files_total.store(inputs.len() as u64, Relaxed);
     for (i, (name, bytes)) in inputs.into_iter().enumerate() {
-        let problems = read_opened(&name, source::decode::decode(bytes), &mut builder, progress);
+        let problems = read_opened(&name, source::decode::decode(bytes), &mut builder, progress, None);
         progress.add_problems(i + 1, problems);
         progress.files_done.fetch_add(1, Relaxed);
         flush(&mut builder, store);
@@ -283,9 +289,15 @@ pub const LOADER_THREAD: &str = "trailscope-loader";
 /// [`load_one`] with a panic caught. Input cannot cause one by design; if a
 /// bug does, the item's events are rolled back, the failure is reported as a
 /// problem, and loading goes on with the other items.
-fn load_guarded(source: &dyn Source, item: &Item, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
+fn load_guarded(
+    source: &dyn Source,
+    item: &Item,
+    builder: &mut BatchBuilder,
+    progress: &Progress,
+    cut: Option<&Cut>,
+) -> Vec<Problem> {
     let mark = builder.checkpoint();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load_one(source, item, builder, progress))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load_one(source, item, builder, progress, cut))) {
         Ok(problems) => problems,
         Err(payload) => {
             let lost = builder.rollback(mark);
@@ -304,7 +316,13 @@ fn load_guarded(source: &dyn Source, item: &Item, builder: &mut BatchBuilder, pr
 }
 
 /// Reads one item into the builder; returns its problems.
-fn load_one(source: &dyn Source, item: &Item, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
+fn load_one(
+    source: &dyn Source,
+    item: &Item,
+    builder: &mut BatchBuilder,
+    progress: &Progress,
+    cut: Option<&Cut>,
+) -> Vec<Problem> {
     // Unit tests only: a way to exercise the guard in load_guarded.
     #[cfg(test)]
     if item.name.ends_with("panic-for-test.json") {
@@ -313,17 +331,25 @@ fn load_one(source: &dyn Source, item: &Item, builder: &mut BatchBuilder, progre
         panic!("requested by the test");
     }
     match source.open(item) {
-        Ok(o) => read_opened(&item.name, o, builder, progress),
+        Ok(o) => read_opened(&item.name, o, builder, progress, cut),
         Err(e) => vec![Problem::item(&item.name, Kind::Unreadable, source::describe(&e))],
     }
 }
 
 /// Reads the records of an opened item into the builder; returns its problems.
-fn read_opened(path: &str, opened: source::Opened, builder: &mut BatchBuilder, progress: &Progress) -> Vec<Problem> {
+fn read_opened(
+    path: &str,
+    opened: source::Opened,
+    builder: &mut BatchBuilder,
+    progress: &Progress,
+    cut: Option<&Cut>,
+) -> Vec<Problem> {
     progress.disk_bytes.fetch_add(opened.disk_bytes, Relaxed);
     let mut feed = split::Feed::new(opened.head, opened.rest);
     let mut sink = FileSink::new(builder, path);
+    sink.cut = cut;
     split::split(&mut feed, &mut sink);
+    progress.outside_cut.fetch_add(sink.outside, Relaxed);
     let (events, digests, shapes, mut problems) = (sink.events, sink.digests, sink.shapes, sink.problems);
     if let Some((kind, e)) = feed.read_error.take() {
         problems.push(Problem::item(path, kind, e));

@@ -5,19 +5,32 @@ use super::envelope::{self, Envelope, Shape};
 use super::split::Sink;
 use crate::json::canon;
 use crate::json::scan::{MemberSpan, canon_record};
+use crate::model::fields::Field;
+use crate::model::record::EventFields;
 use crate::model::record::{Rejection, extract};
+use crate::source::layout::Cut;
 use crate::source::{Kind, Place, Problem};
 use crate::store::batch::BatchBuilder;
 
 pub struct FileSink<'a> {
     pub builder: &'a mut BatchBuilder,
     pub path: &'a str,
+    /// Events outside it are read but not kept.
+    pub cut: Option<&'a Cut>,
     pub problems: Vec<Problem>,
     pub events: u64,
+    /// Events left out by the cut.
+    pub outside: u64,
     pub digests: u64,
     /// Events by the shape they were held in.
     pub shapes: [u64; Shape::ALL.len()],
     repaired: Vec<MemberSpan>,
+}
+
+/// Whether an event is in the cut, by its time, account and region columns.
+fn in_cut(cut: &Cut, f: &EventFields<'_>) -> bool {
+    let value = |field: Field| field.column().and_then(|c| f.values[c].as_deref());
+    cut.admits(f.time, value(Field::Account), value(Field::Region))
 }
 
 impl<'a> FileSink<'a> {
@@ -25,8 +38,10 @@ impl<'a> FileSink<'a> {
         FileSink {
             builder,
             path,
+            cut: None,
             problems: Vec::new(),
             events: 0,
+            outside: 0,
             digests: 0,
             shapes: [0; Shape::ALL.len()],
             repaired: Vec::new(),
@@ -42,6 +57,10 @@ impl<'a> FileSink<'a> {
         let b = &mut *self.builder;
         let end = b.raw.len();
         match extract(&b.raw[start..end], spans) {
+            Ok(fields) if self.cut.is_some_and(|c| !in_cut(c, &fields)) => {
+                b.raw.truncate(start);
+                self.outside += 1;
+            }
             Ok(fields) => {
                 b.batch.add(start, &b.raw[start..end], &fields);
                 b.added(start, end, spans);

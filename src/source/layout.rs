@@ -233,6 +233,15 @@ impl Cut {
         self.regions.is_empty() || self.regions.iter().any(|g| g.matches(region))
     }
 
+    /// Whether an event is in the cut: its time in [since, until), and its
+    /// account (recipientAccountId) and region among those asked for.
+    pub fn admits(&self, time: Micros, account: Option<&str>, region: Option<&str>) -> bool {
+        self.since.is_none_or(|s| time >= s)
+            && self.until.is_none_or(|u| time < u)
+            && (self.accounts.is_empty() || account.is_some_and(|a| self.wants_account(a)))
+            && (self.regions.is_empty() || region.is_some_and(|r| self.wants_region(r)))
+    }
+
     /// The delivery times a file with events in the cut can have, inclusive.
     pub fn delivery(&self) -> (Option<Micros>, Option<Micros>) {
         (self.since.map(|t| t - EARLY), self.until.map(|t| t + self.late.unwrap_or(LATE)))
@@ -413,6 +422,14 @@ mod tests {
         assert!(cut.wants_file(&file("20240302T0025Z")), "late delivery");
         assert!(!cut.wants_file(&file("20240302T0035Z")));
         assert!(cut.wants_file("notes/anything.json"));
+        // Events: exactly in [since, until), in the accounts and regions asked for.
+        let (s, u) = (t("2024-03-01T12:00:00Z"), t("2024-03-01T23:30:00Z"));
+        assert!(cut.admits(s, Some("111122223333"), Some("us-east-1")));
+        assert!(!cut.admits(s - 1, Some("111122223333"), Some("us-east-1")));
+        assert!(!cut.admits(u, Some("111122223333"), Some("us-east-1")));
+        assert!(!cut.admits(s, Some("222233334444"), Some("us-east-1")));
+        assert!(!cut.admits(s, None, Some("us-east-1")), "an account was asked for");
+        assert!(Cut::default().admits(s, None, None));
     }
 
     #[test]

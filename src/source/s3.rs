@@ -5,9 +5,11 @@
 //! leaves out, then scans each region's folder in key order from the first
 //! key the cut needs to the last (keys sort by delivery time). Objects are
 //! fetched by the loader's threads, many at once, under a budget of bytes in
-//! flight; the client retries throttling and server errors with backoff and
-//! slows down on its own (adaptive retries). Credentials, region and endpoint
-//! come from the standard AWS chain (`aws-config`).
+//! flight; the client retries throttling and server errors with exponential
+//! backoff and jitter (the standard retry mode: the adaptive one, which also
+//! slows its own sending, took 55 s instead of 8 in the throttling test).
+//! Credentials, region and endpoint come from the standard AWS chain
+//! (`aws-config`).
 
 use super::cache::{self, Sidecar};
 use super::decode::Opened;

@@ -23,26 +23,6 @@ fail() {
 [ -n "$venv" ] || fail "usage: $0 VENV_DIR"
 [ -f "$requirements" ] || fail "missing $requirements"
 
-# True when the venv's interpreter has every pin of requirements.txt, exactly.
-pins_satisfied() {
-    [ -x "$venv/bin/python" ] || return 1
-    "$venv/bin/python" - "$requirements" <<'PY' 2>/dev/null
-import sys
-from importlib import metadata
-
-for line in open(sys.argv[1], encoding="utf-8"):
-    line = line.split("#", 1)[0].strip()
-    if not line:
-        continue
-    name, version = line.split("==")
-    try:
-        if metadata.version(name) != version:
-            sys.exit(1)
-    except metadata.PackageNotFoundError:
-        sys.exit(1)
-PY
-}
-
 # The oracle's own needs beyond packages: Python >= 3.11, SQLite with JSON >= 3.38.
 check_runtime() {
     "$1" - <<'PY' || return 1
@@ -59,30 +39,6 @@ if problems:
 PY
 }
 
-if pins_satisfied; then
-    echo "oracle venv up to date: $venv"
-    exit 0
-fi
-
 command -v "$python" >/dev/null 2>&1 || fail "no '$python' on PATH (set PYTHON=/path/to/python3.11+)"
 check_runtime "$python" || fail "'$python' cannot run the oracle (see the line above)"
-
-if [ -f "$venv/pyvenv.cfg" ] && ! "$venv/bin/python" -c "" 2>/dev/null; then
-    echo "recreating broken oracle venv in $venv"  # e.g. its Python was removed
-    "$python" -m venv --clear "$venv" || fail "could not recreate the venv in $venv"
-fi
-if [ ! -x "$venv/bin/python" ]; then
-    echo "creating oracle venv in $venv"
-    "$python" -m venv "$venv" ||
-        fail "'$python -m venv $venv' did not work (on Debian/Ubuntu: apt-get install python3-venv)"
-fi
-
-echo "installing pinned oracle requirements into $venv"
-"$venv/bin/python" -m pip install --disable-pip-version-check --quiet \
-    --require-virtualenv -r "$requirements" ||
-    fail "pip could not install $requirements into $venv (is PyPI reachable?)"
-
-pins_satisfied || fail "installed packages in $venv still differ from $requirements"
-"$venv/bin/python" -c "import sigma.backends.sqlite" ||
-    fail "pySigma-backend-sqlite does not import in $venv"
-echo "oracle venv ready: $venv"
+exec "$here/../venv.sh" "$requirements" "$venv" "import sigma.backends.sqlite"
