@@ -417,7 +417,8 @@ async fn walk(bucket: &Bucket, client: &Client, found: &mut dyn FnMut(Item), lis
                 _ => found(item),
             }
         }
-        // Deepest first keeps the number of waiting prefixes small.
+        // Popped from the end: prefixes are listed in key order, so objects
+        // come roughly in time order within a region.
         waiting.sort_unstable_by(|a, b| b.cmp(a));
     }
 }
