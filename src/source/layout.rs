@@ -117,8 +117,9 @@ fn stamp(s: &str) -> Option<Micros> {
     (h < 24 && m < 60 && sec < 61).then(|| day * DAY + (h * 3600 + m * 60 + sec) as Micros * 1_000_000)
 }
 
-/// The segments of a path after its last `AWSLogs` segment, and what came before.
-fn after_awslogs(path: &str) -> Option<(&str, Vec<&str>)> {
+/// The segments of a path or key after its last `AWSLogs` folder, and what
+/// came before (None outside the layout).
+pub fn after_awslogs(path: &str) -> Option<(&str, Vec<&str>)> {
     let path = path.trim_start_matches('/');
     let at = if path.starts_with("AWSLogs/") { 0 } else { path.rfind("/AWSLogs/")? + 1 };
     Some((&path[..at], path[at + "AWSLogs/".len()..].split('/').collect()))
@@ -291,6 +292,12 @@ impl Cut {
             }
             _ => true,
         }
+    }
+
+    /// [`Cut::wants_folder`] for a folder's path or a key prefix (`/`
+    /// separated); a folder outside the layout is walked.
+    pub fn wants_folder_at(&self, path: &str) -> bool {
+        after_awslogs(path).is_none_or(|(_, segs)| self.wants_folder(&segs))
     }
 
     /// Whether a file can hold events of the cut (a digest: list files of

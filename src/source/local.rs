@@ -64,13 +64,6 @@ fn is_zip_name(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".zip")
 }
 
-/// A path's segments after its last `AWSLogs` folder, for the cut.
-fn layout_segments(p: &Path) -> Option<Vec<String>> {
-    let segs: Vec<String> = p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-    let at = segs.iter().rposition(|s| s == "AWSLogs")?;
-    Some(segs[at + 1..].to_vec())
-}
-
 /// A file's identity, so the same file reached twice is read once.
 #[cfg(unix)]
 fn identity(meta: &fs::Metadata, _: &Path) -> (u64, u64) {
@@ -139,12 +132,9 @@ pub fn walk(paths: &[PathBuf], cut: &Cut) -> Listing {
                         continue;
                     }
                 };
-                let in_cut = || match layout_segments(&p) {
-                    Some(segs) if meta.is_dir() => {
-                        cut.wants_folder(&segs.iter().map(String::as_str).collect::<Vec<_>>())
-                    }
-                    Some(_) => cut.wants_file(&p.to_string_lossy().replace('\\', "/")),
-                    None => true,
+                let in_cut = || {
+                    let at = p.to_string_lossy().replace('\\', "/");
+                    if meta.is_dir() { cut.wants_folder_at(&at) } else { cut.wants_file(&at) }
                 };
                 if meta.is_dir() {
                     if in_cut() && seen.insert(identity(&meta, &p)) {

@@ -361,12 +361,6 @@ async fn list_prefix(client: Client, bucket: String, prefix: String, scan: Optio
     }
 }
 
-/// The segments after `AWSLogs/` of a key prefix (without the last, empty one).
-fn layout_segments(prefix: &str) -> Option<Vec<&str>> {
-    let at = if prefix.starts_with("AWSLogs/") { 0 } else { prefix.find("/AWSLogs/")? + 1 };
-    Some(prefix[at + "AWSLogs/".len()..].split('/').filter(|s| !s.is_empty()).collect())
-}
-
 /// Walks the bucket from its prefix, listing several prefixes at once, and
 /// hands over each object of the cut as soon as it is found.
 async fn walk(bucket: &Bucket, client: &Client, found: &mut dyn FnMut(Item), listing: &mut Listing) {
@@ -378,7 +372,7 @@ async fn walk(bucket: &Bucket, client: &Client, found: &mut dyn FnMut(Item), lis
             && let Some(prefix) = waiting.pop()
         {
             // A region's folder is scanned whole from the cut's start.
-            let scan = layout_segments(&prefix).and_then(|segs| {
+            let scan = layout::after_awslogs(&prefix).and_then(|(_, segs)| {
                 let p = layout::partial(&segs)?;
                 let (account, family, region) = (p.account?, p.family?, p.region?);
                 p.date.is_empty().then(|| (cut.start_after(&prefix, account, family, region), cut.clone()))
@@ -392,11 +386,7 @@ async fn walk(bucket: &Bucket, client: &Client, found: &mut dyn FnMut(Item), lis
             listing.problems.push(bucket.problem(&page.prefix, why));
         }
         for folder in page.folders {
-            let wanted = match layout_segments(&folder) {
-                Some(segs) => cut.wants_folder(&segs),
-                None => true,
-            };
-            if wanted {
+            if cut.wants_folder_at(&folder) {
                 waiting.push(folder);
             }
         }
