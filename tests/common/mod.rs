@@ -22,7 +22,29 @@ pub fn bin() -> Command {
 
 /// A data folder ($XDG_DATA_HOME) of this test process's own.
 pub fn scratch_data() -> PathBuf {
-    std::env::temp_dir().join(format!("trailscope-test-data-{}", std::process::id()))
+    sweep_dead_scratch();
+    std::env::temp_dir().join(format!("{SCRATCH}{}-data", std::process::id()))
+}
+
+/// Every scratch folder a test process makes is named `SCRATCH{pid}-…`.
+const SCRATCH: &str = "trailscope-test-";
+
+/// Removes the scratch folders of test processes that have ended. Folders
+/// kept for a whole process (generated trails behind a `OnceLock`) are never
+/// dropped, so without this every run would leave gigabytes in /tmp.
+fn sweep_dead_scratch() {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(SCRATCH)) else { continue };
+            let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    });
 }
 
 pub fn run(args: &[&str]) -> Output {
@@ -71,7 +93,8 @@ pub fn generate(shared: &Path, args: &[&str]) {
 }
 
 pub fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("trailscope-test-{}-{name}", std::process::id()));
+    sweep_dead_scratch();
+    let d = std::env::temp_dir().join(format!("{SCRATCH}{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
