@@ -5,6 +5,7 @@
 //! [`tui`], the commands in [`cli`]), with [`engine`] as the facade every
 //! view uses.
 
+pub mod athena;
 pub mod case;
 pub mod cli;
 pub mod detect;

@@ -184,8 +184,8 @@ fn layers_point_one_way() {
         (
             "cli",
             &[
-                "tui", "engine", "case", "incident", "detect", "identity", "query", "store", "loader", "source",
-                "verify", "model", "json", "sanitize", "format",
+                "tui", "engine", "athena", "case", "incident", "detect", "identity", "query", "store", "loader",
+                "source", "verify", "model", "json", "sanitize", "format",
             ][..],
         ),
         (
@@ -202,6 +202,7 @@ fn layers_point_one_way() {
                 "json", "sanitize", "format",
             ],
         ),
+        ("athena", &["query", "source", "model", "json"]),
         ("case", &["query", "store", "model", "json"]),
         ("incident", &["detect", "identity", "query", "store", "model", "json"]),
         ("detect", &["query", "store", "source", "model", "json"]),

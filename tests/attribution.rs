@@ -5,7 +5,7 @@
 //! used, and different records that share an eventID. Each test states the
 //! answer a responder must get.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 use trailscope::engine::Dataset;

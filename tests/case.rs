@@ -3,7 +3,7 @@
 //! with `mark:`, `tag:` and `note:`, exported, and never written by two
 //! explorers at once.
 
-mod common;
+use crate::common;
 use common::tui::Harness;
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};

@@ -6,7 +6,7 @@
 //! version, and each change saved all at once or not at all. The lock of a
 //! killed writer is released, so the next run writes.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

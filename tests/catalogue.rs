@@ -2,7 +2,7 @@
 //! says what it needs to, and every rule fires on its firing fixtures and
 //! stays quiet on its near misses (tests/fixtures/rules, one file a rule).
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};

@@ -1,6 +1,6 @@
 //! The real binary, end to end, on the bundled sample and on files made here.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::collections::HashMap;

@@ -6,7 +6,7 @@
 //! call never more than informational). With ../shared, the table holds
 //! every security-relevant call TrailDiscover lists, with its tactics.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};

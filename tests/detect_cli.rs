@@ -1,7 +1,7 @@
 //! The detection commands on the real binary: `detect` in each format,
 //! `rules`, and the detection counts of `stats`, checked against each other.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;

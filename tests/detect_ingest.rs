@@ -4,7 +4,7 @@
 //! among hundreds of others by two threads, in one of many batches, or
 //! alone, and a duplicate dropped by the store takes its matches with it.
 
-mod common;
+use crate::common;
 use common::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;

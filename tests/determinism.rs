@@ -6,7 +6,7 @@
 //! (always) and on a generated trail with every key's chain (with
 //! ../shared).
 
-mod common;
+use crate::common;
 use common::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! record equal to its source, CSV cells that cannot be formulas, and a
 //! file written whole.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 

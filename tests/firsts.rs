@@ -2,7 +2,6 @@
 //! day of its activity (its learning window), as the `new:` terms, the
 //! facet and the detail give it; the same whatever order the events arrive in.
 
-mod common;
 use serde_json::{Value, json};
 use std::sync::{Arc, RwLock};
 use trailscope::engine::Dataset;

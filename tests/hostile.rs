@@ -3,7 +3,6 @@
 //! string panics the parser or the engine; the scanner agrees with
 //! serde_json; nothing unsafe survives the sanitizer.
 
-mod common;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! roles, federation tokens) traced to the origin the generator wrote down,
 //! by the library, the query terms and the `trace` command.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 //! automation role tripping one rule all week and an administrator's one
 //! risky change rank below both.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 use std::path::PathBuf;

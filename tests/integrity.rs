@@ -2,7 +2,7 @@
 //! digests once loaded; a file that fails is a problem, and the events it
 //! holds are tagged in the case (and only those).
 
-mod common;
+use crate::common;
 use common::digests::{self, Trail};
 use common::*;
 use std::collections::BTreeSet;

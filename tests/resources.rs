@@ -3,7 +3,7 @@
 //! a stated memory bound (peak resident memory, measured by GNU time when it
 //! is installed).
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 use std::io::Write;

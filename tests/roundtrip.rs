@@ -5,7 +5,7 @@
 //! story of the identities real data has, on the real corpus and on a
 //! generated trail (the last two with ../shared).
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::json;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! request and injects throttling and denials. What is fetched is counted
 //! from the server's own log.
 
-mod common;
+use crate::common;
 use common::s3::{self, ACCOUNTS, REGIONS, SECRET, Server};
 use common::*;
 use serde_json::Value;

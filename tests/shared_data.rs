@@ -3,7 +3,7 @@
 //! real CloudTrail events. They say so and skip when ../shared is absent;
 //! CI sets TRAILSCOPE_REQUIRE_SHARED=1 so there they always run.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};

@@ -5,7 +5,7 @@
 //! one must match exactly the events the oracle matches; a correlation, the
 //! same events in the same groups.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -21,16 +21,8 @@ use trailscope::model::time::parse_event_time;
 /// The oracle's interpreter, set up once (None, with a note, when it cannot
 /// be; a failure when TRAILSCOPE_REQUIRE_SHARED=1).
 fn oracle_python() -> Option<PathBuf> {
-    let venv = repo().join("target/oracle-venv");
-    let st = Command::new("bash").arg(repo().join("tests/oracle/setup.sh")).arg(&venv).status();
-    if st.is_ok_and(|s| s.success()) {
-        return Some(venv.join("bin/python"));
-    }
-    if std::env::var("TRAILSCOPE_REQUIRE_SHARED").as_deref() == Ok("1") {
-        panic!("the Sigma oracle could not be set up (tests/oracle/setup.sh)");
-    }
-    eprintln!("SKIPPED sigma agreement: the oracle could not be set up");
-    None
+    static READY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    venv_python("sigma agreement", &READY, "tests/oracle/setup.sh", "target/oracle-venv", "the Sigma oracle")
 }
 
 /// Writes `records` as JSON lines, one event each: those trailscope reads as

@@ -1,7 +1,7 @@
 //! The envelopes exports wrap events in, through the real binary: each loads
 //! with the event's own fields, and `stats` counts events per input shape.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 use std::io::Write;

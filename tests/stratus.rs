@@ -3,7 +3,7 @@
 //! exactly which ones (so the table cannot drift from what the rules do),
 //! with the resources its write calls name (read with the resource table).
 
-mod common;
+use crate::common;
 use common::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

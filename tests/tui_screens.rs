@@ -1,7 +1,7 @@
 //! Whole screens as insta snapshots on ratatui's TestBackend (text only; the
 //! colours are checked by the state tests' selection and by NO_COLOR mode).
 
-mod common;
+use crate::common;
 use common::tui::Harness;
 use common::*;
 use crossterm::event::KeyCode;

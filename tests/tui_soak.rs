@@ -2,7 +2,7 @@
 //! mouse, queries, stale results, loads finishing mid-action), with the
 //! state's invariants checked after each.
 
-mod common;
+use crate::common;
 use common::tui::Harness;
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};

@@ -1,6 +1,6 @@
 //! The explorer's state, driven by keys and actions, without a terminal.
 
-mod common;
+use crate::common;
 use common::tui::Harness;
 use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};

@@ -2,7 +2,7 @@
 //! sample, search, open the detail, copy through OSC 52 (tmux keeps it in its
 //! buffer with set-clipboard on), quit with status 0.
 
-mod common;
+use crate::common;
 use common::*;
 use std::path::Path;
 use std::process::Command;

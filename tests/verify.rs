@@ -2,7 +2,7 @@
 //! (tests/common/digests.rs): each kind of damage is reported exactly, and
 //! nothing else is.
 
-mod common;
+use crate::common;
 
 use common::digests::{self, Built, Trail};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! folder does, and hostile archives become problems naming the archive and
 //! the member while everything else still loads.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 use std::io::{Cursor, Write};

@@ -227,6 +227,9 @@ pub enum Command {
         after_help = "Examples:\n  trailscope verify --public-keys keys.json AWSLogs/\n  trailscope verify --cache ./trail-cache --public-keys keys.json s3://my-trail/AWSLogs/\n  trailscope verify --json --account 111122223333 --since 2024-03-01 AWSLogs/ | jq .summary\n\nkeys.json is the output of `aws cloudtrail list-public-keys --start-time ... --end-time ...` for the\nregions of the trail, fetched by you from AWS: it is what the signatures are trusted against.\nSignatures are S3 metadata: they are read from the bucket and from a --cache folder; in a copy made\nwithout metadata only the digests followed by another one can be checked, and the report says so.\nExit status: 0 when nothing failed and something was verified, 1 when anything is modified, missing\nor wrong, 2 for an unusable keys file, 3 when nothing could be checked (no digest files)."
     )]
     Verify(VerifyArgs),
+    /// Hand the cut to Amazon Athena: the CloudTrail table, the query as Athena SQL
+    #[command(subcommand)]
+    Athena(AthenaCommand),
     /// Shell completions (bash, zsh, fish, elvish, powershell) on standard output
     #[command(
         after_help = "Examples:\n  trailscope completions bash > ~/.local/share/bash-completion/completions/trailscope\n  trailscope completions zsh > ~/.zfunc/_trailscope\n  trailscope completions fish > ~/.config/fish/completions/trailscope.fish"
@@ -597,6 +600,61 @@ impl SourceArgs {
         }
         crate::source::Options { cut, cache: self.cache.clone(), profile: self.profile.clone() }
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AthenaCommand {
+    /// Print the CREATE TABLE for a trail bucket (AWS's CloudTrail schema, partition projection)
+    #[command(
+        after_help = "Examples:\n  trailscope athena ddl --bucket my-trail --account 111122223333\n  trailscope athena ddl --bucket org-trail --org o-abc123 --account 111122223333 --account 444455556666 --table org_trail\n\nPartitions are projected by account, region and delivery day (AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD),\nso no partition is ever added by hand; queries from `athena sql` give predicates on all three."
+    )]
+    Ddl(AthenaDdlArgs),
+    /// Translate a query to Athena SQL (Trino) over that table, with its partition predicates
+    #[command(
+        after_help = "Examples:\n  trailscope athena sql -q 'name:StopLogging' --since 2024-03-01\n  trailscope athena sql -q 'recipientaccountid:111122223333 region:eu-west-1 error:AccessDenied* after:2024-03-02'\n\nThe SQL selects exactly the events trailscope's query selects. Days come from the time range (a day\nof slack at the end: folders are named by delivery), accounts from recipientaccountid: and regions\nfrom region:. Terms only trailscope answers (fuzzy words, rule:, origin:, session:, new:, incident:,\nissued:) are refused by name: load the cut, then apply them in trailscope."
+    )]
+    Sql(AthenaSqlArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AthenaDdlArgs {
+    /// The trail's bucket
+    #[arg(long)]
+    pub bucket: String,
+    /// The trail's key prefix, before AWSLogs/
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// The organization ID of an organization trail (o-…)
+    #[arg(long, value_name = "ORGID")]
+    pub org: Option<String>,
+    /// An account whose logs the trail holds (repeatable)
+    #[arg(long, value_name = "ID", required = true)]
+    pub account: Vec<String>,
+    /// A region to project (repeatable; default: every region)
+    #[arg(long)]
+    pub region: Vec<String>,
+    /// The table's name
+    #[arg(long, default_value = "cloudtrail_logs")]
+    pub table: String,
+    /// The first day of the projection
+    #[arg(long, value_name = "DATE", value_parser = parse_time, default_value = "2013-11-01")]
+    pub since: crate::model::time::Micros,
+}
+
+#[derive(Args, Debug)]
+pub struct AthenaSqlArgs {
+    /// The query (see `trailscope --help` for the language)
+    #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
+    /// The table's name
+    #[arg(long, default_value = "cloudtrail_logs")]
+    pub table: String,
+    /// Only events at or after this time
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<crate::model::time::Micros>,
+    /// Only events before this time
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<crate::model::time::Micros>,
 }
 
 #[derive(Args, Debug)]

@@ -1,9 +1,10 @@
 //! The command line: the explorer by default, and the `stats`, `query`,
-//! `detect`, `rules`, `trace`, `actors`, `incidents`, `export`, `mark`, `verify` and `bench` commands on the same engine. `args` holds the arguments; each
+//! `detect`, `rules`, `trace`, `actors`, `incidents`, `export`, `mark`, `verify`, `athena` and `bench` commands on the same engine. `args` holds the arguments; each
 //! command is a module of its own.
 
 pub mod actors_cmd;
 pub mod args;
+pub mod athena_cmd;
 pub mod bench;
 pub mod case_open;
 pub mod config;
@@ -36,6 +37,7 @@ pub fn main(cli: &Cli) -> u8 {
         Some(Command::Export(a)) => export::main(a),
         Some(Command::Mark(a)) => mark_cmd::main(a),
         Some(Command::Verify(a)) => verify_cmd::main(a),
+        Some(Command::Athena(a)) => athena_cmd::main(a),
         Some(Command::Completions { shell }) => docs::completions(*shell),
         Some(Command::Man) => docs::man(),
         None => explore::main(&cli.explore),

@@ -59,6 +59,11 @@ impl Glob {
         self.star
     }
 
+    /// The literal pieces between stars, lowercased (one when there is no star).
+    pub fn parts(&self) -> &[String] {
+        &self.parts
+    }
+
     /// The longest literal piece (lowercased), for prefilters.
     pub fn longest_literal(&self) -> &str {
         self.parts.iter().max_by_key(|p| p.len()).map_or("", |s| s.as_str())

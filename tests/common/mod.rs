@@ -47,6 +47,59 @@ fn sweep_dead_scratch() {
     });
 }
 
+/// The query language's test corpus, for queries over the bundled sample:
+/// every kind of term, negated and not (`query_engine.rs` checks the engine
+/// against a plain reading with it, `athena.rs` the Athena SQL).
+pub const QUERY_CORPUS: &[&str] = &[
+    "",
+    "name:GetObject",
+    "name:get*",
+    "-name:GetObject",
+    "source:s3",
+    "source:s3.amazonaws.com",
+    "source:kinesis*",
+    "error:*",
+    "-error:*",
+    "error:* -error:AccessDenied",
+    "actor:bob",
+    "actor:Admin/*",
+    "actor:root",
+    "type:AssumedRole",
+    "type:AWSService -actor:lambda*",
+    "account:012345678910",
+    "region:us-east-1 readonly:true",
+    "key:AKIAQ3EGRJ4VBOBKEY77",
+    "agent:*kali*",
+    "after:2024-05-15T04 before:2024-05-15T05",
+    "-after:2024-05-15",
+    "before:2024-05-14T09:30",
+    "\"prod-db-backups\"",
+    "-\"prod-db-backups\"",
+    "\"ORDERS-00\"",
+    "requestParameters.bucketName:prod-*",
+    "resources.ARN:*orders-00*",
+    "requestParameters.userName:*",
+    "requestParameters.instances.instanceCount:1",
+    "bob",
+    "getobj",
+    "assumerole",
+    "198.51",
+    "2024-05-15",
+    "05-15",
+    "04:2",
+    "alice -name:Decrypt",
+    "eventtype:AwsCloudTrailInsight",
+    "category:Data",
+    "id:*",
+    "arn:*assumed-role/ci-deploy/*",
+    "principal:AROA*:github-actions",
+    "-principal:*",
+    "vpce:*",
+    "-vpce:*",
+    "message:*not*authorized*",
+    "zzzz-nothing",
+];
+
 pub fn run(args: &[&str]) -> Output {
     bin().args(args).stdin(Stdio::null()).output().expect("run trailscope")
 }
@@ -90,6 +143,33 @@ pub fn generate(shared: &Path, args: &[&str]) {
         .status()
         .expect("python3 runs");
     assert!(st.success(), "generator failed: {args:?}");
+}
+
+/// The Python of a test tools' virtual environment, made by `setup` (a
+/// script of the repository) in `dir` (under it) once per test process:
+/// the tests of a binary run at once, and two pip installs into one folder
+/// would break it. None, with a note, when it cannot be set up; a failure
+/// when TRAILSCOPE_REQUIRE_SHARED=1, as in CI.
+pub fn venv_python(
+    test: &str,
+    ready: &std::sync::OnceLock<bool>,
+    setup: &str,
+    dir: &str,
+    what: &str,
+) -> Option<PathBuf> {
+    let venv = repo().join(dir);
+    let ok = *ready.get_or_init(|| {
+        let st = Command::new("bash").arg(repo().join(setup)).arg(&venv).status();
+        st.is_ok_and(|s| s.success())
+    });
+    if ok {
+        return Some(venv.join("bin/python"));
+    }
+    if std::env::var("TRAILSCOPE_REQUIRE_SHARED").as_deref() == Ok("1") {
+        panic!("{test}: {what} could not be set up ({setup})");
+    }
+    eprintln!("SKIPPED {test}: {what} could not be set up ({setup})");
+    None
 }
 
 pub fn tempdir(name: &str) -> PathBuf {

@@ -9,22 +9,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 /// The Python with moto, set up once (None, with a note, when it cannot be;
 /// a failure when TRAILSCOPE_REQUIRE_SHARED=1, as in CI).
 pub fn python(test: &str) -> Option<PathBuf> {
-    // Once per test process: the tests of a binary run at once, and two pip
-    // installs into one folder would break it.
     static READY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let venv = repo().join("target/s3-venv");
-    let ready = *READY.get_or_init(|| {
-        let st = Command::new("bash").arg(repo().join("tests/s3/setup.sh")).arg(&venv).status();
-        st.is_ok_and(|s| s.success())
-    });
-    if ready {
-        return Some(venv.join("bin/python"));
-    }
-    if std::env::var("TRAILSCOPE_REQUIRE_SHARED").as_deref() == Ok("1") {
-        panic!("{test}: moto's S3 server could not be set up (tests/s3/setup.sh)");
-    }
-    eprintln!("SKIPPED {test}: moto's S3 server could not be set up (tests/s3/setup.sh)");
-    None
+    super::venv_python(test, &READY, "tests/s3/setup.sh", "target/s3-venv", "moto's S3 server")
 }
 
 /// A running server; it stops when dropped (its standard input closes).

@@ -1,0 +1,414 @@
+//! The Athena hand-off: the SQL `athena sql` writes must select exactly the
+//! events trailscope's own evaluator selects. Without AWS, it is run in
+//! DuckDB (transpiled from Trino by sqlglot, tests/athena/duckdb_oracle.py)
+//! over the same events, loaded into the table `athena ddl` declares, with
+//! its column types, as Athena's JSON SerDe reads them.
+//!
+//! Both sides read the events as the table holds them: members the table
+//! has no column for are left out (Athena cannot search what it does not
+//! hold), and so are Insights events (CloudTrail delivers them to
+//! `CloudTrail-Insight/`, outside the table's location). So are events
+//! holding control characters: trailscope's quoted text looks in the JSON,
+//! where they are written as escapes (`\u0007`), so `"07"` finds them there;
+//! Athena looks in the values (a known difference, in the README).
+
+use crate::common;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, RwLock};
+use trailscope::athena::ddl::{Trail, create_table};
+use trailscope::athena::schema::{COLUMNS, Column, Kind};
+use trailscope::athena::sql::{Range, Shape, statement};
+use trailscope::engine::{Dataset, Options};
+use trailscope::loader::LoadOptions;
+use trailscope::model::fields::{Field, resolve};
+use trailscope::model::glob::Glob;
+use trailscope::model::time::format_utc;
+use trailscope::query::ast::{Bound, Query, Target, Term, TermKind};
+use trailscope::query::{Cancel, parse};
+use trailscope::store::Store;
+use trailscope::store::blobs::ChunkCache;
+
+fn python(test: &str) -> Option<PathBuf> {
+    static READY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    venv_python(test, &READY, "tests/athena/setup.sh", "target/athena-venv", "sqlglot and DuckDB")
+}
+
+/// The events trailscope loaded from `paths`, as it holds them.
+struct Loaded {
+    store: Arc<RwLock<Store>>,
+    /// Each event's record, by event id.
+    records: Vec<Value>,
+    /// The event ids in a fixed order.
+    order: Vec<usize>,
+}
+
+/// `v` with only the members the table has columns for, in the table's
+/// spelling; None when the value cannot fill a struct column.
+fn as_table_holds(v: &Value, members: &[Column]) -> Value {
+    let Value::Object(m) = v else { return v.clone() };
+    let mut out = serde_json::Map::new();
+    for (k, x) in m {
+        let Some(c) = members.iter().find(|c| c.key == k) else { continue };
+        let kept = match c.kind {
+            Kind::Struct(inner) => as_table_holds(x, inner),
+            Kind::Structs(inner) => match x {
+                Value::Array(a) => Value::Array(a.iter().map(|e| as_table_holds(e, inner)).collect()),
+                other => other.clone(),
+            },
+            _ => x.clone(),
+        };
+        out.insert(k.clone(), kept);
+    }
+    Value::Object(out)
+}
+
+impl Loaded {
+    /// The events of `paths` as the table holds them (see the top).
+    fn new(test: &str, paths: &[PathBuf]) -> Loaded {
+        let all = Self::load(paths);
+        let file = tempdir(test).join("as-the-table-holds-them.ndjson");
+        let lines: Vec<String> = all
+            .records
+            .iter()
+            .filter(|r| r["eventType"] != "AwsCloudTrailInsight")
+            .map(|r| as_table_holds(r, COLUMNS).to_string())
+            .filter(|line| !line.contains("\\u00"))
+            .collect();
+        std::fs::write(&file, lines.join("\n")).unwrap();
+        let mut table = Self::load(&[file]);
+        // Generated queries draw from the records: in a fixed order, whatever the loading order.
+        table.order = (0..table.records.len()).collect();
+        table.order.sort_by_key(|&i| table.records[i].to_string());
+        table
+    }
+
+    fn load(paths: &[PathBuf]) -> Loaded {
+        let options = Options {
+            load: LoadOptions { threads: 2, publish_every: None, ..LoadOptions::default() },
+            ..Options::default()
+        };
+        let store = Dataset::load(paths, options).store;
+        let records = {
+            let s = store.read().unwrap();
+            let mut cache = ChunkCache::new(4);
+            (0..s.len() as u32).map(|i| serde_json::from_slice(s.record(i, &mut cache)).unwrap()).collect()
+        };
+        Loaded { store, records, order: Vec::new() }
+    }
+
+    /// The eventIDs trailscope selects (those in the table), sorted.
+    fn select(&self, q: &Query) -> Vec<String> {
+        let ids = trailscope::query::run(&self.store, q, &Cancel::new()).unwrap().ids;
+        let mut out: Vec<String> = ids
+            .into_iter()
+            .map(|i| self.records[i as usize]["eventID"].as_str().unwrap_or_default().to_string())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The table's events as JSON lines.
+    fn write(&self, path: &Path) {
+        let lines: Vec<String> = self.records.iter().map(Value::to_string).collect();
+        std::fs::write(path, lines.join("\n")).unwrap();
+    }
+}
+
+const TABLE: &str = "cloudtrail_logs";
+
+fn ddl() -> String {
+    create_table(&Trail {
+        bucket: "trail".into(),
+        prefix: String::new(),
+        org: None,
+        accounts: vec!["111122223333".into()],
+        regions: vec![],
+        table: TABLE.into(),
+        since: "2013/11/01".into(),
+    })
+    .unwrap()
+}
+
+/// Runs `statements` in DuckDB over `loaded`: the eventIDs of each, sorted, or the error.
+fn oracle(python: &Path, dir: &Path, loaded: &Loaded, statements: &[String]) -> Vec<Result<Vec<String>, String>> {
+    let records = dir.join("records.ndjson");
+    loaded.write(&records);
+    let job = dir.join("job.json");
+    let spec = serde_json::json!({ "ddl": ddl(), "table": TABLE, "records": records, "statements": statements });
+    std::fs::write(&job, spec.to_string()).unwrap();
+    let out = Command::new(python).arg(repo().join("tests/athena/duckdb_oracle.py")).arg(&job).output().unwrap();
+    assert!(out.status.success(), "the oracle failed: {}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| match r.get("error") {
+            Some(e) => Err(e.as_str().unwrap_or_default().to_string()),
+            None => {
+                let mut ids: Vec<String> =
+                    r["ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap_or_default().to_string()).collect();
+                ids.sort();
+                Ok(ids)
+            }
+        })
+        .collect()
+}
+
+/// Translates each query, runs the translations in DuckDB and compares with
+/// trailscope; returns how many were compared and how many selected something.
+fn agree(test: &str, python: &Path, loaded: &Loaded, queries: &[Query]) -> (usize, usize) {
+    let dir = tempdir(test);
+    let mut compared = Vec::new();
+    for q in queries {
+        let has_fuzzy = q.terms.iter().any(|t| matches!(t.kind, TermKind::Fuzzy(_)));
+        match statement(q, TABLE, Range::default(), Shape::Records) {
+            Ok(sql) => {
+                assert!(!has_fuzzy, "{q}: a fuzzy word was translated");
+                compared.push((q, sql));
+            }
+            Err(refused) => assert!(
+                has_fuzzy
+                    || ["no column", "no member", "part of the key", "part of null"]
+                        .iter()
+                        .any(|w| refused.why.contains(w)),
+                "{q}: refused: {refused}"
+            ),
+        }
+    }
+    let statements: Vec<String> = compared.iter().map(|(_, s)| s.clone()).collect();
+    let results = oracle(python, &dir, loaded, &statements);
+    let mut hits = 0;
+    for ((q, sql), got) in compared.iter().zip(results) {
+        let want = loaded.select(q);
+        let got = got.unwrap_or_else(|e| panic!("{q}: DuckDB refused the SQL: {e}\n{sql}"));
+        if got != want {
+            let only =
+                |a: &[String], b: &[String]| a.iter().filter(|x| !b.contains(x)).take(5).cloned().collect::<Vec<_>>();
+            panic!(
+                "query {q}: DuckDB {} events, trailscope {}; only trailscope: {:?}; only DuckDB: {:?}\n{sql}",
+                got.len(),
+                want.len(),
+                only(&want, &got),
+                only(&got, &want)
+            );
+        }
+        hits += usize::from(!want.is_empty());
+    }
+    eprintln!("{test}: {} compared, {hits} selected something", compared.len());
+    (compared.len(), hits)
+}
+
+#[test]
+fn the_sql_selects_what_trailscope_selects_for_the_query_corpus() {
+    let Some(python) = python("athena-corpus") else { return };
+    let loaded = Loaded::new("athena-corpus", &[sample()]);
+    let queries: Vec<Query> = QUERY_CORPUS.iter().map(|q| parse(q).unwrap()).collect();
+    let (compared, hits) = agree("athena-corpus", &python, &loaded, &queries);
+    let fuzzy = queries.iter().filter(|q| q.terms.iter().any(|t| matches!(t.kind, TermKind::Fuzzy(_)))).count();
+    assert_eq!(compared + fuzzy, queries.len(), "only fuzzy words are refused");
+    assert!(hits >= 30, "{hits} of {compared} queries selected something");
+}
+
+/// A small deterministic generator (xorshift), so a failure repeats.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len())]
+    }
+}
+
+/// Every (path, scalar text) of a record under `at`, paths written as a
+/// query writes them; array elements either by index or looked through.
+fn leaves(v: &Value, at: String, rng: &mut Rng, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                leaves(x, p, rng, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate().take(3) {
+                let p = if rng.chance(50) { format!("{at}[{i}]") } else { at.clone() };
+                leaves(x, p, rng, out);
+            }
+        }
+        Value::Null => {}
+        Value::String(s) => out.push((at, s.clone())),
+        other => out.push((at, other.to_string())),
+    }
+}
+
+/// A pattern derived from `value`: itself, a prefix, a suffix or a middle
+/// with stars, in another case, any value, or something absent.
+fn pattern(value: &str, rng: &mut Rng) -> Glob {
+    let chars: Vec<char> = value.chars().collect();
+    let cut = |a: usize, b: usize| chars[a.min(chars.len())..b.min(chars.len())].iter().collect::<String>();
+    let n = chars.len();
+    let escape = |s: &str| Glob::literal(s).text().to_string();
+    let text = match rng.below(8) {
+        0 => escape(value),
+        1 => escape(&value.to_uppercase()),
+        2 => format!("{}*", escape(&cut(0, rng.below(n + 1)))),
+        3 => format!("*{}", escape(&cut(rng.below(n + 1), n))),
+        4 => {
+            let a = rng.below(n + 1);
+            format!("*{}*", escape(&cut(a, a + 1 + rng.below(6))))
+        }
+        5 => "*".into(),
+        6 => format!("{}*{}", escape(&cut(0, 2)), escape(&cut(n.saturating_sub(2), n))),
+        _ => "zz-nothing-*".into(),
+    };
+    Glob::new(&text)
+}
+
+/// Field names to ask about (each name of the table that Athena can answer).
+const FIELD_NAMES: &[&str] = &[
+    "name",
+    "source",
+    "actor",
+    "type",
+    "region",
+    "ip",
+    "account",
+    "recipientaccountid",
+    "error",
+    "agent",
+    "readonly",
+    "eventtype",
+    "category",
+    "key",
+    "id",
+    "request",
+    "arn",
+    "principal",
+    "invokedby",
+    "vpce",
+    "message",
+];
+
+fn random_term(loaded: &Loaded, rng: &mut Rng) -> Term {
+    let at = *rng.pick(&loaded.order);
+    let rec = &loaded.records[at];
+    let negated = rng.chance(25);
+    let kind = match rng.below(10) {
+        0..=3 => {
+            let name = *rng.pick(FIELD_NAMES);
+            let target = Target::named(name).unwrap();
+            // The value as trailscope shows it: from the store's own column where it has one.
+            let mut values = Vec::new();
+            leaves(rec, String::new(), rng, &mut values);
+            let key = resolve(name)[0].name();
+            let value = if name == "actor" {
+                let s = loaded.store.read().unwrap();
+                s.dict(Field::Actor).get(s.value_id(at as u32, Field::Actor)).to_string()
+            } else {
+                values.iter().find(|(p, _)| p == key).map(|(_, v)| v.clone()).unwrap_or_default()
+            };
+            TermKind::Match { target, value: pattern(&value, rng) }
+        }
+        4..=6 => {
+            let mut values = Vec::new();
+            leaves(rec, String::new(), rng, &mut values);
+            let (path, value) = rng.pick(&values).clone();
+            match Target::named(&path) {
+                Some(target) => TermKind::Match { target, value: pattern(&value, rng) },
+                None => TermKind::Text("zz-nothing".into()),
+            }
+        }
+        7..=8 => {
+            let mut values = Vec::new();
+            leaves(rec, String::new(), rng, &mut values);
+            let (_, value) = rng.pick(&values);
+            let chars: Vec<char> = value.chars().filter(|c| !"\":{}[],\\".contains(*c) && !c.is_control()).collect();
+            let a = rng.below(chars.len().max(1));
+            let text: String = chars[a.min(chars.len())..(a + 3 + rng.below(8)).min(chars.len())].iter().collect();
+            TermKind::Text(if text.trim().is_empty() { "zz-nothing".into() } else { text })
+        }
+        _ => {
+            let t = trailscope::model::time::parse_event_time(rec["eventTime"].as_str().unwrap()).unwrap();
+            let b = Bound { at: t, text: format_utc(t) };
+            if rng.chance(50) { TermKind::After(b) } else { TermKind::Before(b) }
+        }
+    };
+    Term { negated, kind }
+}
+
+fn generated_queries(loaded: &Loaded, seed: u64, n: usize) -> Vec<Query> {
+    let mut rng = Rng(seed);
+    (0..n)
+        .map(|_| {
+            let terms = (0..1 + rng.below(3)).map(|_| random_term(loaded, &mut rng)).collect();
+            Query { terms }
+        })
+        .collect()
+}
+
+#[test]
+fn the_sql_selects_what_trailscope_selects_for_generated_queries() {
+    let Some(python) = python("athena-generated") else { return };
+    let loaded = Loaded::new("athena-generated", &[sample()]);
+    let queries = generated_queries(&loaded, 0x5eed_a7e7a, 400);
+    let (compared, hits) = agree("athena-generated", &python, &loaded, &queries);
+    assert!(compared >= 360, "only {compared} of 400 translated");
+    assert!(hits >= 150, "only {hits} of {compared} selected something");
+}
+
+#[test]
+fn the_sql_selects_what_trailscope_selects_on_real_events() {
+    let Some(shared) = shared("athena-real") else { return };
+    let Some(python) = python("athena-real") else { return };
+    let loaded = Loaded::new("athena-real", &[shared.join("corpus/real")]);
+    let mut queries: Vec<Query> = QUERY_CORPUS.iter().map(|q| parse(q).unwrap()).collect();
+    queries.extend(generated_queries(&loaded, 0xc0ffee, 400));
+    let (compared, hits) = agree("athena-real", &python, &loaded, &queries);
+    assert!(compared >= 380 && hits >= 150, "{compared} compared, {hits} selected something");
+}
+
+#[test]
+fn the_commands_print_the_table_and_the_sql_and_refuse_by_name() {
+    let out = run(&["athena", "ddl", "--bucket", "org-trail", "--org", "o-abc123", "--account", "111122223333"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ddl = stdout(&out);
+    assert!(ddl.starts_with("CREATE EXTERNAL TABLE cloudtrail_logs ("), "{ddl}");
+    assert!(ddl.contains("s3://org-trail/AWSLogs/o-abc123/${accountid}/CloudTrail/${region}/${timestamp}"), "{ddl}");
+    let out = run(&["athena", "ddl", "--bucket", "b", "--account", "12"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("\"12\" is not an account ID"), "{}", stderr(&out));
+
+    let out =
+        run(&["athena", "sql", "-q", "name:StopLogging region:eu-west-1", "--since", "2024-03-01", "--table", "trail"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sql = stdout(&out);
+    for part in [
+        "SELECT *\nFROM trail\nWHERE",
+        "\"region\" = 'eu-west-1'",
+        "\"timestamp\" >= '2024/02/29'",
+        "lower(eventname) = 'stoplogging'",
+        "ORDER BY eventtime;",
+    ] {
+        assert!(sql.contains(part), "{part:?} in\n{sql}");
+    }
+    let out = run(&["athena", "sql", "-q", "name:Get* -rule:*"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("Athena cannot answer rule:*: only trailscope computes rule"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
