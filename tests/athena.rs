@@ -412,3 +412,124 @@ fn the_commands_print_the_table_and_the_sql_and_refuse_by_name() {
     assert!(err.contains("Athena cannot answer rule:*: only trailscope computes rule"), "{err}");
     assert!(stdout(&out).is_empty());
 }
+
+/// Runs `code` with the test tools' Python (boto3 and requests are there).
+fn python_call(python: &Path, code: &str, input: &str, server: &common::s3::Server) -> String {
+    use std::io::Write;
+    let mut child = Command::new(python)
+        .args(["-c", code, &server.endpoint()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{code}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn athena_run_loads_exactly_the_events_athena_returned() {
+    let Some(python) = common::s3::python("athena-run") else { return };
+    let dir = tempdir("athena-run");
+    let trail = dir.join("trail");
+    let keys = common::s3::write_trail(&trail);
+    let server = common::s3::Server::start(&python, &dir.join("requests.log"), &[("trail", &trail)], "[]");
+    // What Athena will answer (moto runs no SQL, it returns what it is
+    // given): the events of u1 in the first account, with their objects,
+    // after the header row Athena puts first.
+    let mut rows = vec![("eventid".to_string(), "object".to_string())];
+    for key in keys.iter().filter(|k| k.contains(common::s3::ACCOUNTS[0])) {
+        for r in reference_records(&trail.join(key)) {
+            if r["userIdentity"]["userName"] == "u1" {
+                rows.push((r["eventID"].as_str().unwrap().to_string(), format!("s3://trail/{key}")));
+            }
+        }
+    }
+    let cell = |v: &str| serde_json::json!({ "VarCharValue": v });
+    let seeded = serde_json::json!({ "results": [{
+        "rows": rows.iter().map(|(e, o)| serde_json::json!({ "Data": [cell(e), cell(o)] })).collect::<Vec<_>>(),
+        "column_info": [
+            { "Name": "eventid", "Label": "eventid", "Type": "varchar" },
+            { "Name": "object", "Label": "object", "Type": "varchar" },
+        ],
+    }]});
+    python_call(
+        &python,
+        "import json, sys, requests\nr = requests.post(sys.argv[1] + '/moto-api/static/athena/query-results', json=json.load(sys.stdin))\nassert r.status_code == 201, r.text",
+        &seeded.to_string(),
+        &server,
+    );
+    server.take_log();
+
+    let saved = dir.join("cut.json");
+    let q = "actor:u1 recipientaccountid:111111111111";
+    let out = server
+        .bin()
+        .args(["athena", "run", "-q", q, "--since", "2024-03-01", "--workgroup", "primary", "--database", "trails"])
+        .arg("--save")
+        .arg(&saved)
+        .arg("--no-explore")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains(common::s3::SECRET) && !stdout(&out).contains(common::s3::SECRET));
+    let matches = rows.len() - 1;
+    assert!(err.contains(" succeeded, 0 bytes scanned"), "{err}");
+    assert!(err.contains(&format!("athena: {matches} events in {} objects", matches)), "{err}");
+    let sel: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(sel["trailscope"], "athena-result");
+    assert_eq!(sel["query"], q);
+    let sql = sel["sql"].as_str().unwrap();
+    assert!(sql.contains("SELECT eventid, \"$path\" AS object\nFROM cloudtrail_logs\nWHERE"), "{sql}");
+    assert!(sql.contains("\"accountid\" = '111111111111'") && sql.contains("\"timestamp\" >= '2024/02/29'"), "{sql}");
+    // The statement reached Athena as saved, in the workgroup and database asked for.
+    let sent = python_call(
+        &python,
+        // A JSON-protocol call as the SDKs make it (moto does not check the signature).
+        "import json, sys, requests\n\
+         h = {'X-Amz-Target': 'AmazonAthena.GetQueryExecution', 'Content-Type': 'application/x-amz-json-1.1',\n\
+              'Authorization': 'AWS4-HMAC-SHA256 Credential=x/20240101/us-east-1/athena/aws4_request, SignedHeaders=host, Signature=0'}\n\
+         r = requests.post(sys.argv[1] + '/', headers=h, data=json.dumps({'QueryExecutionId': sys.stdin.read()}))\n\
+         e = r.json()['QueryExecution']\n\
+         print(e['WorkGroup']); print(e['QueryExecutionContext']['Database']); print(e['Query'], end='')",
+        sel["execution"].as_str().unwrap(),
+        &server,
+    );
+    assert_eq!(sent, format!("primary\ntrails\n{sql}"));
+
+    // The saved result is a source: exactly the returned events load, from
+    // exactly their objects, with no listing.
+    let out = server.bin().args(["query", "--format", "jsonl"]).arg(&saved).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut got: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["eventID"].as_str().unwrap().to_string())
+        .collect();
+    let mut want: Vec<String> = rows[1..].iter().map(|(e, _)| e.clone()).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    let log = server.take_log();
+    let fetched: std::collections::BTreeSet<String> = common::s3::fetched_keys(&log, "trail").into_iter().collect();
+    let objects: std::collections::BTreeSet<String> =
+        rows[1..].iter().map(|(_, o)| o.trim_start_matches("s3://trail/").to_string()).collect();
+    assert_eq!(fetched, objects);
+    assert!(!log.iter().any(|(_, t, _)| t.contains("list-type")), "no listing: {log:?}");
+    let stats = server.bin().args(["stats", "--json"]).arg(&saved).output().unwrap();
+    let v: Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(v["events"], matches as u64);
+    assert!(v["outside_cut"].as_u64().unwrap_or(0) > 0, "the other events of those objects were left out: {v}");
+    // With a cache, the second reading fetches nothing and makes no request at all.
+    server.take_log();
+    let cache = dir.join("cache");
+    for round in 0..2 {
+        let out = server.bin().args(["stats", "--json", "--cache"]).arg(&cache).arg(&saved).output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["events"], matches as u64, "round {round}");
+        let log = server.take_log();
+        let fetched = common::s3::fetched_keys(&log, "trail").len();
+        assert_eq!((round, fetched, log.is_empty()), if round == 0 { (0, matches, false) } else { (1, 0, true) });
+    }
+}

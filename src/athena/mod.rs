@@ -3,5 +3,6 @@
 //! it to load the matching events as one more source (`run`).
 
 pub mod ddl;
+pub mod run;
 pub mod schema;
 pub mod sql;

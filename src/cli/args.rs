@@ -46,7 +46,7 @@ pub struct Cli {
     pub explore: ExploreArgs,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct ExploreArgs {
     /// Start with this search (see the query language below)
     #[arg(short, long, value_name = "QUERY", allow_hyphen_values = true)]
@@ -93,7 +93,7 @@ pub struct CaseArgs {
 }
 
 /// The detection rules to run: trailscope's catalogue and the user's.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub struct RuleArgs {
     /// Add Sigma rules: a .yml file or a folder of them (repeatable)
     #[arg(long = "rules", value_name = "PATH")]
@@ -119,6 +119,13 @@ fn parse_hours(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(h) if h.is_finite() && (0.0..=100_000.0).contains(&h) => Ok(h),
         _ => Err("a number of hours, 0 or more".to_string()),
+    }
+}
+
+/// As the command line leaves them (the catalogue, the default windows).
+impl Default for RuleArgs {
+    fn default() -> RuleArgs {
+        RuleArgs { rules: vec![], no_builtin: false, learning: LEARNING_HOURS, gap: GAP_HOURS }
     }
 }
 
@@ -502,6 +509,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_explorers_defaults_are_the_command_lines() {
+        let parsed = Cli::try_parse_from(["trailscope"]).unwrap().explore;
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", ExploreArgs::default()));
+    }
+
+    #[test]
     fn the_explorer_takes_a_query_that_starts_with_a_dash() {
         for args in [&["trailscope", "-q", "-error:*", "logs"][..], &["trailscope", "--query=-error:*", "logs"]] {
             let cli = Cli::try_parse_from(args).unwrap();
@@ -614,6 +627,38 @@ pub enum AthenaCommand {
         after_help = "Examples:\n  trailscope athena sql -q 'name:StopLogging' --since 2024-03-01\n  trailscope athena sql -q 'recipientaccountid:111122223333 region:eu-west-1 error:AccessDenied* after:2024-03-02'\n\nThe SQL selects exactly the events trailscope's query selects. Days come from the time range (a day\nof slack at the end: folders are named by delivery), accounts from recipientaccountid: and regions\nfrom region:. Terms only trailscope answers (fuzzy words, rule:, origin:, session:, new:, incident:,\nissued:) are refused by name: load the cut, then apply them in trailscope."
     )]
     Sql(AthenaSqlArgs),
+    /// Run the query in Athena, save which events matched, then explore them
+    #[command(
+        after_help = "Examples:\n  trailscope athena run -q 'name:StopLogging' --since 2024-03-01 --workgroup primary\n  trailscope athena run -q 'actor:Admin/*' --workgroup ir --database trails --save cut.json --no-explore\n  trailscope incidents cut.json\n\nAthena returns the eventID and the S3 object (\"$path\") of each match; trailscope then fetches\nthose objects (with --cache, once) and keeps only the matches, so the events are CloudTrail's own,\ncomplete, and can be verified against their digests. The saved result is a source like any other:\nevery command and the explorer read it. AWS credentials come from the standard chain (or --profile)."
+    )]
+    Run(AthenaRunArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AthenaRunArgs {
+    #[command(flatten)]
+    pub sql: AthenaSqlArgs,
+    /// The Athena workgroup to run in
+    #[arg(long)]
+    pub workgroup: String,
+    /// The database (Glue catalog) holding the table
+    #[arg(long, default_value = "default")]
+    pub database: String,
+    /// Where Athena writes its result files (s3://…), when the workgroup does not set it
+    #[arg(long, value_name = "S3_URL")]
+    pub output: Option<String>,
+    /// Save which events matched here (default: athena-EXECUTION.json in the current folder)
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Only save the result; do not open the explorer
+    #[arg(long)]
+    pub no_explore: bool,
+    /// Keep fetched S3 objects here (BUCKET/KEY, with their metadata); later runs fetch only what is missing
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// The AWS profile (else the standard chain: AWS_PROFILE, environment, SSO, instance role…)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -262,7 +262,7 @@ pub fn load_bytes(
     let mut builder = BatchBuilder::watched(watch);
     progress.files_total.store(inputs.len() as u64, Relaxed);
     for (i, (name, bytes)) in inputs.into_iter().enumerate() {
-        let problems = read_opened(&name, source::decode::decode(bytes), &mut builder, progress, None);
+        let problems = read_opened(&name, source::decode::decode(bytes), &mut builder, progress, None, None);
         progress.add_problems(i + 1, problems);
         progress.files_done.fetch_add(1, Relaxed);
         flush(&mut builder, store);
@@ -331,7 +331,7 @@ fn load_one(
         panic!("requested by the test");
     }
     match source.open(item) {
-        Ok(o) => read_opened(&item.name, o, builder, progress, cut),
+        Ok(o) => read_opened(&item.name, o, builder, progress, cut, item.keep.as_deref()),
         Err(e) => vec![Problem::item(&item.name, Kind::Unreadable, source::describe(&e))],
     }
 }
@@ -343,11 +343,13 @@ fn read_opened(
     builder: &mut BatchBuilder,
     progress: &Progress,
     cut: Option<&Cut>,
+    keep: Option<&std::collections::BTreeSet<String>>,
 ) -> Vec<Problem> {
     progress.disk_bytes.fetch_add(opened.disk_bytes, Relaxed);
     let mut feed = split::Feed::new(opened.head, opened.rest);
     let mut sink = FileSink::new(builder, path);
     sink.cut = cut;
+    sink.keep = keep;
     split::split(&mut feed, &mut sink);
     progress.outside_cut.fetch_add(sink.outside, Relaxed);
     let (events, digests, shapes, mut problems) = (sink.events, sink.digests, sink.shapes, sink.problems);

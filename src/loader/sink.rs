@@ -11,12 +11,15 @@ use crate::model::record::{Rejection, extract};
 use crate::source::layout::Cut;
 use crate::source::{Kind, Place, Problem};
 use crate::store::batch::BatchBuilder;
+use std::collections::BTreeSet;
 
 pub struct FileSink<'a> {
     pub builder: &'a mut BatchBuilder,
     pub path: &'a str,
     /// Events outside it are read but not kept.
     pub cut: Option<&'a Cut>,
+    /// When set, only the events with these eventIDs are kept (an Athena result).
+    pub keep: Option<&'a BTreeSet<String>>,
     pub problems: Vec<Problem>,
     pub events: u64,
     /// Events left out by the cut.
@@ -33,12 +36,18 @@ fn in_cut(cut: &Cut, f: &EventFields<'_>) -> bool {
     cut.admits(f.time, value(Field::Account), value(Field::Region))
 }
 
+/// Whether the event's eventID is one of `keep`.
+fn kept(keep: &BTreeSet<String>, rec: &[u8]) -> bool {
+    canon::get(rec, "eventID").and_then(canon::scalar_text).is_some_and(|id| keep.contains(id.as_ref()))
+}
+
 impl<'a> FileSink<'a> {
     pub fn new(builder: &'a mut BatchBuilder, path: &'a str) -> Self {
         FileSink {
             builder,
             path,
             cut: None,
+            keep: None,
             problems: Vec::new(),
             events: 0,
             outside: 0,
@@ -57,7 +66,10 @@ impl<'a> FileSink<'a> {
         let b = &mut *self.builder;
         let end = b.raw.len();
         match extract(&b.raw[start..end], spans) {
-            Ok(fields) if self.cut.is_some_and(|c| !in_cut(c, &fields)) => {
+            Ok(fields)
+                if self.cut.is_some_and(|c| !in_cut(c, &fields))
+                    || self.keep.is_some_and(|k| !kept(k, &b.raw[start..end])) =>
+            {
                 b.raw.truncate(start);
                 self.outside += 1;
             }

@@ -3,7 +3,7 @@
 
 use super::decode::Opened;
 use super::problem::Problem;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -36,6 +36,9 @@ pub struct Item {
     /// object, or a cached copy that kept it): integrity checks compare it
     /// with where a digest says a file was written.
     pub origin: Option<Origin>,
+    /// Only these events (by eventID) are read from it: the matches of an
+    /// Athena query, whose files hold other events too.
+    pub keep: Option<Arc<BTreeSet<String>>>,
 }
 
 /// A bucket and key.
@@ -47,7 +50,7 @@ pub struct Origin {
 
 impl Item {
     pub fn new(name: impl Into<String>, size: Option<u64>, locator: Locator) -> Item {
-        Item { name: name.into(), size, locator, origin: None }
+        Item { name: name.into(), size, locator, origin: None, keep: None }
     }
 
     /// The item's place as a `/`-separated path: its key when it has one,

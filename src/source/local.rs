@@ -57,7 +57,13 @@ impl Source for Local {
 
 fn item(p: PathBuf, meta: &fs::Metadata) -> Item {
     let origin = super::cache::read_sidecar(&p).map(|s| s.origin);
-    Item { name: p.to_string_lossy().into_owned(), size: Some(meta.len()), locator: Locator::Path(p), origin }
+    Item {
+        name: p.to_string_lossy().into_owned(),
+        size: Some(meta.len()),
+        locator: Locator::Path(p),
+        origin,
+        keep: None,
+    }
 }
 
 fn is_zip_name(name: &str) -> bool {

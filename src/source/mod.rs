@@ -1,5 +1,5 @@
 //! Sources: what the user names (`-`, files, folders and zip archives,
-//! `s3://` buckets), listed as items and opened as decoded byte streams. The
+//! `s3://` buckets, saved Athena results), listed as items and opened as decoded byte streams. The
 //! loader reads every item of every source without knowing where it comes
 //! from; a new kind of source is a file here and a case in [`resolve`].
 
@@ -11,6 +11,7 @@ pub mod local;
 pub mod options;
 pub mod problem;
 pub mod s3;
+pub mod selection;
 pub mod stdin;
 pub mod zip;
 
@@ -32,6 +33,17 @@ pub fn resolve(named: &[PathBuf], opts: &Options) -> (Vec<Box<dyn Source>>, Vec<
             Some(Ok(at)) => sources.push(Box::new(s3::Bucket::new(at, opts))),
             Some(Err(why)) => problems.push(Problem::item(p.to_string_lossy(), Kind::Unreadable, why)),
             None if p.as_os_str() == "-" => {}
+            None if p.is_file() && selection::looks_like(p) => {
+                let name = p.to_string_lossy();
+                match selection::read(p) {
+                    Ok(sel) => {
+                        let (more, trouble) = selection::sources(&sel, opts, &name);
+                        sources.extend(more);
+                        problems.extend(trouble);
+                    }
+                    Err(why) => problems.push(Problem::item(name, Kind::Unreadable, why)),
+                }
+            }
             None => paths.push(p.clone()),
         }
     }

@@ -20,7 +20,7 @@ use super::problem::{Kind, Problem};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
@@ -79,6 +79,9 @@ pub struct Bucket {
     etags: Mutex<HashMap<String, String>>,
     budget: Budget,
     pub counters: Arc<Transfer>,
+    /// Set: these objects, and from each only these events, without listing
+    /// (the matches of an Athena query).
+    objects: Option<BTreeMap<String, Arc<BTreeSet<String>>>>,
 }
 
 impl Bucket {
@@ -93,7 +96,16 @@ impl Bucket {
             etags: Mutex::default(),
             budget: Budget::new(BUDGET),
             counters: Arc::default(),
+            objects: None,
         }
+    }
+
+    /// The objects `keep` names (key to the eventIDs to read from it), listed
+    /// as they are, without a request.
+    pub fn objects(bucket: String, keep: BTreeMap<String, Arc<BTreeSet<String>>>, opts: &Options) -> Bucket {
+        let mut b = Bucket::new(Location { bucket, prefix: String::new() }, opts);
+        b.objects = Some(keep);
+        b
     }
 
     fn runtime(&self) -> Result<&tokio::runtime::Runtime, String> {
@@ -175,6 +187,16 @@ impl Bucket {
 impl Source for Bucket {
     fn list(&self, found: &mut dyn FnMut(Item)) -> Listing {
         let mut listing = Listing::default();
+        // Named objects need no request to list (nor a client: a cache may hold them all).
+        if let Some(objects) = &self.objects {
+            for (key, events) in objects {
+                let mut item = Item::new(self.name(key), None, Locator::Key(key.clone()));
+                item.origin = Some(Origin { bucket: self.at.bucket.clone(), key: key.clone() });
+                item.keep = Some(Arc::clone(events));
+                found(item);
+            }
+            return listing;
+        }
         let (rt, client) = match self.runtime().and_then(|rt| Ok((rt, self.client()?))) {
             Ok(both) => both,
             Err(why) => {
@@ -205,10 +227,10 @@ impl Source for Bucket {
     }
 }
 
-/// The client for a bucket: the standard chain's credentials and settings,
-/// in the bucket's own region, path-style when an endpoint is set (local
-/// S3-compatible stores).
-async fn connect(bucket: &str, profile: Option<&str>) -> Result<Client, String> {
+/// The AWS settings of the standard chain (environment, profiles, SSO,
+/// assume-role, `credential_process`, web identity, container, instance),
+/// with `profile` if given, our HTTPS client, retries and timeouts.
+pub async fn aws_config(profile: Option<&str>) -> aws_config::SdkConfig {
     use aws_config::retry::RetryConfig;
     use aws_config::timeout::TimeoutConfig;
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -226,7 +248,14 @@ async fn connect(bucket: &str, profile: Option<&str>) -> Result<Client, String> 
     if let Some(p) = profile {
         loader = loader.profile_name(p);
     }
-    let sdk = loader.load().await;
+    loader.load().await
+}
+
+/// The client for a bucket: the standard chain's credentials and settings,
+/// in the bucket's own region, path-style when an endpoint is set (local
+/// S3-compatible stores).
+async fn connect(bucket: &str, profile: Option<&str>) -> Result<Client, String> {
+    let sdk = aws_config(profile).await;
     let endpoint = sdk.endpoint_url().is_some()
         || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
             .iter()
@@ -301,7 +330,7 @@ fn http_status<E>(e: &SdkError<E, HttpResponse>) -> String {
 
 /// An error with its causes, one line (credentials errors say which
 /// provider failed and why; they never hold a secret).
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut at = e.source();
     while let Some(s) = at {
