@@ -122,7 +122,14 @@ async fn follow(client: &Client, id: &str, progress: &mut dyn FnMut(&Status)) ->
             let _ = client.stop_query_execution().query_execution_id(id).send().await;
             return Err(format!("the query ran for more than {} hours and was stopped", PATIENCE.as_secs() / 3600));
         }
-        tokio::time::sleep(wait).await;
+        // Ctrl-C stops the query in Athena too: left running it would go on scanning (and billing).
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::signal::ctrl_c() => {
+                let _ = client.stop_query_execution().query_execution_id(id).send().await;
+                return Err("interrupted: the query was stopped in Athena".into());
+            }
+        }
         wait = (wait * 2).min(Duration::from_secs(5));
     }
 }

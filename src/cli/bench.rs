@@ -284,6 +284,7 @@ pub fn main(args: &BenchArgs) -> u8 {
         },
         "keystrokes": keystrokes,
         "incidents": incidents(&data),
+        "identities": identities(&data),
     });
     if args.json {
         println!("{report}");
@@ -306,6 +307,29 @@ fn incidents(data: &Dataset) -> Value {
     }
     opens.sort_by(f64::total_cmp);
     json!({"count": inc.list.len(), "build_seconds": inc.took.as_secs_f64(), "overlay_open_ms": opens[opens.len() / 2]})
+}
+
+/// How long the identities overlay takes to open on every event, by actor
+/// and by origin (median of 5).
+fn identities(data: &Dataset) -> Value {
+    use crate::identity::actors::{By, summarize};
+    let store = data.store.read().unwrap_or_else(|e| e.into_inner());
+    let graph = data.graph();
+    let ids = store.order();
+    let mut out = serde_json::Map::new();
+    for (name, by) in [("by_actor_ms", By::Actor), ("by_origin_ms", By::Origin)] {
+        let mut runs: Vec<f64> = (0..5)
+            .map(|_| {
+                let started = Instant::now();
+                std::hint::black_box(summarize(&store, &graph, &ids, by));
+                started.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        runs.sort_by(f64::total_cmp);
+        out.insert(name.into(), json!(runs[runs.len() / 2]));
+    }
+    out.insert("identities".into(), json!(summarize(&store, &graph, &ids, By::Actor).len()));
+    Value::Object(out)
 }
 
 fn text_report(r: &Value) -> String {
@@ -357,6 +381,13 @@ fn text_report(r: &Value) -> String {
         i["count"],
         i["build_seconds"].as_f64().unwrap_or(0.0),
         i["overlay_open_ms"].as_f64().unwrap_or(0.0)
+    );
+    let a = &r["identities"];
+    out += &format!(
+        "identities       {} ; the overlay opens on every event in {:.1} ms by actor, {:.1} ms by origin\n",
+        a["identities"],
+        a["by_actor_ms"].as_f64().unwrap_or(0.0),
+        a["by_origin_ms"].as_f64().unwrap_or(0.0)
     );
     out += &format!(
         "first frame      {:.1} ms (explorer, 160x48, while loading)\n\n",

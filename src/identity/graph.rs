@@ -200,6 +200,9 @@ fn grow<T: Clone>(v: &mut Vec<T>, len: usize, fill: T) {
     }
 }
 
+/// Marks an origin's index among actor value ids (see [`Graph::origin_group`]).
+const ORIGIN_BIT: u64 = 1 << 32;
+
 impl Graph {
     fn intern_principal(&mut self, p: String) -> u32 {
         if let Some(&i) = self.principal_ids.get(&p) {
@@ -674,6 +677,24 @@ impl Graph {
         match self.origin_index(id) {
             Some(o) => &self.origins[o as usize],
             None => store.value(id, Field::Actor),
+        }
+    }
+
+    /// What [`Graph::origin`] names, as a number: the origin's index (high
+    /// bit set), else the actor's value id. [`Graph::group_name`] reads it.
+    pub fn origin_group(&self, store: &Store, id: EventId) -> u64 {
+        match self.origin_index(id) {
+            Some(o) => ORIGIN_BIT | u64::from(o),
+            None => u64::from(store.value_id(id, Field::Actor)),
+        }
+    }
+
+    /// The name of an [`Graph::origin_group`].
+    pub fn group_name<'a>(&'a self, store: &'a Store, group: u64) -> &'a str {
+        if group & ORIGIN_BIT != 0 {
+            &self.origins[(group & !ORIGIN_BIT) as usize]
+        } else {
+            store.dict(Field::Actor).get(group as u32)
         }
     }
 
