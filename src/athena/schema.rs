@@ -139,8 +139,9 @@ pub fn column(key: &str) -> Option<&'static Column> {
     COLUMNS.iter().find(|c| c.key == key)
 }
 
-/// Every column and member, with the SQL that reads it (`useridentity.sessioncontext.sessionissuer.username`)
-/// and whether it is a leaf; members of arrays of structs are left out (there is no single value to read).
+/// Every column and member of a struct, with the SQL that reads it
+/// (`useridentity.sessioncontext.sessionissuer.username`); members of arrays
+/// of structs are left out (there is no single value to read).
 pub fn each(mut f: impl FnMut(&'static Column, &str)) {
     fn walk(cols: &'static [Column], at: &str, f: &mut dyn FnMut(&'static Column, &str)) {
         for c in cols {

@@ -95,13 +95,10 @@ fn one_line(s: &str) -> String {
 /// and regions from `region:` (`account:` names the caller's account too,
 /// which may be anyone's, so it cannot prune).
 fn partitions(q: &Query, range: Range) -> Vec<String> {
-    let mut after = range.since;
-    let mut before = range.until;
+    let (after, before) = q.within(range.since, range.until);
     let mut out = Vec::new();
     for term in q.terms.iter().filter(|t| !t.negated) {
         match &term.kind {
-            TermKind::After(b) => after = Some(after.map_or(b.at, |a| a.max(b.at))),
-            TermKind::Before(b) => before = Some(before.map_or(b.at, |x| x.min(b.at))),
             TermKind::Match { target: Target::Fields { fields, .. }, value } if !value.has_star() => {
                 let column = match fields[..] {
                     [Field::Region] => ddl::REGION,

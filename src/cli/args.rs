@@ -592,10 +592,11 @@ impl SourceArgs {
             until: self.until,
             late: None,
         };
+        if let Some(q) = query {
+            (cut.since, cut.until) = q.within(cut.since, cut.until);
+        }
         for term in query.map_or(&[][..], |q| &q.terms[..]).iter().filter(|t| !t.negated) {
             match &term.kind {
-                TermKind::After(b) => cut.since = Some(cut.since.map_or(b.at, |s| s.max(b.at))),
-                TermKind::Before(b) => cut.until = Some(cut.until.map_or(b.at, |u| u.min(b.at))),
                 // The events are filtered exactly by the query afterwards: the first
                 // term of a kind is enough to cut by, and a flag already cuts.
                 TermKind::Match { target: Target::Fields { fields, .. }, value }

@@ -107,6 +107,19 @@ impl Query {
         })
     }
 
+    /// The range `[since, until)` narrowed by the un-negated `after:` and
+    /// `before:` terms (the only ones that bound a whole result).
+    pub fn within(&self, mut since: Option<Micros>, mut until: Option<Micros>) -> (Option<Micros>, Option<Micros>) {
+        for t in self.terms.iter().filter(|t| !t.negated) {
+            match &t.kind {
+                TermKind::After(b) => since = Some(since.map_or(b.at, |s| s.max(b.at))),
+                TermKind::Before(b) => until = Some(until.map_or(b.at, |u| u.min(b.at))),
+                _ => {}
+            }
+        }
+        (since, until)
+    }
+
     /// Adds `term` unless the query holds it already; returns whether it did.
     pub fn add(&mut self, term: Term) -> bool {
         if self.terms.contains(&term) {

@@ -218,7 +218,8 @@ fn compile_fuzzy(store: &Store, word: &str) -> Fast {
 }
 
 fn compile(store: &Store, annex: &dyn Annex, q: &Query, cancel: &Cancel) -> Result<Compiled, Cancelled> {
-    let mut c = Compiled { fast: Vec::new(), slow: Vec::new(), after: None, before: None };
+    let (after, before) = q.within(None, None);
+    let mut c = Compiled { fast: Vec::new(), slow: Vec::new(), after, before };
     for term in &q.terms {
         // Each term costs a pass over a dictionary at most: a long query typed
         // into the prompt is abandoned between terms when a newer one arrives.
@@ -229,8 +230,7 @@ fn compile(store: &Store, annex: &dyn Annex, q: &Query, cancel: &Cancel) -> Resu
         match &term.kind {
             // Bounds narrow the time-ordered range by binary search; only negated
             // ones need a test per event.
-            TermKind::After(b) if !neg => c.after = Some(c.after.map_or(b.at, |a| a.max(b.at))),
-            TermKind::Before(b) if !neg => c.before = Some(c.before.map_or(b.at, |x| x.min(b.at))),
+            TermKind::After(_) | TermKind::Before(_) if !neg => {}
             TermKind::After(b) => c.fast.push((neg, Fast::Time { after: Some(b.at), before: None })),
             TermKind::Before(b) => c.fast.push((neg, Fast::Time { after: None, before: Some(b.at) })),
             TermKind::Match { target: Target::Fields { fields, .. }, value }
