@@ -31,6 +31,7 @@ mod shared_data;
 mod sigma_agreement;
 mod sources;
 mod stratus;
+mod text_index;
 mod tui_screens;
 mod tui_soak;
 mod tui_state;

@@ -13,6 +13,7 @@
 //! Athena looks in the values (a known difference, in the README).
 
 use crate::common;
+use common::generated::generated_queries;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -23,10 +24,7 @@ use trailscope::athena::schema::{COLUMNS, Column, Kind};
 use trailscope::athena::sql::{Range, Shape, statement};
 use trailscope::engine::{Dataset, Options};
 use trailscope::loader::LoadOptions;
-use trailscope::model::fields::{Field, resolve};
-use trailscope::model::glob::Glob;
-use trailscope::model::time::format_utc;
-use trailscope::query::ast::{Bound, Query, Target, Term, TermKind};
+use trailscope::query::ast::{Query, TermKind};
 use trailscope::query::{Cancel, parse};
 use trailscope::store::Store;
 use trailscope::store::blobs::ChunkCache;
@@ -213,159 +211,11 @@ fn the_sql_selects_what_trailscope_selects_for_the_query_corpus() {
     assert!(hits >= 30, "{hits} of {compared} queries selected something");
 }
 
-/// A small deterministic generator (xorshift), so a failure repeats.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-}
-
-/// Every (path, scalar text) of a record under `at`, paths written as a
-/// query writes them; array elements either by index or looked through.
-fn leaves(v: &Value, at: String, rng: &mut Rng, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let p = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
-                leaves(x, p, rng, out);
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate().take(3) {
-                let p = if rng.chance(50) { format!("{at}[{i}]") } else { at.clone() };
-                leaves(x, p, rng, out);
-            }
-        }
-        Value::Null => {}
-        Value::String(s) => out.push((at, s.clone())),
-        other => out.push((at, other.to_string())),
-    }
-}
-
-/// A pattern derived from `value`: itself, a prefix, a suffix or a middle
-/// with stars, in another case, any value, or something absent.
-fn pattern(value: &str, rng: &mut Rng) -> Glob {
-    let chars: Vec<char> = value.chars().collect();
-    let cut = |a: usize, b: usize| chars[a.min(chars.len())..b.min(chars.len())].iter().collect::<String>();
-    let n = chars.len();
-    let escape = |s: &str| Glob::literal(s).text().to_string();
-    let text = match rng.below(8) {
-        0 => escape(value),
-        1 => escape(&value.to_uppercase()),
-        2 => format!("{}*", escape(&cut(0, rng.below(n + 1)))),
-        3 => format!("*{}", escape(&cut(rng.below(n + 1), n))),
-        4 => {
-            let a = rng.below(n + 1);
-            format!("*{}*", escape(&cut(a, a + 1 + rng.below(6))))
-        }
-        5 => "*".into(),
-        6 => format!("{}*{}", escape(&cut(0, 2)), escape(&cut(n.saturating_sub(2), n))),
-        _ => "zz-nothing-*".into(),
-    };
-    Glob::new(&text)
-}
-
-/// Field names to ask about (each name of the table that Athena can answer).
-const FIELD_NAMES: &[&str] = &[
-    "name",
-    "source",
-    "actor",
-    "type",
-    "region",
-    "ip",
-    "account",
-    "recipientaccountid",
-    "error",
-    "agent",
-    "readonly",
-    "eventtype",
-    "category",
-    "key",
-    "id",
-    "request",
-    "arn",
-    "principal",
-    "invokedby",
-    "vpce",
-    "message",
-];
-
-fn random_term(loaded: &Loaded, rng: &mut Rng) -> Term {
-    let at = *rng.pick(&loaded.order);
-    let rec = &loaded.records[at];
-    let negated = rng.chance(25);
-    let kind = match rng.below(10) {
-        0..=3 => {
-            let name = *rng.pick(FIELD_NAMES);
-            let target = Target::named(name).unwrap();
-            // The value as trailscope shows it: from the store's own column where it has one.
-            let mut values = Vec::new();
-            leaves(rec, String::new(), rng, &mut values);
-            let key = resolve(name)[0].name();
-            let value = if name == "actor" {
-                let s = loaded.store.read().unwrap();
-                s.dict(Field::Actor).get(s.value_id(at as u32, Field::Actor)).to_string()
-            } else {
-                values.iter().find(|(p, _)| p == key).map(|(_, v)| v.clone()).unwrap_or_default()
-            };
-            TermKind::Match { target, value: pattern(&value, rng) }
-        }
-        4..=6 => {
-            let mut values = Vec::new();
-            leaves(rec, String::new(), rng, &mut values);
-            let (path, value) = rng.pick(&values).clone();
-            match Target::named(&path) {
-                Some(target) => TermKind::Match { target, value: pattern(&value, rng) },
-                None => TermKind::Text("zz-nothing".into()),
-            }
-        }
-        7..=8 => {
-            let mut values = Vec::new();
-            leaves(rec, String::new(), rng, &mut values);
-            let (_, value) = rng.pick(&values);
-            let chars: Vec<char> = value.chars().filter(|c| !"\":{}[],\\".contains(*c) && !c.is_control()).collect();
-            let a = rng.below(chars.len().max(1));
-            let text: String = chars[a.min(chars.len())..(a + 3 + rng.below(8)).min(chars.len())].iter().collect();
-            TermKind::Text(if text.trim().is_empty() { "zz-nothing".into() } else { text })
-        }
-        _ => {
-            let t = trailscope::model::time::parse_event_time(rec["eventTime"].as_str().unwrap()).unwrap();
-            let b = Bound { at: t, text: format_utc(t) };
-            if rng.chance(50) { TermKind::After(b) } else { TermKind::Before(b) }
-        }
-    };
-    Term { negated, kind }
-}
-
-fn generated_queries(loaded: &Loaded, seed: u64, n: usize) -> Vec<Query> {
-    let mut rng = Rng(seed);
-    (0..n)
-        .map(|_| {
-            let terms = (0..1 + rng.below(3)).map(|_| random_term(loaded, &mut rng)).collect();
-            Query { terms }
-        })
-        .collect()
-}
-
 #[test]
 fn the_sql_selects_what_trailscope_selects_for_generated_queries() {
     let Some(python) = python("athena-generated") else { return };
     let loaded = Loaded::new("athena-generated", &[sample()]);
-    let queries = generated_queries(&loaded, 0x5eed_a7e7a, 400);
+    let queries = generated_queries(&loaded.store, &loaded.records, &loaded.order, 0x5eed_a7e7a, 400);
     let (compared, hits) = agree("athena-generated", &python, &loaded, &queries);
     assert!(compared >= 360, "only {compared} of 400 translated");
     assert!(hits >= 150, "only {hits} of {compared} selected something");
@@ -377,7 +227,7 @@ fn the_sql_selects_what_trailscope_selects_on_real_events() {
     let Some(python) = python("athena-real") else { return };
     let loaded = Loaded::new("athena-real", &[shared.join("corpus/real")]);
     let mut queries: Vec<Query> = QUERY_CORPUS.iter().map(|q| parse(q).unwrap()).collect();
-    queries.extend(generated_queries(&loaded, 0xc0ffee, 400));
+    queries.extend(generated_queries(&loaded.store, &loaded.records, &loaded.order, 0xc0ffee, 400));
     let (compared, hits) = agree("athena-real", &python, &loaded, &queries);
     assert!(compared >= 380 && hits >= 150, "{compared} compared, {hits} selected something");
 }

@@ -158,6 +158,7 @@ impl RuleArgs {
             learning: Some(self.learning()),
             gap: Some((self.gap * 3_600_000_000.0) as crate::model::time::Micros),
             case: Default::default(),
+            index: false,
         }
     }
 

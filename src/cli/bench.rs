@@ -126,7 +126,10 @@ fn load(inputs: &super::args::Inputs, rules: Arc<crate::detect::RuleSet>, learni
     let started = Instant::now();
     let load =
         LoadOptions { threads: 0, publish_every: None, sources: inputs.source.options(None), ..LoadOptions::default() };
-    let data = Dataset::open(&inputs.paths, Options { load, rules, learning: Some(learning), ..Options::default() });
+    let data = Dataset::open(
+        &inputs.paths,
+        Options { load, rules, learning: Some(learning), index: true, ..Options::default() },
+    );
     let first_frame = {
         let mut app = App::new(data.clone(), Config::default());
         app.update(crate::tui::action::Action::Resize(160, 48));
@@ -285,6 +288,7 @@ pub fn main(args: &BenchArgs) -> u8 {
         "keystrokes": keystrokes,
         "incidents": incidents(&data),
         "identities": identities(&data),
+        "index": index(&data),
     });
     if args.json {
         println!("{report}");
@@ -307,6 +311,21 @@ fn incidents(data: &Dataset) -> Value {
     }
     opens.sort_by(f64::total_cmp);
     json!({"count": inc.list.len(), "build_seconds": inc.took.as_secs_f64(), "overlay_open_ms": opens[opens.len() / 2]})
+}
+
+/// The text index: how long it took to build after loading, and its size.
+fn index(data: &Dataset) -> Value {
+    let Some(ix) = data.index.read().unwrap_or_else(|e| e.into_inner()).clone() else {
+        return json!({"built": false});
+    };
+    let size = ix.memory();
+    json!({
+        "built": true,
+        "build_seconds": ix.took.as_secs_f64(),
+        "bytes": {"postings": size.postings, "filters": size.filters, "other": size.other, "total": size.total()},
+        "paths": size.paths,
+        "pairs": size.pairs,
+    })
 }
 
 /// How long the identities overlay takes to open on every event, by actor

@@ -11,6 +11,7 @@ use crate::model::fields::Field;
 use crate::query::eval::Annex;
 use crate::query::facets::FacetCounts;
 use crate::query::glob::Glob;
+use crate::query::index::TextIndex;
 use crate::query::{Cancel, Query};
 use crate::store::{EventId, Store};
 use std::path::PathBuf;
@@ -30,6 +31,9 @@ pub struct Options {
     pub gap: Option<crate::model::time::Micros>,
     /// The case kept beside the events (an empty one in memory by default).
     pub case: Arc<RwLock<Book>>,
+    /// Index the records' text once loaded (the explorer, where every
+    /// keystroke searches; a command that searches once would only wait).
+    pub index: bool,
 }
 
 /// Events being loaded (or loaded) from the inputs the user named, and what
@@ -45,6 +49,8 @@ pub struct Dataset {
     pub incidents: Arc<RwLock<Incidents>>,
     /// The case: marks, tags, notes and queries kept.
     pub case: Arc<RwLock<Book>>,
+    /// The index of the records' text, once built (see [`Options::index`]).
+    pub index: Arc<RwLock<Option<Arc<TextIndex>>>>,
     /// The loader and the detector, while they run.
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -62,6 +68,7 @@ impl Dataset {
             identity: Arc::default(),
             incidents: Arc::default(),
             case,
+            index: Arc::default(),
             threads: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -103,6 +110,15 @@ impl Dataset {
                 std::thread::sleep(STEP_EVERY);
             }
         }));
+        if opts.index {
+            let (store, progress, index) = (Arc::clone(&d.store), Arc::clone(&d.progress), Arc::clone(&d.index));
+            threads.push(std::thread::spawn(move || {
+                while !progress.is_done() {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                build_index(&store, &index);
+            }));
+        }
         *d.threads.lock().unwrap_or_else(|e| e.into_inner()) = threads;
         d
     }
@@ -125,6 +141,7 @@ impl Dataset {
             finish(detector, &d.store, &d.identity, &d.detections);
         }
         settle_incidents(&d.store, &d.detections, &d.identity, &d.incidents, incident::GAP);
+        build_index(&d.store, &d.index);
         d
     }
 
@@ -170,6 +187,7 @@ impl Dataset {
             identity::Annex(Arc::clone(&self.identity)),
             incident::annex::Annex(Arc::clone(&self.incidents)),
             case::annex::Annex(Arc::clone(&self.case)),
+            Arc::clone(&self.index),
         ))
     }
 
@@ -234,8 +252,21 @@ fn settle_incidents(
     *incidents.write().unwrap_or_else(|e| e.into_inner()) = built;
 }
 
-/// The fields computed beside the store: detections, identity, incidents.
-struct Annexes(detect::Annex, identity::Annex, incident::annex::Annex, case::annex::Annex);
+/// Indexes the records' text (the store is read a slice at a time meanwhile).
+fn build_index(store: &RwLock<Store>, index: &RwLock<Option<Arc<TextIndex>>>) {
+    let built = crate::query::index::build::build(store).map(Arc::new);
+    *index.write().unwrap_or_else(|e| e.into_inner()) = built;
+}
+
+/// The fields computed beside the store (detections, identity, incidents,
+/// the case), and the text index.
+struct Annexes(
+    detect::Annex,
+    identity::Annex,
+    incident::annex::Annex,
+    case::annex::Annex,
+    Arc<RwLock<Option<Arc<TextIndex>>>>,
+);
 
 impl Annex for Annexes {
     fn select(&self, store: &Store, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>> {
@@ -249,5 +280,9 @@ impl Annex for Annexes {
         (self.0.count(store, field, ids, keep))
             .or_else(|| self.1.count(store, field, ids, keep))
             .or_else(|| self.3.count(store, field, ids, keep))
+    }
+
+    fn index(&self) -> Option<Arc<TextIndex>> {
+        self.4.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }

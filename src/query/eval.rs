@@ -10,6 +10,7 @@ use super::ast::{Query, Target, TermKind};
 use super::fuzzy::FuzzyWord;
 use super::fuzzy::contains_ignore_ascii_case;
 use super::glob::Glob;
+use super::index::{Narrow, TextIndex};
 use super::labels::{Labels, display_ctx};
 use super::meter;
 use super::path::{self, Step};
@@ -43,6 +44,12 @@ pub trait Annex: Sync {
         _ids: &[EventId],
         _keep: usize,
     ) -> Option<super::facets::FacetCounts> {
+        None
+    }
+
+    /// The index of the records' text, once built: text and path terms are
+    /// answered from it where it can.
+    fn index(&self) -> Option<Arc<TextIndex>> {
         None
     }
 }
@@ -92,6 +99,9 @@ enum Fast {
     },
     /// The event's id is in the set (terms on derived fields).
     Set(Vec<bool>),
+    /// The index did not rule the event out (the record decides the rest).
+    /// `true`: negated, the event is not surely matched.
+    Possible(Arc<Narrow>, bool),
     Fuzzy {
         combo: Vec<bool>,
         ip: Option<Vec<bool>>,
@@ -114,7 +124,8 @@ enum Slow {
 
 struct Compiled {
     fast: Vec<(bool, Fast)>,
-    slow: Vec<(bool, Slow)>,
+    /// With what the index says of each, if it could say anything.
+    slow: Vec<(bool, Slow, Option<Arc<Narrow>>)>,
     /// Bounds from un-negated after:/before:, used to narrow by binary search.
     after: Option<Micros>,
     before: Option<Micros>,
@@ -181,7 +192,8 @@ fn facet_sets(store: &Store, fields: &[Field], glob: &Glob) -> Vec<(Field, Vec<b
         .collect()
 }
 
-fn compile_text(text: &str) -> Slow {
+/// The term for quoted text, with the spellings it looks for.
+fn compile_text(text: &str) -> (Slow, Vec<Vec<u8>>) {
     let needle = escape_like_canonical(text);
     // Beyond ASCII, the text's lower and upper case spellings are looked for too.
     let mut spellings: Vec<String> = Vec::new();
@@ -192,7 +204,10 @@ fn compile_text(text: &str) -> Slow {
         }
     }
     let finders = spellings.iter().map(|v| Finder::new(v.as_bytes()).into_owned()).collect();
-    Slow::Text { finders, whole_chunk: !needle.contains("}{") }
+    (
+        Slow::Text { finders, whole_chunk: !needle.contains("}{") },
+        spellings.into_iter().map(String::into_bytes).collect(),
+    )
 }
 
 fn compile_fuzzy(store: &Store, word: &str) -> Fast {
@@ -220,6 +235,21 @@ fn compile_fuzzy(store: &Store, word: &str) -> Fast {
 fn compile(store: &Store, annex: &dyn Annex, q: &Query, cancel: &Cancel) -> Result<Compiled, Cancelled> {
     let (after, before) = q.within(None, None);
     let mut c = Compiled { fast: Vec::new(), slow: Vec::new(), after, before };
+    let index = annex.index().filter(|ix| ix.events() as usize <= store.len());
+    // A term the index answers whole is as cheap as a facet; otherwise its
+    // records are read, those the index could not decide only.
+    let slow = |c: &mut Compiled, neg: bool, term: Slow, narrow: Option<Narrow>| match narrow {
+        Some(n) if n.is_exact() && n.events as usize == store.len() => {
+            c.fast.push((neg, Fast::Set(n.sure.to_flags(store.len()))))
+        }
+        Some(n) => {
+            // Events the index rules out (or, negated, in) go with the cheap terms.
+            let n = Arc::new(n);
+            c.fast.push((false, Fast::Possible(Arc::clone(&n), neg)));
+            c.slow.push((neg, term, Some(n)));
+        }
+        None => c.slow.push((neg, term, None)),
+    };
     for term in &q.terms {
         // Each term costs a pass over a dictionary at most: a long query typed
         // into the prompt is abandoned between terms when a newer one arrives.
@@ -243,15 +273,22 @@ fn compile(store: &Store, annex: &dyn Annex, q: &Query, cancel: &Cancel) -> Resu
                 let (columns, records): (Vec<Field>, Vec<Field>) =
                     fields.iter().partition(|f| f.def().kept != Kept::Record);
                 if let [field] = records[..] {
-                    c.slow.push((neg, slow_path(record_path(field), value)));
+                    let steps = record_path(field);
+                    let narrow = index.as_ref().map(|ix| ix.path(&steps, value));
+                    slow(&mut c, neg, slow_path(steps, value), narrow);
                 } else {
                     c.fast.push((neg, Fast::Facet(facet_sets(store, &columns, value))));
                 }
             }
             TermKind::Match { target: Target::Path { steps, .. }, value } => {
-                c.slow.push((neg, slow_path(steps.clone(), value)))
+                let narrow = index.as_ref().map(|ix| ix.path(steps, value));
+                slow(&mut c, neg, slow_path(steps.clone(), value), narrow);
             }
-            TermKind::Text(text) => c.slow.push((neg, compile_text(text))),
+            TermKind::Text(text) => {
+                let (term, spellings) = compile_text(text);
+                let narrow = index.as_ref().and_then(|ix| ix.text(&spellings));
+                slow(&mut c, neg, term, narrow);
+            }
             TermKind::Fuzzy(word) => c.fast.push((neg, compile_fuzzy(store, word))),
         }
     }
@@ -266,6 +303,7 @@ impl Fast {
                 sets.iter().any(|(f, set)| set.get(store.value_id(id, *f) as usize).copied().unwrap_or(false))
             }
             Fast::Set(set) => set.get(id as usize).copied().unwrap_or(false),
+            Fast::Possible(n, neg) => n.decide(id) != Some(*neg),
             Fast::Time { after, before } => {
                 let t = store.time(id);
                 after.is_none_or(|a| t >= a) && before.is_none_or(|b| t < b)
@@ -411,7 +449,7 @@ pub fn run_partial(
 fn run_slow(
     store: &RwLock<Store>,
     ids: Vec<EventId>,
-    slow: &[(bool, Slow)],
+    slow: &[(bool, Slow, Option<Arc<Narrow>>)],
     cancel: &Cancel,
 ) -> Result<Vec<EventId>, Cancelled> {
     // Group the candidates by chunk (counting sort), remembering their rank.
@@ -444,23 +482,43 @@ fn run_slow(
                     return Err(Cancelled);
                 }
                 let s = read(store);
-                unpacker.unpack(&s.chunks()[c], buf);
                 // The candidates of this chunk, in the order their records lie in it.
                 let mut items: Vec<(usize, usize, u32)> = by_chunk[starts[c]..starts[c + 1]]
                     .iter()
                     .map(|&r| {
                         let loc = s.loc(ids[r as usize]);
-                        let start = (loc.start as usize).min(buf.len());
-                        (start, (start + loc.len as usize).min(buf.len()), r)
+                        (loc.start as usize, loc.start as usize + loc.len as usize, r)
                     })
                     .collect();
                 items.sort_unstable();
-                let spans: Vec<(usize, usize)> = items.iter().map(|&(a, b, _)| (a, b)).collect();
                 let mut pass = vec![true; items.len()];
-                let mut hits = vec![false; items.len()];
-                for (neg, term) in slow {
-                    hits.fill(false);
-                    term.test_chunk(buf, &spans, &mut hits, lower);
+                let mut unpacked = false;
+                for (neg, term, narrow) in slow {
+                    // What the index decides, and the records it leaves to read.
+                    let mut hits = vec![false; items.len()];
+                    let mut read_them = Vec::new();
+                    for (i, &(_, _, r)) in items.iter().enumerate() {
+                        if !pass[i] {
+                            continue;
+                        }
+                        match narrow.as_ref().and_then(|n| n.decide(ids[r as usize])) {
+                            Some(hit) => hits[i] = hit,
+                            None => read_them.push(i),
+                        }
+                    }
+                    if !read_them.is_empty() {
+                        if !unpacked {
+                            unpacker.unpack(&s.chunks()[c], buf);
+                            unpacked = true;
+                        }
+                        let spans: Vec<(usize, usize)> =
+                            read_them.iter().map(|&i| (items[i].0.min(buf.len()), items[i].1.min(buf.len()))).collect();
+                        let mut read_hits = vec![false; spans.len()];
+                        term.test_chunk(buf, &spans, &mut read_hits, lower);
+                        for (&i, h) in read_them.iter().zip(read_hits) {
+                            hits[i] = h;
+                        }
+                    }
                     for (p, h) in pass.iter_mut().zip(&hits) {
                         *p &= *h != *neg;
                     }

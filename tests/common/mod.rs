@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod digests;
+pub mod generated;
 pub mod s3;
 pub mod tui;
 
