@@ -142,8 +142,13 @@ fn load(inputs: &super::args::Inputs, rules: Arc<crate::detect::RuleSet>, learni
         std::thread::sleep(Duration::from_millis(5));
     }
     let loaded = started.elapsed();
+    // Incidents are worked out once every rule is done; the text index after them.
+    while !data.incidents.read().unwrap_or_else(|e| e.into_inner()).ready {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let detected = started.elapsed();
     data.wait();
-    (data, Timings { first_frame, loaded, detected: started.elapsed() })
+    (data, Timings { first_frame, loaded, detected })
 }
 
 /// Every keystroke of every query through a search service, as the
@@ -322,7 +327,7 @@ fn index(data: &Dataset) -> Value {
     json!({
         "built": true,
         "build_seconds": ix.took.as_secs_f64(),
-        "bytes": {"postings": size.postings, "filters": size.filters, "other": size.other, "total": size.total()},
+        "bytes": {"postings": size.postings, "rare_values": size.rare_values, "filters": size.filters, "other": size.other, "total": size.total()},
         "paths": size.paths,
         "pairs": size.pairs,
     })

@@ -92,6 +92,7 @@ impl Dataset {
         let mut tracker = Tracker::new(Arc::clone(&d.identity));
         let (identity, detections) = (Arc::clone(&d.identity), Arc::clone(&d.detections));
         let (incidents, gap) = (Arc::clone(&d.incidents), opts.gap.unwrap_or(incident::GAP));
+        let index = opts.index.then(|| Arc::clone(&d.index));
         threads.push(std::thread::spawn(move || {
             loop {
                 let done = progress.is_done();
@@ -105,20 +106,15 @@ impl Dataset {
                 }
                 if done {
                     settle_incidents(&store, &detections, &identity, &incidents, gap);
+                    // Last, so that it takes no processor from what the explorer shows first.
+                    if let Some(index) = &index {
+                        build_index(&store, index);
+                    }
                     break;
                 }
                 std::thread::sleep(STEP_EVERY);
             }
         }));
-        if opts.index {
-            let (store, progress, index) = (Arc::clone(&d.store), Arc::clone(&d.progress), Arc::clone(&d.index));
-            threads.push(std::thread::spawn(move || {
-                while !progress.is_done() {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                build_index(&store, &index);
-            }));
-        }
         *d.threads.lock().unwrap_or_else(|e| e.into_inner()) = threads;
         d
     }

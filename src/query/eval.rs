@@ -434,8 +434,14 @@ pub fn run_partial(
         let segment = SEGMENT.max(ids.len().div_ceil(SEGMENTS));
         let mut kept = Vec::new();
         let segments = ids.len().div_ceil(segment);
+        // The cheap terms applied what the index decided: only events some
+        // term left undecided have records to read.
+        let open =
+            |id: EventId| compiled.slow.iter().any(|(_, _, n)| n.as_ref().is_none_or(|n| n.decide(id).is_none()));
         for (i, part) in ids.chunks(segment).enumerate() {
-            kept.extend(run_slow(store, part.to_vec(), &compiled.slow, cancel)?);
+            let undecided: Vec<EventId> = part.iter().copied().filter(|&id| open(id)).collect();
+            let mut passed = run_slow(store, undecided, &compiled.slow, cancel)?.into_iter().peekable();
+            kept.extend(part.iter().copied().filter(|&id| !open(id) || passed.next_if_eq(&id).is_some()));
             if i + 1 < segments {
                 partial(&Matches { ids: kept.clone(), searched: order.len() });
             }

@@ -1,5 +1,6 @@
 //! Building the [`TextIndex`]: one walk over every record, in id order.
 
+use super::RareValues;
 use super::postings::Postings;
 use super::{
     BITS_PER_GRAM, BITS_PER_GRAM_DIV, BLOCK, GRAM, Node, Pair, ROOT, TextIndex, body, gram_bit, gram_hash, node_hash,
@@ -22,6 +23,9 @@ const MAX_NODES: usize = 1 << 20;
 const MAX_PAIRS: usize = 1 << 22;
 /// Counters of how often a pair was seen: two rows of a count-min sketch.
 const SKETCH_BITS: u32 = 22;
+/// Bytes of rare values kept, per event indexed: for one path, and in all.
+const RARE_PER_PATH: usize = 4;
+const RARE_IN_ALL: usize = 48;
 /// Events read under one read lock.
 const SLICE: u32 = 32 * 1024;
 
@@ -38,6 +42,8 @@ struct Builder {
     sketch: Vec<u8>,
     /// The event being walked.
     id: u32,
+    /// Bytes of rare values kept.
+    rare_bytes: usize,
     lower: Vec<u8>,
     /// The gram hashes of the block's rare values so far: its bitmap is
     /// sized once they are all in.
@@ -74,6 +80,7 @@ impl Builder {
             present: Postings::default(),
             container: Postings::default(),
             rare: Postings::default(),
+            rare_values: Some(RareValues::default()),
             pairs: Vec::new(),
             elements: 0,
         };
@@ -99,6 +106,7 @@ impl Builder {
             pair_ids: HashTable::new(),
             sketch: vec![0; 2 << SKETCH_BITS],
             id: 0,
+            rare_bytes: 0,
             lower: Vec::new(),
             grams: Vec::new(),
         }
@@ -167,6 +175,7 @@ impl Builder {
             present: Postings::default(),
             container: Postings::default(),
             rare: Postings::default(),
+            rare_values: Some(RareValues::default()),
             pairs: Vec::new(),
             elements: 0,
         });
@@ -189,7 +198,28 @@ impl Builder {
             self.ix.pairs[p as usize].events.push(self.id, universe);
             return;
         }
-        self.ix.nodes[node as usize].rare.push(self.id, universe);
+        let n = &mut self.ix.nodes[node as usize];
+        n.rare.push(self.id, universe);
+        if let Some(values) = &mut n.rare_values {
+            let size = token.len() + 8;
+            if values.text.len() + size > universe * RARE_PER_PATH {
+                // Over budget: this path's rare values are found through the grams.
+                self.rare_bytes -= values.text.len() + values.events.len() * 8;
+                n.rare_values = None;
+            } else {
+                values.events.push(self.id);
+                values.text.extend_from_slice(token);
+                values.ends.push(values.text.len() as u32);
+                self.rare_bytes += size;
+            }
+        }
+        // Over the budget in all, the path with the most gives its values up.
+        while self.rare_bytes > universe * RARE_IN_ALL {
+            let size = |n: &Node| n.rare_values.as_ref().map_or(0, |v| v.text.len() + v.events.len() * 8);
+            let Some(largest) = self.ix.nodes.iter_mut().max_by_key(|n| size(n)) else { break };
+            self.rare_bytes -= size(largest);
+            largest.rare_values = None;
+        }
         self.lower.clear();
         self.lower.extend(body(token).iter().map(u8::to_ascii_lowercase));
         self.grams.extend(self.lower.windows(GRAM).map(gram_hash));
@@ -270,6 +300,11 @@ impl Builder {
                 p.shrink();
             }
             node.pairs.shrink_to_fit();
+            if let Some(v) = &mut node.rare_values {
+                v.events.shrink_to_fit();
+                v.ends.shrink_to_fit();
+                v.text.shrink_to_fit();
+            }
             if let Some(k) = &node.key {
                 ix.key_nodes.push((ix.keys_lower.len() as u32, n as u32));
                 ix.keys_lower.extend(k.iter().map(u8::to_ascii_lowercase));

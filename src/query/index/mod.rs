@@ -6,8 +6,8 @@
 //! - a pair seen often (at least [`build::FREQUENT`] times) gets the exact
 //!   set of events holding it;
 //! - a rare pair (an eventID, a request ID, a timestamp) is only noted: its
-//!   event joins its path's set of events with a rare value, and the
-//!   5-grams of its text join a small bitmap of its block (a run of
+//!   event joins its path's set of events with a rare value (with the value
+//!   itself while the path's rare values fit a budget), and the 5-grams of its text join a small bitmap of its block (a run of
 //!   [`BLOCK`] events).
 //!
 //! Each path also keeps the events where it is present and where it holds
@@ -52,10 +52,31 @@ struct Node {
     container: Postings,
     /// ... and where it holds a value too rare to have a pair.
     rare: Postings,
+    /// Those rare values themselves, while they fit the budget.
+    rare_values: Option<RareValues>,
     /// Its frequent pairs.
     pairs: Vec<u32>,
     /// The node of its array elements, if any.
     elements: u32,
+}
+
+/// The rare values at a path, with the event of each.
+#[derive(Default)]
+struct RareValues {
+    events: Vec<u32>,
+    ends: Vec<u32>,
+    text: Vec<u8>,
+}
+
+impl RareValues {
+    fn each(&self) -> impl Iterator<Item = (u32, &[u8])> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        self.events.iter().zip(starts.zip(&self.ends)).map(|(&e, (a, &b))| (e, &self.text[a as usize..b as usize]))
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.events.capacity() * 4 + self.ends.capacity() * 4 + self.text.capacity()
+    }
 }
 
 /// A frequent scalar at a path: `token` is its canonical JSON text.
@@ -247,7 +268,16 @@ impl TextIndex {
                     pair.events.add_to(if exact { &mut out.sure } else { &mut out.check });
                 }
             }
-            node.rare.add_to(&mut out.maybe);
+            match &node.rare_values {
+                Some(values) => {
+                    for (event, token) in values.each() {
+                        if canon::scalar_text(token).is_some_and(|t| glob.matches(&t)) {
+                            (if exact { &mut out.sure } else { &mut out.check }).set(event);
+                        }
+                    }
+                }
+                None => node.rare.add_to(&mut out.maybe),
+            }
             if containers {
                 node.container.add_to(&mut out.check);
             }
@@ -318,6 +348,7 @@ impl TextIndex {
                 .iter()
                 .map(|n| n.present.heap_bytes() + n.container.heap_bytes() + n.rare.heap_bytes())
                 .sum::<usize>();
+        let rare_values = self.nodes.iter().filter_map(|n| n.rare_values.as_ref()).map(RareValues::heap_bytes).sum();
         let other = self.nodes.len() * std::mem::size_of::<Node>()
             + self.nodes.iter().map(|n| n.key.as_ref().map_or(0, |k| k.len()) + n.pairs.capacity() * 4).sum::<usize>()
             + self.children.capacity() * 5
@@ -332,6 +363,7 @@ impl TextIndex {
             + self.unindexed.capacity() * 4;
         IndexSize {
             postings,
+            rare_values,
             filters: self.filters.capacity() * 8 + self.filter_ends.capacity() * 4,
             other,
             paths: self.nodes.len(),
@@ -344,6 +376,7 @@ impl TextIndex {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IndexSize {
     pub postings: usize,
+    pub rare_values: usize,
     pub filters: usize,
     pub other: usize,
     pub paths: usize,
@@ -352,6 +385,6 @@ pub struct IndexSize {
 
 impl IndexSize {
     pub fn total(&self) -> usize {
-        self.postings + self.filters + self.other
+        self.postings + self.rare_values + self.filters + self.other
     }
 }
