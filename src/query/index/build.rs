@@ -72,18 +72,24 @@ pub fn build(store: &RwLock<Store>) -> Option<TextIndex> {
     Some(ix)
 }
 
-impl Builder {
-    fn new(events: u32) -> Self {
-        let root = Node {
-            parent: ROOT,
-            key: None,
+impl Node {
+    fn new(parent: u32, key: Option<&[u8]>) -> Self {
+        Node {
+            parent,
+            key: key.map(Box::from),
             present: Postings::default(),
             container: Postings::default(),
             rare: Postings::default(),
             rare_values: Some(RareValues::default()),
             pairs: Vec::new(),
             elements: 0,
-        };
+        }
+    }
+}
+
+impl Builder {
+    fn new(events: u32) -> Self {
+        let root = Node::new(ROOT, None);
         Builder {
             ix: TextIndex {
                 events,
@@ -169,16 +175,7 @@ impl Builder {
             return n;
         }
         let n = nodes.len() as u32;
-        self.ix.nodes.push(Node {
-            parent,
-            key: key.map(Box::from),
-            present: Postings::default(),
-            container: Postings::default(),
-            rare: Postings::default(),
-            rare_values: Some(RareValues::default()),
-            pairs: Vec::new(),
-            elements: 0,
-        });
+        self.ix.nodes.push(Node::new(parent, key));
         if key.is_none() {
             self.ix.nodes[parent as usize].elements = n;
         } else {
