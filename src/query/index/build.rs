@@ -21,8 +21,11 @@ const MAX_DEPTH: usize = 64;
 /// Beyond this many paths or pairs the index gives up (searches read records, as before).
 const MAX_NODES: usize = 1 << 20;
 const MAX_PAIRS: usize = 1 << 22;
-/// Counters of how often a pair was seen: two rows of a count-min sketch.
-const SKETCH_BITS: u32 = 22;
+/// Counters of how often a pair was seen, per row of the two-row count-min
+/// sketch and per event indexed (most pairs are rare: a few per event), so
+/// that rare pairs seldom share a counter; within bounds.
+const SKETCH_PER_EVENT: usize = 4;
+const SKETCH_ROW: std::ops::RangeInclusive<u32> = 16..=27;
 /// Bytes of rare values kept, per event indexed: for one path, and in all.
 const RARE_PER_PATH: usize = 4;
 const RARE_IN_ALL: usize = 48;
@@ -40,6 +43,8 @@ struct Builder {
     /// Pair ids by (node, token).
     pair_ids: HashTable<u32>,
     sketch: Vec<u8>,
+    /// Bits of a row's index.
+    sketch_bits: u32,
     /// The event being walked.
     id: u32,
     /// Bytes of rare values kept.
@@ -89,6 +94,8 @@ impl Node {
 
 impl Builder {
     fn new(events: u32) -> Self {
+        let wanted = (events as usize * SKETCH_PER_EVENT).next_power_of_two().trailing_zeros();
+        let sketch_bits = wanted.clamp(*SKETCH_ROW.start(), *SKETCH_ROW.end());
         let root = Node::new(ROOT, None);
         Builder {
             ix: TextIndex {
@@ -110,7 +117,8 @@ impl Builder {
             },
             token_ids: HashTable::new(),
             pair_ids: HashTable::new(),
-            sketch: vec![0; 2 << SKETCH_BITS],
+            sketch: vec![0; 2 << sketch_bits],
+            sketch_bits,
             id: 0,
             rare_bytes: 0,
             lower: Vec::new(),
@@ -247,8 +255,8 @@ impl Builder {
             }
         }
         // Two rows of counters: the lesser is the count, never below the truth.
-        let mask = (1usize << SKETCH_BITS) - 1;
-        let (a, b) = (h as usize & mask, (1 << SKETCH_BITS) + ((h >> 32) as usize & mask));
+        let mask = (1usize << self.sketch_bits) - 1;
+        let (a, b) = (h as usize & mask, (1 << self.sketch_bits) + ((h >> 32) as usize & mask));
         for i in [a, b] {
             self.sketch[i] = self.sketch[i].saturating_add(1);
         }
