@@ -166,6 +166,9 @@ fn awkward_events() -> Vec<Value> {
         json!({"requestParameters": {"empty": {}, "none": [], "nothing": null, "flag": true, "n": 12.5}}),
         json!({"requestParameters": {"tags": "not-an-array", "bucketName": {"nested": "object-here"}}}),
         json!({"requestParameters": {"long": "x".repeat(400) + "needle-in-long-value"}}),
+        // Over its path's budget already, so found through the grams; a
+        // pattern lowercases the Kelvin sign to an ASCII `k`.
+        json!({"requestParameters": {"long": "\u{212A}ELVIN-long-value"}}),
         json!({"additionalEventData": deep}),
         json!({"requestParameters": {"weird.key": "dotted", "we\"ird": "quoted-key"}}),
     ];
@@ -233,6 +236,7 @@ fn the_index_agrees_on_awkward_shapes() {
         "requestParameters.bucketName:obj*",
         "requestParameters.quote:*hi*",
         "requestParameters.long:*needle*",
+        "requestParameters.long:kelvin-*",
         "additionalEventData.d.d.d:*",
         "requestParameters.key:k8",
         "eventName:GetObject",

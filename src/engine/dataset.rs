@@ -15,6 +15,8 @@ use crate::query::index::TextIndex;
 use crate::query::{Cancel, Query};
 use crate::store::{EventId, Store};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicU8;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -49,8 +51,10 @@ pub struct Dataset {
     pub incidents: Arc<RwLock<Incidents>>,
     /// The case: marks, tags, notes and queries kept.
     pub case: Arc<RwLock<Book>>,
-    /// The index of the records' text, once built (see [`Options::index`]).
+    /// The index of the records' text, once built (see [`Options::index`]),
+    /// and how far it is ([`Indexing`] as a number).
     pub index: Arc<RwLock<Option<Arc<TextIndex>>>>,
+    pub indexing: Arc<AtomicU8>,
     /// The loader and the detector, while they run.
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -69,6 +73,7 @@ impl Dataset {
             incidents: Arc::default(),
             case,
             index: Arc::default(),
+            indexing: Arc::default(),
             threads: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -92,7 +97,10 @@ impl Dataset {
         let mut tracker = Tracker::new(Arc::clone(&d.identity));
         let (identity, detections) = (Arc::clone(&d.identity), Arc::clone(&d.detections));
         let (incidents, gap) = (Arc::clone(&d.incidents), opts.gap.unwrap_or(incident::GAP));
-        let index = opts.index.then(|| Arc::clone(&d.index));
+        let index = opts.index.then(|| (Arc::clone(&d.index), Arc::clone(&d.indexing)));
+        if opts.index {
+            d.indexing.store(Indexing::Coming as u8, Relaxed);
+        }
         threads.push(std::thread::spawn(move || {
             loop {
                 let done = progress.is_done();
@@ -107,8 +115,8 @@ impl Dataset {
                 if done {
                     settle_incidents(&store, &detections, &identity, &incidents, gap);
                     // Last, so that it takes no processor from what the explorer shows first.
-                    if let Some(index) = &index {
-                        build_index(&store, index);
+                    if let Some((index, indexing)) = &index {
+                        build_index(&store, index, indexing);
                     }
                     break;
                 }
@@ -137,7 +145,7 @@ impl Dataset {
             finish(detector, &d.store, &d.identity, &d.detections);
         }
         settle_incidents(&d.store, &d.detections, &d.identity, &d.incidents, incident::GAP);
-        build_index(&d.store, &d.index);
+        build_index(&d.store, &d.index, &d.indexing);
         d
     }
 
@@ -248,10 +256,36 @@ fn settle_incidents(
     *incidents.write().unwrap_or_else(|e| e.into_inner()) = built;
 }
 
+/// How far the text index is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexing {
+    /// Not asked for.
+    No = 0,
+    /// Built once loading and detection are done.
+    Coming = 1,
+    Ready = 2,
+    /// The records held too many distinct paths or values: searches read records.
+    GaveUp = 3,
+}
+
+impl Dataset {
+    /// How far the text index is.
+    pub fn indexing(&self) -> Indexing {
+        match self.indexing.load(Relaxed) {
+            1 => Indexing::Coming,
+            2 => Indexing::Ready,
+            3 => Indexing::GaveUp,
+            _ => Indexing::No,
+        }
+    }
+}
+
 /// Indexes the records' text (the store is read a slice at a time meanwhile).
-fn build_index(store: &RwLock<Store>, index: &RwLock<Option<Arc<TextIndex>>>) {
+fn build_index(store: &RwLock<Store>, index: &RwLock<Option<Arc<TextIndex>>>, indexing: &AtomicU8) {
     let built = crate::query::index::build::build(store).map(Arc::new);
+    let state = if built.is_some() { Indexing::Ready } else { Indexing::GaveUp };
     *index.write().unwrap_or_else(|e| e.into_inner()) = built;
+    indexing.store(state as u8, Relaxed);
 }
 
 /// The fields computed beside the store (detections, identity, incidents,

@@ -228,6 +228,12 @@ impl Builder {
         self.lower.clear();
         self.lower.extend(body(token).iter().map(u8::to_ascii_lowercase));
         self.grams.extend(self.lower.windows(GRAM).map(gram_hash));
+        // Patterns lowercase values beyond ASCII as Unicode does (where `K`,
+        // the Kelvin sign, becomes `k`): their grams are noted that way too.
+        if !body(token).is_ascii() {
+            let unicode = String::from_utf8_lossy(body(token)).to_lowercase();
+            self.grams.extend(unicode.as_bytes().windows(GRAM).map(gram_hash));
+        }
     }
 
     /// Writes the bitmap of the block being walked.

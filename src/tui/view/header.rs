@@ -1,5 +1,6 @@
 //! The header (counts, loading, time zone), the query line and the footer.
 
+use crate::engine::dataset::Indexing;
 use crate::format::thousands;
 use crate::model::fields::Field;
 use crate::sanitize::visible;
@@ -48,6 +49,13 @@ pub fn header(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
             )
         });
         parts.extend(p.transfer_lines());
+    } else {
+        // Until the text index is ready, quoted text and paths read every record.
+        match app.data.indexing() {
+            Indexing::Coming => parts.push("indexing text…".into()),
+            Indexing::GaveUp => parts.push("text not indexed: quoted text and paths read every record".into()),
+            Indexing::No | Indexing::Ready => {}
+        }
     }
     let mut spans = vec![Span::styled(parts.join(" · "), theme.header)];
     if problems > 0 {
