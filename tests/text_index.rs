@@ -47,7 +47,7 @@ fn load(paths: &[PathBuf]) -> Loaded {
         ..Options::default()
     };
     let data = Dataset::load(paths, options);
-    let index = data.index.read().unwrap().clone().expect("the index is built once loading is done");
+    let index = data.text_index().expect("the index is built once loading is done");
     let records: Vec<Value> = {
         let s = data.read();
         let mut cache = ChunkCache::new(4);

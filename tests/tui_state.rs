@@ -832,13 +832,12 @@ fn w_on_a_rule_in_the_detections_panel_shows_it_whole() {
 
 #[test]
 fn the_header_says_when_the_text_index_is_coming_or_gave_up() {
-    use std::sync::atomic::Ordering::Relaxed;
     use trailscope::engine::dataset::Indexing;
     let h = Harness::new(&[sample()], (200, 30), "");
     let header = |h: &Harness| h.screen().lines().next().unwrap_or_default().to_string();
     assert!(!header(&h).contains("index"), "nothing to say once it is ready: {}", header(&h));
-    h.app.data.indexing.store(Indexing::Coming as u8, Relaxed);
+    *h.app.data.index.write().unwrap() = Indexing::Coming;
     assert!(header(&h).contains("indexing text…"), "{}", header(&h));
-    h.app.data.indexing.store(Indexing::GaveUp as u8, Relaxed);
+    *h.app.data.index.write().unwrap() = Indexing::GaveUp;
     assert!(header(&h).contains("text not indexed: quoted text and paths read every record"), "{}", header(&h));
 }

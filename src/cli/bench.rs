@@ -320,7 +320,7 @@ fn incidents(data: &Dataset) -> Value {
 
 /// The text index: how long it took to build after loading, and its size.
 fn index(data: &Dataset) -> Value {
-    let Some(ix) = data.index.read().unwrap_or_else(|e| e.into_inner()).clone() else {
+    let Some(ix) = data.text_index() else {
         return json!({"built": false});
     };
     let size = ix.memory();

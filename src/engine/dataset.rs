@@ -15,8 +15,6 @@ use crate::query::index::TextIndex;
 use crate::query::{Cancel, Query};
 use crate::store::{EventId, Store};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU8;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -51,10 +49,8 @@ pub struct Dataset {
     pub incidents: Arc<RwLock<Incidents>>,
     /// The case: marks, tags, notes and queries kept.
     pub case: Arc<RwLock<Book>>,
-    /// The index of the records' text, once built (see [`Options::index`]),
-    /// and how far it is ([`Indexing`] as a number).
-    pub index: Arc<RwLock<Option<Arc<TextIndex>>>>,
-    pub indexing: Arc<AtomicU8>,
+    /// The index of the records' text (see [`Options::index`]), or how far it is.
+    pub index: Arc<RwLock<Indexing>>,
     /// The loader and the detector, while they run.
     threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -73,7 +69,6 @@ impl Dataset {
             incidents: Arc::default(),
             case,
             index: Arc::default(),
-            indexing: Arc::default(),
             threads: Arc::new(Mutex::new(Vec::new())),
         }
     }
@@ -97,9 +92,9 @@ impl Dataset {
         let mut tracker = Tracker::new(Arc::clone(&d.identity));
         let (identity, detections) = (Arc::clone(&d.identity), Arc::clone(&d.detections));
         let (incidents, gap) = (Arc::clone(&d.incidents), opts.gap.unwrap_or(incident::GAP));
-        let index = opts.index.then(|| (Arc::clone(&d.index), Arc::clone(&d.indexing)));
+        let index = opts.index.then(|| Arc::clone(&d.index));
         if opts.index {
-            d.indexing.store(Indexing::Coming as u8, Relaxed);
+            *d.index.write().unwrap_or_else(|e| e.into_inner()) = Indexing::Coming;
         }
         threads.push(std::thread::spawn(move || {
             loop {
@@ -115,8 +110,8 @@ impl Dataset {
                 if done {
                     settle_incidents(&store, &detections, &identity, &incidents, gap);
                     // Last, so that it takes no processor from what the explorer shows first.
-                    if let Some((index, indexing)) = &index {
-                        build_index(&store, index, indexing);
+                    if let Some(index) = &index {
+                        build_index(&store, index);
                     }
                     break;
                 }
@@ -145,7 +140,7 @@ impl Dataset {
             finish(detector, &d.store, &d.identity, &d.detections);
         }
         settle_incidents(&d.store, &d.detections, &d.identity, &d.incidents, incident::GAP);
-        build_index(&d.store, &d.index, &d.indexing);
+        build_index(&d.store, &d.index);
         d
     }
 
@@ -256,47 +251,44 @@ fn settle_incidents(
     *incidents.write().unwrap_or_else(|e| e.into_inner()) = built;
 }
 
-/// How far the text index is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The text index, or how far it is.
+#[derive(Clone, Default)]
 pub enum Indexing {
     /// Not asked for.
-    No = 0,
+    #[default]
+    No,
     /// Built once loading and detection are done.
-    Coming = 1,
-    Ready = 2,
+    Coming,
+    Ready(Arc<TextIndex>),
     /// The records held too many distinct paths or values: searches read records.
-    GaveUp = 3,
+    GaveUp,
 }
 
-impl Dataset {
-    /// How far the text index is.
-    pub fn indexing(&self) -> Indexing {
-        match self.indexing.load(Relaxed) {
-            1 => Indexing::Coming,
-            2 => Indexing::Ready,
-            3 => Indexing::GaveUp,
-            _ => Indexing::No,
+impl Indexing {
+    fn ready(&self) -> Option<Arc<TextIndex>> {
+        match self {
+            Indexing::Ready(ix) => Some(Arc::clone(ix)),
+            _ => None,
         }
     }
 }
 
+impl Dataset {
+    /// The text index, once built.
+    pub fn text_index(&self) -> Option<Arc<TextIndex>> {
+        self.index.read().unwrap_or_else(|e| e.into_inner()).ready()
+    }
+}
+
 /// Indexes the records' text (the store is read a slice at a time meanwhile).
-fn build_index(store: &RwLock<Store>, index: &RwLock<Option<Arc<TextIndex>>>, indexing: &AtomicU8) {
-    let built = crate::query::index::build::build(store).map(Arc::new);
-    let state = if built.is_some() { Indexing::Ready } else { Indexing::GaveUp };
+fn build_index(store: &RwLock<Store>, index: &RwLock<Indexing>) {
+    let built = crate::query::index::build::build(store).map_or(Indexing::GaveUp, |ix| Indexing::Ready(Arc::new(ix)));
     *index.write().unwrap_or_else(|e| e.into_inner()) = built;
-    indexing.store(state as u8, Relaxed);
 }
 
 /// The fields computed beside the store (detections, identity, incidents,
 /// the case), and the text index.
-struct Annexes(
-    detect::Annex,
-    identity::Annex,
-    incident::annex::Annex,
-    case::annex::Annex,
-    Arc<RwLock<Option<Arc<TextIndex>>>>,
-);
+struct Annexes(detect::Annex, identity::Annex, incident::annex::Annex, case::annex::Annex, Arc<RwLock<Indexing>>);
 
 impl Annex for Annexes {
     fn select(&self, store: &Store, field: Field, value: &Glob, events: usize) -> Option<Vec<bool>> {
@@ -313,6 +305,6 @@ impl Annex for Annexes {
     }
 
     fn index(&self) -> Option<Arc<TextIndex>> {
-        self.4.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.4.read().unwrap_or_else(|e| e.into_inner()).ready()
     }
 }

@@ -99,8 +99,8 @@ enum Fast {
     },
     /// The event's id is in the set (terms on derived fields).
     Set(Vec<bool>),
-    /// The index did not rule the event out (the record decides the rest).
-    /// `true`: negated, the event is not surely matched.
+    /// The index did not rule the event out (its record decides the rest);
+    /// `true`: negated, it did not rule the event in.
     Possible(Arc<Narrow>, bool),
     Fuzzy {
         combo: Vec<bool>,
@@ -236,17 +236,16 @@ fn compile(store: &Store, annex: &dyn Annex, q: &Query, cancel: &Cancel) -> Resu
     let (after, before) = q.within(None, None);
     let mut c = Compiled { fast: Vec::new(), slow: Vec::new(), after, before };
     let index = annex.index().filter(|ix| ix.events() as usize <= store.len());
-    // A term the index answers whole is as cheap as a facet; otherwise its
-    // records are read, those the index could not decide only.
+    // What the index decides goes with the cheap terms; the records decide
+    // the rest. A term it decides for every event is as cheap as a facet.
     let slow = |c: &mut Compiled, neg: bool, term: Slow, narrow: Option<Narrow>| match narrow {
-        Some(n) if n.is_exact() && n.events as usize == store.len() => {
-            c.fast.push((neg, Fast::Set(n.sure.to_flags(store.len()))))
-        }
         Some(n) => {
-            // Events the index rules out (or, negated, in) go with the cheap terms.
+            let whole = n.is_exact() && n.events as usize == store.len();
             let n = Arc::new(n);
             c.fast.push((false, Fast::Possible(Arc::clone(&n), neg)));
-            c.slow.push((neg, term, Some(n)));
+            if !whole {
+                c.slow.push((neg, term, Some(n)));
+            }
         }
         None => c.slow.push((neg, term, None)),
     };
@@ -439,9 +438,12 @@ pub fn run_partial(
         let open =
             |id: EventId| compiled.slow.iter().any(|(_, _, n)| n.as_ref().is_none_or(|n| n.decide(id).is_none()));
         for (i, part) in ids.chunks(segment).enumerate() {
-            let undecided: Vec<EventId> = part.iter().copied().filter(|&id| open(id)).collect();
+            let opened: Vec<bool> = part.iter().map(|&id| open(id)).collect();
+            let undecided: Vec<EventId> = part.iter().zip(&opened).filter(|(_, o)| **o).map(|(&id, _)| id).collect();
             let mut passed = run_slow(store, undecided, &compiled.slow, cancel)?.into_iter().peekable();
-            kept.extend(part.iter().copied().filter(|&id| !open(id) || passed.next_if_eq(&id).is_some()));
+            kept.extend(
+                part.iter().zip(&opened).filter(|(id, o)| !**o || passed.next_if_eq(*id).is_some()).map(|(&id, _)| id),
+            );
             if i + 1 < segments {
                 partial(&Matches { ids: kept.clone(), searched: order.len() });
             }

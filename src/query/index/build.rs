@@ -105,10 +105,9 @@ impl Builder {
                 pairs: Vec::new(),
                 tokens: Vec::new(),
                 token_starts: vec![0],
-                tokens_lower: Vec::new(),
-                lower_starts: Vec::new(),
+                tokens_lower: Default::default(),
                 token_pairs: Vec::new(),
-                keys_lower: Vec::new(),
+                keys_lower: Default::default(),
                 key_nodes: Vec::new(),
                 filters: Vec::new(),
                 filter_ends: Vec::new(),
@@ -209,7 +208,7 @@ impl Builder {
             let size = token.len() + 8;
             if values.text.len() + size > universe * RARE_PER_PATH {
                 // Over budget: this path's rare values are found through the grams.
-                self.rare_bytes -= values.text.len() + values.events.len() * 8;
+                self.rare_bytes -= values.budget();
                 n.rare_values = None;
             } else {
                 values.events.push(self.id);
@@ -220,7 +219,7 @@ impl Builder {
         }
         // Over the budget in all, the path with the most gives its values up.
         while self.rare_bytes > universe * RARE_IN_ALL {
-            let size = |n: &Node| n.rare_values.as_ref().map_or(0, |v| v.text.len() + v.events.len() * 8);
+            let size = |n: &Node| n.rare_values.as_ref().map_or(0, RareValues::budget);
             let Some(largest) = self.ix.nodes.iter_mut().max_by_key(|n| size(n)) else { break };
             self.rare_bytes -= size(largest);
             largest.rare_values = None;
@@ -301,10 +300,8 @@ impl Builder {
             pair.events.shrink();
         }
         for t in 0..tokens {
-            ix.lower_starts.push(ix.tokens_lower.len() as u32);
             let raw = &ix.tokens[ix.token_starts[t] as usize..ix.token_starts[t + 1] as usize];
-            ix.tokens_lower.extend(body(raw).iter().map(u8::to_ascii_lowercase));
-            ix.tokens_lower.push(0);
+            ix.tokens_lower.push(body(raw));
         }
         for (n, node) in ix.nodes.iter_mut().enumerate() {
             for p in [&mut node.present, &mut node.container, &mut node.rare] {
@@ -317,9 +314,8 @@ impl Builder {
                 v.text.shrink_to_fit();
             }
             if let Some(k) = &node.key {
-                ix.key_nodes.push((ix.keys_lower.len() as u32, n as u32));
-                ix.keys_lower.extend(k.iter().map(u8::to_ascii_lowercase));
-                ix.keys_lower.push(0);
+                ix.key_nodes.push(n as u32);
+                ix.keys_lower.push(k);
             }
         }
         ix.unindexed.shrink_to_fit();

@@ -77,6 +77,11 @@ impl RareValues {
     fn heap_bytes(&self) -> usize {
         self.events.capacity() * 4 + self.ends.capacity() * 4 + self.text.capacity()
     }
+
+    /// What its values count for against the budget: their text and 8 bytes each.
+    fn budget(&self) -> usize {
+        self.text.len() + self.events.len() * 8
+    }
 }
 
 /// A frequent scalar at a path: `token` is its canonical JSON text.
@@ -96,15 +101,12 @@ pub struct TextIndex {
     /// Distinct tokens of the pairs, one after another, with where each starts.
     tokens: Vec<u8>,
     token_starts: Vec<u32>,
-    /// The tokens ASCII-lowercased, each ended by a NUL (which canonical text
-    /// never holds unescaped), for text search in one pass.
-    tokens_lower: Vec<u8>,
-    lower_starts: Vec<u32>,
-    /// The pairs of each token.
+    /// The tokens' text, and the pairs of each token.
+    tokens_lower: Haystack,
     token_pairs: Vec<Vec<u32>>,
-    /// The keys ASCII-lowercased, NUL-ended, with the node of each.
-    keys_lower: Vec<u8>,
-    key_nodes: Vec<(u32, u32)>,
+    /// The keys, and the node of each.
+    keys_lower: Haystack,
+    key_nodes: Vec<u32>,
     /// The gram bitmaps of the blocks, one after another ...
     filters: Vec<u64>,
     /// ... where each block's ends.
@@ -113,6 +115,34 @@ pub struct TextIndex {
     unindexed: Vec<u32>,
     /// How long it took to build.
     pub took: std::time::Duration,
+}
+
+/// Texts ASCII-lowercased one after another, each ended by a NUL (which
+/// canonical text never holds unescaped), searched in one pass.
+#[derive(Default)]
+struct Haystack {
+    text: Vec<u8>,
+    starts: Vec<u32>,
+}
+
+impl Haystack {
+    fn push(&mut self, item: &[u8]) {
+        self.starts.push(self.text.len() as u32);
+        self.text.extend(item.iter().map(u8::to_ascii_lowercase));
+        self.text.push(0);
+    }
+
+    /// Marks in `found` (one flag per text) the texts holding what `finder` looks for.
+    fn mark(&self, finder: &Finder, found: &mut [bool]) {
+        for at in finder.find_iter(&self.text) {
+            // The text holding `at` is the last to start at or before it.
+            found[self.starts.partition_point(|&st| st as usize <= at) - 1] = true;
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.starts.capacity() * 4
+    }
 }
 
 /// What the index says of a term.
@@ -283,12 +313,12 @@ impl TextIndex {
             }
         }
         // A rare value matching the pattern holds its literal pieces, so its
-        // block's grams hold theirs: pieces in ASCII without characters JSON
-        // escapes are written in the record as they are.
+        // block's grams hold theirs: ASCII pieces the canonical form writes
+        // as they are.
         let pieces: Vec<Vec<u32>> = glob
             .parts()
             .iter()
-            .filter(|p| p.len() >= GRAM && p.bytes().all(|b| b.is_ascii() && b >= 0x20 && b != b'"' && b != b'\\'))
+            .filter(|p| p.len() >= GRAM && p.is_ascii() && canon::escape_like_canonical(p) == **p)
             .map(|p| p.as_bytes().windows(GRAM).map(gram_hash).collect())
             .collect();
         self.blocks_with(&mut out.maybe_blocks, |filter| pieces.iter().all(|g| g.iter().all(|&b| has(filter, b))));
@@ -313,27 +343,19 @@ impl TextIndex {
             return None;
         }
         let mut out = self.answer();
-        let mut seen = vec![false; self.token_pairs.len()];
+        let mut tokens = vec![false; self.token_pairs.len()];
         let mut keys = vec![false; self.key_nodes.len()];
         for s in spellings {
             let finder = Finder::new(s);
-            for at in finder.find_iter(&self.tokens_lower) {
-                // Tokens are NUL-ended: the one holding `at` is the last to start at or before it.
-                let t = self.lower_starts.partition_point(|&st| st as usize <= at) - 1;
-                seen[t] = true;
-            }
-            for at in finder.find_iter(&self.keys_lower) {
-                let k = self.key_nodes.partition_point(|&(st, _)| st as usize <= at) - 1;
-                keys[k] = true;
-            }
+            self.tokens_lower.mark(&finder, &mut tokens);
+            self.keys_lower.mark(&finder, &mut keys);
         }
-        for (t, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
-            for &p in &self.token_pairs[t] {
-                self.pairs[p as usize].events.add_to(&mut out.sure);
-            }
+        let pairs = tokens.iter().zip(&self.token_pairs).filter(|(f, _)| **f).flat_map(|(_, p)| p);
+        for &p in pairs {
+            self.pairs[p as usize].events.add_to(&mut out.sure);
         }
-        for (k, _) in keys.iter().enumerate().filter(|(_, s)| **s) {
-            self.nodes[self.key_nodes[k].1 as usize].present.add_to(&mut out.sure);
+        for (_, &n) in keys.iter().zip(&self.key_nodes).filter(|(f, _)| **f) {
+            self.nodes[n as usize].present.add_to(&mut out.sure);
         }
         let grams: Vec<Vec<u32>> = spellings.iter().map(|s| s.windows(GRAM).map(gram_hash).collect()).collect();
         self.blocks_with(&mut out.check_blocks, |filter| grams.iter().any(|g| g.iter().all(|&b| has(filter, b))));
@@ -355,11 +377,10 @@ impl TextIndex {
             + self.pairs.len() * std::mem::size_of::<Pair>()
             + self.tokens.capacity()
             + self.token_starts.capacity() * 4
-            + self.tokens_lower.capacity()
-            + self.lower_starts.capacity() * 4
+            + self.tokens_lower.heap_bytes()
             + self.token_pairs.iter().map(|t| 24 + t.capacity() * 4).sum::<usize>()
-            + self.keys_lower.capacity()
-            + self.key_nodes.capacity() * 8
+            + self.keys_lower.heap_bytes()
+            + self.key_nodes.capacity() * 4
             + self.unindexed.capacity() * 4;
         IndexSize {
             postings,

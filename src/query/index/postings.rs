@@ -25,10 +25,6 @@ impl Bits {
             *a |= b;
         }
     }
-    /// The set as one flag per id, `len` of them.
-    pub fn to_flags(&self, len: usize) -> Vec<bool> {
-        (0..len as u32).map(|i| self.get(i)).collect()
-    }
     fn heap_bytes(&self) -> usize {
         self.0.capacity() * 8
     }

@@ -51,10 +51,10 @@ pub fn header(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
         parts.extend(p.transfer_lines());
     } else {
         // Until the text index is ready, quoted text and paths read every record.
-        match app.data.indexing() {
+        match *app.data.index.read().unwrap_or_else(|e| e.into_inner()) {
             Indexing::Coming => parts.push("indexing text…".into()),
             Indexing::GaveUp => parts.push("text not indexed: quoted text and paths read every record".into()),
-            Indexing::No | Indexing::Ready => {}
+            Indexing::No | Indexing::Ready(_) => {}
         }
     }
     let mut spans = vec![Span::styled(parts.join(" · "), theme.header)];
