@@ -113,13 +113,20 @@ fn stepped(events: &[Value], cuts: &[usize]) -> Vec<(String, Vec<&'static str>)>
         tracker.step(&store);
         from = cut.max(from);
     }
-    let (s, g) = (store.read().unwrap(), graph.read().unwrap());
-    let mut cache = trailscope::store::blobs::ChunkCache::new(2);
-    let mut out: Vec<(String, Vec<&'static str>)> = (0..s.len() as EventId)
-        .map(|id| (s.event_id(id, &mut cache), g.firsts.new_kinds(&s, id).iter().map(|k| k.name()).collect()))
-        .collect();
-    out.sort();
-    out
+    let read = || {
+        let (s, g) = (store.read().unwrap(), graph.read().unwrap());
+        let mut cache = trailscope::store::blobs::ChunkCache::new(2);
+        let mut out: Vec<(String, Vec<&'static str>)> = (0..s.len() as EventId)
+            .map(|id| (s.event_id(id, &mut cache), g.firsts.new_kinds(&s, id).iter().map(|k| k.name()).collect()))
+            .collect();
+        out.sort();
+        (out, g.firsts.count(&s, &(0..s.len() as EventId).collect::<Vec<_>>()))
+    };
+    // Settled once every event is in, the first uses read the same as worked out per event.
+    let worked_out = read();
+    tracker.finish(&store);
+    assert_eq!(read(), worked_out, "settled first uses differ from those worked out");
+    worked_out.0
 }
 
 #[test]

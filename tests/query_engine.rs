@@ -240,3 +240,48 @@ fn a_cancelled_query_stops() {
     cancel.cancel();
     assert!(run(&store, &parse("\"x\"").unwrap(), &cancel).is_err());
 }
+
+/// Facets count as one reading of each event would, whether the result
+/// keeps most events (counted as every event's counts less the rest), few,
+/// or is not in the store's order (counted one by one).
+#[test]
+fn facets_agree_with_counting_each_event() {
+    use std::collections::BTreeMap;
+    use trailscope::model::fields::panel_fields;
+    let store = load_sample();
+    let s = store.read().unwrap();
+    let labels = trailscope::query::labels::Labels::new(&s);
+    let mut kinds = (0, 0);
+    for q in [
+        "",
+        "-source:s3",
+        "source:s3",
+        "-error:*",
+        "error:*",
+        "-name:Get*",
+        "region:us-east-1",
+        "name:AssumeRole",
+        "type:Root",
+    ] {
+        let ids = run(&store, &parse(q).unwrap(), &Cancel::new()).unwrap().ids;
+        kinds = if ids.len() * 2 > s.order().len() { (kinds.0 + 1, kinds.1) } else { (kinds.0, kinds.1 + 1) };
+        let mut shuffled = ids.clone();
+        shuffled.reverse();
+        for (how, ids) in [("in order", &ids), ("reversed", &shuffled)] {
+            let fields: Vec<_> = panel_fields().iter().copied().filter(|f| f.column().is_some()).collect();
+            for c in trailscope::query::facets::count(&s, ids, &fields, None) {
+                let got: BTreeMap<String, u32> =
+                    c.values.iter().map(|&(v, n)| (c.label(&labels, v).to_lowercase(), n)).collect();
+                let mut want: BTreeMap<String, u32> = BTreeMap::new();
+                for &id in ids.iter() {
+                    if s.value_id(id, c.field) != 0 {
+                        *want.entry(labels.label(c.field, s.value_id(id, c.field)).to_lowercase()).or_default() += 1;
+                    }
+                }
+                assert_eq!(got, want, "{q:?} {how}: {}", c.field.label());
+                assert_eq!(c.distinct, want.len());
+            }
+        }
+    }
+    assert!(kinds.0 >= 3 && kinds.1 >= 3, "results keeping most events and few: {kinds:?}");
+}

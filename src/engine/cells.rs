@@ -43,7 +43,7 @@ pub struct Width {
 const DERIVED_SAMPLE: usize = 2_000;
 
 /// Events whose stored columns are measured, at most (an even sample of a larger result).
-const STORED_SAMPLE: usize = 20_000;
+const STORED_SAMPLE: usize = 5_000;
 
 /// Of so many events in a hundred, a column's typical width shows the text whole.
 const TYPICAL_PERCENT: u64 = 95;
@@ -67,16 +67,13 @@ fn width_of(mut widths: Vec<(usize, u64)>, total: u64) -> Width {
 
 /// How wide each list column's text is over `ids`, so the columns and
 /// their widths follow the whole result, not the rows on screen.
-pub fn widths(
-    labels: &Labels,
-    found: &Results,
-    graph: &Graph,
-    case: &Book,
-    ids: &[EventId],
-    present: &dyn Fn(Field) -> bool,
-) -> Vec<(Field, Width)> {
+pub fn widths(labels: &Labels, found: &Results, graph: &Graph, case: &Book, ids: &[EventId]) -> Vec<(Field, Width)> {
     let store = labels.store;
-    let width = |t: &str| unicode_width::UnicodeWidthStr::width(crate::sanitize::visible(t).as_ref());
+    // Printable ASCII (nearly every value) is as wide as it is long.
+    let width = |t: &str| match t.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        true => t.len(),
+        false => unicode_width::UnicodeWidthStr::width(crate::sanitize::visible(t).as_ref()),
+    };
     let total = ids.len() as u64;
     let flag = |yes: bool| Width { typical: usize::from(yes), widest: usize::from(yes) };
     // The result is in the store's order: an event is looked up by bisection.
@@ -108,18 +105,17 @@ pub fn widths(
                 }
             },
             _ => {
-                // Each distinct value of an even sample measured once.
+                // An even sample.
                 let column = store.column(f);
                 let step = ids.len().div_ceil(STORED_SAMPLE).max(1);
-                // Events per value: a table over the column's values, or a map when the
-                // sample is small beside them (a million addresses, a few matches).
+                // Events per value: a table over the column's values; or, when the sample
+                // is small beside them (a million addresses), each sampled event measured.
                 let values = store.dict(f).len() + 1;
-                let mut counted: Vec<(u32, u64)> = if ids.len() / step < values / 16 {
-                    let mut m: hashbrown::HashMap<u32, u64> = hashbrown::HashMap::new();
-                    for &id in ids.iter().step_by(step) {
-                        *m.entry(column.get(id as usize).copied().unwrap_or(0)).or_default() += step as u64;
-                    }
-                    m.into_iter().collect()
+                let counted: Vec<(u32, u64)> = if ids.len() / step < values / 16 {
+                    ids.iter()
+                        .step_by(step)
+                        .map(|&id| (column.get(id as usize).copied().unwrap_or(0), step as u64))
+                        .collect()
                 } else {
                     let mut events = vec![0u64; values];
                     for &id in ids.iter().step_by(step) {
@@ -129,19 +125,27 @@ pub fn widths(
                     }
                     events.into_iter().enumerate().filter(|e| e.1 > 0).map(|(v, n)| (v as u32, n)).collect()
                 };
-                counted.retain(|&(v, _)| v != 0);
-                let mut w =
-                    width_of(counted.into_iter().map(|(v, n)| (width(labels.compact(f, v)), n)).collect(), total);
-                // A value the sample missed: the column is there all the same (its rows say how wide).
-                if w.widest == 0 && step > 1 && present(f) {
-                    w.widest = 1;
-                }
-                w
+                let counted = counted.into_iter().filter(|&(v, _)| v != 0);
+                width_of(counted.map(|(v, n)| (width(labels.compact(f, v)), n)).collect(), total)
             }
         };
         out.push((f, w));
     }
     out
+}
+
+/// Gives a width to each stored column whose values the sample of a large
+/// result missed though `present` says some match holds one: the column is
+/// there all the same (its rows say how wide).
+pub fn fill_missed(widths: &mut [(Field, Width)], matches: usize, present: impl Fn(Field) -> bool) {
+    if matches <= STORED_SAMPLE {
+        return;
+    }
+    for (f, w) in widths.iter_mut() {
+        if w.widest == 0 && f.def().kept != Kept::Derived && present(*f) {
+            w.widest = 1;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -99,7 +99,11 @@ impl Dataset {
         threads.push(std::thread::spawn(move || {
             loop {
                 let done = progress.is_done();
-                tracker.step(&store);
+                if done {
+                    tracker.finish(&store);
+                } else {
+                    tracker.step(&store);
+                }
                 if let Some(d) = &mut detector {
                     if done {
                         finish(d, &store, &identity, &detections);
@@ -109,6 +113,7 @@ impl Dataset {
                 }
                 if done {
                     settle_incidents(&store, &detections, &identity, &incidents, gap);
+                    count_values(&store);
                     // Last, so that it takes no processor from what the explorer shows first.
                     if let Some(index) = &index {
                         build_index(&store, index);
@@ -135,7 +140,7 @@ impl Dataset {
         let d = Dataset::empty(Arc::clone(&rules), Arc::default());
         let mut detector = (!rules.rules.is_empty()).then(|| Detector::with_results(Arc::clone(&d.detections)));
         loader::load_bytes(inputs, &d.store, &d.progress, detector.as_ref().map(Detector::watch).as_ref());
-        Tracker::new(Arc::clone(&d.identity)).step(&d.store);
+        Tracker::new(Arc::clone(&d.identity)).finish(&d.store);
         if let Some(detector) = &mut detector {
             finish(detector, &d.store, &d.identity, &d.detections);
         }
@@ -249,6 +254,15 @@ fn settle_incidents(
         incident::build(&s, &found, &g, gap)
     };
     *incidents.write().unwrap_or_else(|e| e.into_inner()) = built;
+}
+
+/// Counts every value of the panel's columns once loading is done, so the
+/// first search that keeps most events does not (see [`Store::value_counts`]).
+fn count_values(store: &RwLock<Store>) {
+    let s = store.read().unwrap_or_else(|e| e.into_inner());
+    for &f in crate::model::fields::panel_fields() {
+        s.value_counts(f);
+    }
 }
 
 /// The text index, or how far it is.

@@ -12,6 +12,7 @@ use crate::query::facets::{FacetCounts, count};
 use crate::query::labels::Labels;
 use crate::query::{Cancel, Matches, Query, eval};
 use crate::store::{EventId, Store};
+use rayon::prelude::*;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -64,6 +65,8 @@ impl PartialEq for SearchResult {
     }
 }
 
+/// Matching events over time. `ids` are in time order, so each bin's edge
+/// is found by bisection: a few thousand times are read, not one per match.
 pub fn histogram(store: &Store, ids: &[EventId], bins: usize) -> Histogram {
     let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
         return Histogram::default();
@@ -73,10 +76,13 @@ pub fn histogram(store: &Store, ids: &[EventId], bins: usize) -> Histogram {
     }
     let (start, end) = (store.time(first), store.time(last));
     let span = (end - start).max(1) as i128;
+    let bin_of = |id: EventId| (((store.time(id) - start) as i128 * bins as i128 / (span + 1)) as usize).min(bins - 1);
     let mut out = vec![0u32; bins];
-    for &id in ids {
-        let b = ((store.time(id) - start) as i128 * bins as i128 / (span + 1)) as usize;
-        out[b.min(bins - 1)] += 1;
+    let mut from = 0;
+    for (b, n) in out.iter_mut().enumerate() {
+        let to = from + ids[from..].partition_point(|&id| bin_of(id) <= b);
+        *n = (to - from) as u32;
+        from = to;
     }
     Histogram { start, end, bins: out }
 }
@@ -86,31 +92,40 @@ pub fn histogram(store: &Store, ids: &[EventId], bins: usize) -> Histogram {
 /// beside the store are counted by the annex.
 fn result(
     data: &Dataset,
-    annex: &dyn Annex,
+    annex: &(dyn Annex + Sync),
     req: &Request,
     m: &Matches,
     started: Instant,
     complete: bool,
 ) -> SearchResult {
     let s = data.read();
-    let mut facets = vec![];
-    if complete {
+    // Partial results show the list filling: their facets and widths are
+    // left for the complete one (a partial one holds the store while loading goes on).
+    let (facets, widths) = if !complete {
+        (vec![], vec![])
+    } else {
         let (derived, kept): (Vec<Field>, Vec<Field>) =
             req.facets.iter().partition(|f| f.def().kept == crate::model::fields::Kept::Derived);
-        facets = count(&s, &m.ids, &kept, Some(req.facet_values));
-        facets.extend(derived.into_iter().filter_map(|f| annex.count(&s, f, &m.ids, req.facet_values)));
+        // Stored facets, computed ones and column widths are independent: they run side by side.
+        let ((mut facets, computed), mut widths) = rayon::join(
+            || {
+                rayon::join(
+                    || count(&s, &m.ids, &kept, Some(req.facet_values)),
+                    || derived.par_iter().filter_map(|&f| annex.count(&s, f, &m.ids, req.facet_values)).collect(),
+                )
+            },
+            || {
+                let (found, graph) = (data.found(), data.graph());
+                let case = data.case.read().unwrap_or_else(|e| e.into_inner());
+                super::cells::widths(&Labels::new(&s), &found, &graph, &case, &m.ids)
+            },
+        );
+        facets.extend::<Vec<FacetCounts>>(computed);
         // In the order asked for (the panel's).
         facets.sort_by_key(|c| req.facets.iter().position(|&f| f == c.field));
-    }
-    // Measured for the complete result only: a partial one holds the store while loading goes on.
-    let widths = if !complete {
-        vec![]
-    } else {
-        let (found, graph) = (data.found(), data.graph());
-        let case = data.case.read().unwrap_or_else(|e| e.into_inner());
-        // The facets counted every match: whether a column has any value at all.
-        let present = |f: Field| facets.iter().any(|c| c.field == f && c.distinct > 0);
-        super::cells::widths(&Labels::new(&s), &found, &graph, &case, &m.ids, &present)
+        // The facets counted every match: a column the widths' sample missed is there all the same.
+        super::cells::fill_missed(&mut widths, m.ids.len(), |f| facets.iter().any(|c| c.field == f && c.distinct > 0));
+        (facets, widths)
     };
     SearchResult {
         id: req.id,
@@ -265,5 +280,30 @@ mod tests {
         assert_eq!(*last, (66_667, true));
         assert!(!partials.is_empty() && partials.iter().all(|p| !p.1));
         assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "partials grow: {seen:?}");
+    }
+
+    #[test]
+    fn the_histogram_by_bisection_counts_as_one_pass_would() {
+        // Uneven times (some seconds crowded, some empty), bins finer and coarser than the span.
+        let lines: String = (0..3000)
+            .map(|i| {
+                format!("{{\"eventTime\":\"2024-01-01T00:{:02}:{:02}Z\",\"eventID\":\"{i}\"}}\n", (i * i) % 47, i % 7)
+            })
+            .collect();
+        let data = crate::engine::Dataset::from_bytes(vec![("t.jsonl".into(), lines.into_bytes())]);
+        let s = data.read();
+        let order = s.order();
+        for (keep, bins) in [(1, 512), (3, 16), (7, 1), (2, 5000), (1000, 30)] {
+            let ids: Vec<EventId> = order.iter().copied().step_by(keep).collect();
+            let got = histogram(&s, &ids, bins);
+            let (start, end) = (s.time(ids[0]), s.time(*ids.last().unwrap()));
+            let span = (end - start).max(1) as i128;
+            let mut want = vec![0u32; bins];
+            for &id in &ids {
+                want[(((s.time(id) - start) as i128 * bins as i128 / (span + 1)) as usize).min(bins - 1)] += 1;
+            }
+            assert_eq!((got.start, got.end, got.bins), (start, end, want), "every {keep}th event in {bins} bins");
+        }
+        assert_eq!(histogram(&s, &[], 10), Histogram::default());
     }
 }

@@ -132,6 +132,12 @@ pub struct Firsts {
     /// Per event: the kinds it is the first use of, for its actor (low six
     /// bits) and for its long-term key (the next six), whatever the window.
     marks: Vec<u16>,
+    /// Per event, once every event is in: the marks that count (see
+    /// [`Firsts::settle`]), so a facet over a million events reads them
+    /// instead of looking up two histories per event. Empty until then.
+    settled: Vec<u16>,
+    /// The learning window `settled` was worked out with.
+    settled_learning: Micros,
     /// Values of the kinds without a column of their own (networks, client kinds).
     interned: HashMap<String, u32>,
     /// Per value of the user-agent and source-address columns: their
@@ -172,6 +178,8 @@ impl Default for Firsts {
             of_key: Vec::new(),
             service: None,
             marks: Vec::new(),
+            settled: Vec::new(),
+            settled_learning: 0,
             interned: HashMap::new(),
             agent_of: Vec::new(),
             net_of: Vec::new(),
@@ -301,6 +309,8 @@ impl Firsts {
 
     /// Takes in events `from..to`.
     pub fn take(&mut self, store: &Store, from: usize, to: usize) {
+        // New events can move an identity's first event: what counts is worked out again.
+        self.settled = Vec::new();
         self.marks.resize(to, 0);
         self.service = store.dict(Field::IdentityType).lookup("AWSService");
         let keys = store.dict(Field::AccessKey);
@@ -358,8 +368,18 @@ impl Firsts {
         }
     }
 
+    /// Works out, once every event is in, which marks count for each event.
+    pub fn settle(&mut self, store: &Store) {
+        self.settled = Vec::new();
+        let settled = (0..self.marks.len() as EventId).map(|id| self.counted(store, id)).collect();
+        (self.settled, self.settled_learning) = (settled, self.learning);
+    }
+
     /// The marks of event `id` that count: those of each identity past its learning window.
     fn counted(&self, store: &Store, id: EventId) -> u16 {
+        if self.settled.len() == self.marks.len() && self.settled_learning == self.learning {
+            return self.settled.get(id as usize).copied().unwrap_or(0);
+        }
         let marks = self.marks.get(id as usize).copied().unwrap_or(0);
         if marks == 0 {
             return 0;
@@ -417,8 +437,11 @@ impl Firsts {
     pub fn count(&self, store: &Store, ids: &[EventId]) -> [u32; 6] {
         let mut out = [0; 6];
         for &id in ids {
-            for k in self.new_kinds(store, id) {
-                out[k as usize] += 1;
+            let m = self.counted(store, id);
+            if m != 0 {
+                for k in Kind::ALL {
+                    out[k as usize] += u32::from(m & (k.bit(false) | k.bit(true)) != 0);
+                }
             }
         }
         out

@@ -54,4 +54,15 @@ impl Tracker {
         g.work += started.elapsed();
         true
     }
+
+    /// Takes in the last events, once every event is in, and settles what
+    /// is worked out from all of them.
+    pub fn finish(&mut self, store: &RwLock<Store>) {
+        self.step(store);
+        let started = std::time::Instant::now();
+        let s = store.read().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.graph.write().unwrap_or_else(|e| e.into_inner());
+        g.firsts.settle(&s);
+        g.firsts_work += started.elapsed();
+    }
 }

@@ -92,16 +92,45 @@ fn top_k<'a>(counts: &[u32], k: usize, label: impl Fn(u32) -> &'a str) -> Vec<(u
 /// the store) are left to their annex.
 pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usize>) -> Vec<FacetCounts> {
     let labels = Labels::new(store);
+    // A search that keeps most events: every event's counts, less those of the events it left out.
+    let order = store.order();
+    let left_out = (ids.len() > order.len() / 2).then(|| left_out(&order, ids)).flatten();
     fields
         .par_iter()
         .filter(|f| f.column().is_some())
         .map(|&f| {
             let col = store.column(f);
-            let mut counts = vec![0u32; store.dict(f).len() + 1];
-            match store.case_folds(f) {
-                Some(folds) => ids.iter().for_each(|&id| counts[folds[col[id as usize] as usize] as usize] += 1),
-                None => ids.iter().for_each(|&id| counts[col[id as usize] as usize] += 1),
-            }
+            let folds = store.case_folds(f);
+            let mut counts = match &left_out {
+                Some(out) => {
+                    let mut counts = store.value_counts(f).to_vec();
+                    for &id in out {
+                        let n = &mut counts[col[id as usize] as usize];
+                        *n = n.saturating_sub(1);
+                    }
+                    match &folds {
+                        Some(folds) => {
+                            let mut folded = vec![0u32; counts.len()];
+                            for (v, &n) in counts.iter().enumerate() {
+                                folded[folds.get(v).map_or(v, |&to| to as usize)] += n;
+                            }
+                            folded
+                        }
+                        None => counts,
+                    }
+                }
+                None => {
+                    let mut counts = vec![0u32; store.dict(f).len() + 1];
+                    match &folds {
+                        Some(folds) => {
+                            ids.iter().for_each(|&id| counts[folds[col[id as usize] as usize] as usize] += 1)
+                        }
+                        None => ids.iter().for_each(|&id| counts[col[id as usize] as usize] += 1),
+                    }
+                    counts
+                }
+            };
+            counts[0] = 0;
             let distinct = counts.iter().skip(1).filter(|&&n| n > 0).count();
             let values = match limit {
                 Some(k) => top_k(&counts, k, |v| labels.label(f, v)),
@@ -117,6 +146,24 @@ pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usi
             FacetCounts { field: f, values, distinct, labels: vec![], rows: vec![] }
         })
         .collect()
+}
+
+/// The events of `order` that `ids` leaves out, when `ids` is a part of
+/// `order` in its order (as a search's result is); None otherwise.
+fn left_out(order: &[EventId], ids: &[EventId]) -> Option<Vec<EventId>> {
+    let mut out = Vec::with_capacity(order.len().saturating_sub(ids.len()));
+    let mut rest = order.iter();
+    for &id in ids {
+        loop {
+            let &o = rest.next()?;
+            if o == id {
+                break;
+            }
+            out.push(o);
+        }
+    }
+    out.extend(rest);
+    Some(out)
 }
 
 #[cfg(test)]

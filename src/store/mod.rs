@@ -47,6 +47,9 @@ pub struct Store {
     /// Per column: its values equal but for case, worked out when first
     /// asked (off the loading path) and kept up to date.
     folds: [std::sync::Mutex<Fold>; COLUMNS],
+    /// Per column: events per value over the published events, with how
+    /// many were published when counted (see [`Store::value_counts`]).
+    totals: [std::sync::Mutex<(usize, Arc<Vec<u32>>)>; COLUMNS],
 }
 
 /// The values of one column that are equal but for case (queries match
@@ -312,6 +315,22 @@ impl Store {
         let mut fold = self.folds[c].lock().unwrap_or_else(|e| e.into_inner());
         fold.extend(&self.dicts[c]);
         fold.view.clone()
+    }
+
+    /// Events per value of `field`'s column (index: value id, 0 for none)
+    /// over the published events: counted once, so a facet over most of
+    /// them counts only the rest (see `query::facets::count`).
+    pub fn value_counts(&self, field: Field) -> Arc<Vec<u32>> {
+        let Some(c) = field.column() else { return Arc::default() };
+        let mut totals = self.totals[c].lock().unwrap_or_else(|e| e.into_inner());
+        if totals.0 != self.order.len() || totals.1.len() != self.dicts[c].len() + 1 {
+            let mut counts = vec![0u32; self.dicts[c].len() + 1];
+            for &id in self.order.iter() {
+                counts[self.cols[c][id as usize] as usize] += 1;
+            }
+            *totals = (self.order.len(), Arc::new(counts));
+        }
+        Arc::clone(&totals.1)
     }
 
     /// Heap bytes held, by part: (columns, dictionaries, records).

@@ -8,7 +8,9 @@ use std::hash::BuildHasher;
 /// Id 0 means "absent"; real strings get 1, 2, 3...
 #[derive(Clone, Default)]
 pub struct StrTable {
-    arena: Vec<u8>,
+    /// A `String`, not bytes: a string is read back by slicing, with no
+    /// UTF-8 check (facets and fuzzy search read hundreds of thousands).
+    arena: String,
     /// Start of each string in `arena`; string `id` spans `ends[id-1]..ends[id]`.
     ends: Vec<usize>,
     table: HashTable<u32>,
@@ -30,6 +32,10 @@ impl StrTable {
     }
 
     fn bytes(&self, id: u32) -> &[u8] {
+        self.str(id).as_bytes()
+    }
+
+    fn str(&self, id: u32) -> &str {
         let i = id as usize;
         &self.arena[self.ends[i - 1]..self.ends[i]]
     }
@@ -39,8 +45,7 @@ impl StrTable {
         if id == 0 || id as usize >= self.ends.len() {
             return "";
         }
-        // The arena only ever receives whole `&str`s.
-        std::str::from_utf8(self.bytes(id)).unwrap_or_default()
+        self.str(id)
     }
 
     pub fn lookup(&self, s: &str) -> Option<u32> {
@@ -51,14 +56,14 @@ impl StrTable {
     pub fn intern(&mut self, s: &str) -> u32 {
         let h = self.hasher.hash_one(s.as_bytes());
         let Self { arena, ends, table, hasher } = self;
-        let found = table.find(h, |&id| &arena[ends[id as usize - 1]..ends[id as usize]] == s.as_bytes());
+        let found = table.find(h, |&id| &arena.as_bytes()[ends[id as usize - 1]..ends[id as usize]] == s.as_bytes());
         if let Some(&id) = found {
             return id;
         }
-        arena.extend_from_slice(s.as_bytes());
+        arena.push_str(s);
         ends.push(arena.len());
         let id = (ends.len() - 1) as u32;
-        table.insert_unique(h, id, |&id| hasher.hash_one(&arena[ends[id as usize - 1]..ends[id as usize]]));
+        table.insert_unique(h, id, |&id| hasher.hash_one(&arena.as_bytes()[ends[id as usize - 1]..ends[id as usize]]));
         id
     }
 
