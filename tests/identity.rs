@@ -460,3 +460,51 @@ fn origins_in_and_around_a_loop_are_those_the_walk_gives() {
         assert_eq!(e.end, End::Cycle);
     }
 }
+
+/// The identities overlay (by actor) agrees with one reading of each event:
+/// per identity (equal but for case), its events, failed calls, and the
+/// regions, addresses, agents, keys and accounts it used. On the sample
+/// and on the real corpus (with ../shared).
+#[test]
+fn identities_by_actor_agree_with_reading_each_event() {
+    use std::collections::{BTreeSet, HashMap};
+    use trailscope::identity::actors::{By, USED, summarize};
+    let mut inputs = vec![sample()];
+    inputs.extend(shared("identities_by_actor_agree_with_reading_each_event").map(|s| s.join("corpus/real")));
+    for input in inputs {
+        let data = Dataset::load(&[input.clone()], Options::default());
+        let (store, graph) = (data.read(), data.graph());
+        let all: Vec<u32> = store.order().to_vec();
+        // Every event (put in id order by marking), and a tenth of them out of order (by sorting).
+        let tenth: Vec<u32> = all.iter().rev().step_by(10).copied().collect();
+        for ids in [all, tenth] {
+            type Seen = (usize, usize, Vec<BTreeSet<u32>>);
+            let mut want: HashMap<String, Seen> = HashMap::new();
+            for &id in &ids {
+                let actor = store.value(id, Field::Actor).to_lowercase();
+                let w = want.entry(actor).or_insert_with(|| (0, 0, vec![BTreeSet::new(); USED.len()]));
+                w.0 += 1;
+                w.1 += usize::from(store.value_id(id, Field::Error) != 0);
+                for (i, f) in USED.into_iter().enumerate() {
+                    if !store.value(id, f).is_empty() {
+                        w.2[i].insert(store.value_id(id, f));
+                    }
+                }
+            }
+            let got = summarize(&store, &graph, &ids, By::Actor);
+            assert_eq!(got.len(), want.len(), "{}", input.display());
+            for s in &got {
+                let key = if s.identity == trailscope::model::fields::NO_IDENTITY {
+                    String::new()
+                } else {
+                    s.identity.to_lowercase()
+                };
+                let w = &want[&key];
+                assert_eq!((s.events, s.failed()), (w.0, w.1), "{}: {}", input.display(), s.identity);
+                for (i, f) in USED.into_iter().enumerate() {
+                    assert_eq!(s.used(f).len(), w.2[i].len(), "{}: {} {}", input.display(), s.identity, f.label());
+                }
+            }
+        }
+    }
+}

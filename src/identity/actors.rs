@@ -9,7 +9,7 @@ use crate::model::time::Micros;
 use crate::store::{EventId, Store};
 use foldhash::quality::RandomState;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// How identities are told apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +21,11 @@ pub enum By {
 }
 
 /// The values of one field an identity used (interned ids of its column).
+/// The distinct values of a column an identity used: gathered as a list
+/// while counting (pushing is cheaper than a set's insert, and a million
+/// addresses are mostly distinct), then sorted without repeats or absence.
 #[derive(Debug, Clone, Default)]
-pub struct Used(HashSet<u32, RandomState>);
+pub struct Used(Vec<u32>);
 
 impl Used {
     pub fn len(&self) -> usize {
@@ -33,7 +36,20 @@ impl Used {
         self.0.is_empty()
     }
 
-    /// The values, as the store holds them, sorted.
+    /// Takes in `v` (an identity's events in a row mostly share their
+    /// region, agent, key and account: a repeat is not pushed again).
+    fn add(&mut self, v: u32) {
+        if self.0.last() != Some(&v) {
+            self.0.push(v);
+        }
+    }
+
+    fn settle(&mut self) {
+        self.0.sort_unstable();
+        self.0.dedup();
+        self.0.retain(|&v| v != 0);
+    }
+
     pub fn values<'s>(&self, store: &'s Store, field: Field) -> Vec<&'s str> {
         let mut v: Vec<&str> = self.0.iter().map(|&i| store.dict(field).get(i)).collect();
         v.sort_unstable();
@@ -68,7 +84,41 @@ pub use crate::model::fields::NO_IDENTITY;
 /// The fields whose distinct values a summary keeps.
 pub const USED: [Field; 5] = [Field::Region, Field::Ip, Field::Agent, Field::AccessKey, Field::Account];
 
+/// One slice's summaries; the identity of the last event is found again
+/// without a lookup (an identity's events often come in a row).
+#[derive(Default)]
+struct Tally {
+    index: HashMap<u64, usize, RandomState>,
+    summaries: Vec<(u64, Summary)>,
+    last: Option<(u64, usize)>,
+}
+
+impl Tally {
+    fn of(&mut self, group: u64) -> &mut Summary {
+        let i = match self.last {
+            Some((g, i)) if g == group => i,
+            _ => *self.index.entry(group).or_insert_with(|| {
+                let fresh = Summary { first: Micros::MAX, last: Micros::MIN, ..Summary::default() };
+                self.summaries.push((group, fresh));
+                self.summaries.len() - 1
+            }),
+        };
+        self.last = Some((group, i));
+        &mut self.summaries[i].1
+    }
+}
+
 impl Summary {
+    fn used_mut(&mut self, field: Field) -> &mut Used {
+        match field {
+            Field::Region => &mut self.regions,
+            Field::Ip => &mut self.ips,
+            Field::Agent => &mut self.agents,
+            Field::AccessKey => &mut self.keys,
+            _ => &mut self.accounts,
+        }
+    }
+
     pub fn used(&self, field: Field) -> &Used {
         match field {
             Field::Region => &self.regions,
@@ -195,24 +245,34 @@ pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<S
         let keys = store.dict(Field::AccessKey);
         (0..=keys.len() as u32).map(|k| k == 0 || keys.get(k).is_empty()).collect()
     };
+    // An empty value is none (a key, an address or an agent written as "").
+    let empty = USED.map(|f| store.dict(f).lookup(""));
     let group = |id: EventId| match by {
         By::Actor => u64::from(store.value_id(id, Field::Actor)),
         By::Origin => graph.origin_group(store, id),
     };
     // In id order the columns are read front to back, not at random (the
-    // matches come in time order).
-    let mut sorted = ids.to_vec();
-    sorted.par_sort_unstable();
-    let groups: HashMap<u64, Summary, RandomState> = sorted
+    // matches come in time order). Most events are put in that order by
+    // marking them, a few by sorting.
+    let sorted: Vec<EventId> = if ids.len() * 8 > store.len() {
+        let mut inside = vec![false; store.len()];
+        for &id in ids {
+            if let Some(b) = inside.get_mut(id as usize) {
+                *b = true;
+            }
+        }
+        (0..store.len() as EventId).filter(|&id| inside[id as usize]).collect()
+    } else {
+        let mut sorted = ids.to_vec();
+        sorted.par_sort_unstable();
+        sorted
+    };
+    let slices: Vec<Vec<(u64, Summary)>> = sorted
         .par_chunks(SLICE)
         .map(|slice| {
-            let mut groups: HashMap<u64, Summary, RandomState> = HashMap::default();
+            let mut tally = Tally::default();
             for &id in slice {
-                let s = groups.entry(group(id)).or_insert_with(|| Summary {
-                    first: Micros::MAX,
-                    last: Micros::MIN,
-                    ..Summary::default()
-                });
+                let s = tally.of(group(id));
                 let t = store.time(id);
                 s.first = s.first.min(t);
                 s.last = s.last.max(t);
@@ -225,34 +285,35 @@ pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<S
                     call.1 += 1;
                 }
                 s.denied += denial.get(err as usize).copied().unwrap_or(false) as usize;
-                s.regions.0.insert(store.value_id(id, Field::Region));
-                s.ips.0.insert(store.value_id(id, Field::Ip));
-                s.agents.0.insert(store.value_id(id, Field::Agent));
-                s.accounts.0.insert(store.value_id(id, Field::Account));
                 // An empty key is no key; events the graph has not taken in yet are not judged.
                 let key = store.value_id(id, Field::AccessKey);
-                if !no_key.get(key as usize).copied().unwrap_or(true) {
-                    s.keys.0.insert(key);
-                    match graph.cred_of(id) {
-                        None if (id as usize) < graph.evaluated => s.untrusted.0.insert(key),
-                        Some(_) if graph.holders_of_value(key) > 1 => s.conflicting.0.insert(key),
-                        _ => false,
-                    };
+                let has_key = !no_key.get(key as usize).copied().unwrap_or(true);
+                for (f, empty) in USED.into_iter().zip(empty) {
+                    let v = store.value_id(id, f);
+                    if Some(v) != empty {
+                        s.used_mut(f).add(v);
+                    }
                 }
-            }
-            groups
-        })
-        .reduce(HashMap::default, |mut a, b| {
-            for (k, s) in b {
-                match a.entry(k) {
-                    std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(s),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(s);
+                if has_key {
+                    match graph.cred_of(id) {
+                        None if (id as usize) < graph.evaluated => s.untrusted.add(key),
+                        Some(_) if graph.holders_of_value(key) > 1 => s.conflicting.add(key),
+                        _ => {}
                     }
                 }
             }
-            a
-        });
+            tally.summaries
+        })
+        .collect();
+    let mut groups: HashMap<u64, Summary, RandomState> = HashMap::default();
+    for (k, s) in slices.into_iter().flatten() {
+        match groups.entry(k) {
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(s),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(s);
+            }
+        }
+    }
     let named = groups.into_iter().map(|(k, mut s)| {
         let who = match by {
             By::Actor => store.dict(Field::Actor).get(k as u32),
@@ -262,11 +323,19 @@ pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<S
         s
     });
     let mut out = fold_case(named.collect());
-    for s in &mut out {
-        for used in [&mut s.regions, &mut s.ips, &mut s.agents, &mut s.keys, &mut s.accounts] {
-            used.0.remove(&0);
+    out.par_iter_mut().for_each(|s| {
+        for used in [
+            &mut s.regions,
+            &mut s.ips,
+            &mut s.agents,
+            &mut s.keys,
+            &mut s.accounts,
+            &mut s.conflicting,
+            &mut s.untrusted,
+        ] {
+            used.settle();
         }
-    }
+    });
     out.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.identity.cmp(&b.identity)));
     out
 }
