@@ -472,7 +472,7 @@ fn identities_by_actor_agree_with_reading_each_event() {
     let mut inputs = vec![sample()];
     inputs.extend(shared("identities_by_actor_agree_with_reading_each_event").map(|s| s.join("corpus/real")));
     for input in inputs {
-        let data = Dataset::load(&[input.clone()], Options::default());
+        let data = Dataset::load(std::slice::from_ref(&input), Options::default());
         let (store, graph) = (data.read(), data.graph());
         let all: Vec<u32> = store.order().to_vec();
         // Every event (put in id order by marking), and a tenth of them out of order (by sorting).
