@@ -309,3 +309,20 @@ fn completions_and_the_manual_come_from_the_argument_definitions() {
     }
     assert!(page.contains("\\-\\-gap"), "options of the commands are in it");
 }
+
+/// Past `--memory-limit`, loading stops and says so first, naming the way
+/// out; what was read stays usable. Without a limit everything loads.
+#[test]
+fn loading_stops_at_the_memory_limit_and_says_so() {
+    let sample = s(&sample());
+    let o = run(&["stats", "--json", "--memory-limit", "1M", &sample]);
+    let err = stderr(&o);
+    assert!(err.contains("loading stopped at 0 events") && err.contains("--memory-limit"), "{err}");
+    assert!(err.contains("--since") && err.contains("athena"), "what to do instead: {err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(v["events"], 0, "{v}");
+    let all = run(&["stats", "--json", "--memory-limit", "0", &sample]);
+    let v: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert!(v["events"].as_u64().unwrap() > 300 && !stderr(&all).contains("loading stopped"), "{v}");
+    assert_eq!(run(&["stats", "--memory-limit", "lots", &sample]).status.code(), Some(2), "a size it cannot read");
+}

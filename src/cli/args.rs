@@ -570,6 +570,9 @@ pub struct SourceArgs {
     /// The AWS profile for s3:// paths (else the standard chain: AWS_PROFILE, environment, SSO, instance role…)
     #[arg(long, value_name = "NAME", help_heading = "Which logs")]
     pub profile: Option<String>,
+    /// Stop loading when trailscope holds this much memory (12G, 800M; 0: no limit). Default: what it holds plus 3/4 of what the system has available at start
+    #[arg(long, value_name = "SIZE", value_parser = crate::loader::memory::parse_size, help_heading = "Which logs")]
+    pub memory_limit: Option<u64>,
 }
 
 fn parse_time(s: &str) -> Result<crate::model::time::Micros, String> {
@@ -578,6 +581,15 @@ fn parse_time(s: &str) -> Result<crate::model::time::Micros, String> {
 }
 
 impl SourceArgs {
+    /// Resident bytes at which loading stops (see `--memory-limit`).
+    pub fn memory_limit(&self) -> Option<u64> {
+        match self.memory_limit {
+            Some(0) => None,
+            Some(limit) => Some(limit),
+            None => crate::loader::memory::default_limit(),
+        }
+    }
+
     /// The source options for these flags, narrowed by what the query asks
     /// for: `after:`/`before:`, `region:` and `recipientaccountid:` terms
     /// (`account:` also matches the caller's account, which lives in other

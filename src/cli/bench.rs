@@ -124,8 +124,13 @@ struct Timings {
 /// as loading has started.
 fn load(inputs: &super::args::Inputs, rules: Arc<crate::detect::RuleSet>, learning: Micros) -> (Dataset, Timings) {
     let started = Instant::now();
-    let load =
-        LoadOptions { threads: 0, publish_every: None, sources: inputs.source.options(None), ..LoadOptions::default() };
+    let load = LoadOptions {
+        threads: 0,
+        publish_every: None,
+        sources: inputs.source.options(None),
+        memory_limit: inputs.source.memory_limit(),
+        ..LoadOptions::default()
+    };
     let data = Dataset::open(
         &inputs.paths,
         Options { load, rules, learning: Some(learning), index: true, ..Options::default() },

@@ -58,7 +58,11 @@ pub fn main(args: &ExploreArgs) -> u8 {
         columns: file.config.columns.clone(),
     };
     // The query is the user's to change here: only the flags cut what is loaded.
-    let load = LoadOptions { sources: args.inputs.source.options(None), ..LoadOptions::default() };
+    let load = LoadOptions {
+        sources: args.inputs.source.options(None),
+        memory_limit: args.inputs.source.memory_limit(),
+        ..LoadOptions::default()
+    };
     let options = crate::engine::Options { case: case.book, index: true, ..args.rules.options(load) };
     let keys = match args.verify.then(|| super::verify_cmd::read_keys(&args.public_keys)).transpose() {
         Ok(k) => k,

@@ -89,6 +89,7 @@ fn load_in_case(
         threads: 0,
         publish_every: None,
         sources: inputs.source.options(query),
+        memory_limit: inputs.source.memory_limit(),
         ..LoadOptions::default()
     };
     let data = Dataset::open(&inputs.paths, crate::engine::Options { case, ..rules.options(load) });

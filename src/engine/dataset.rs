@@ -116,7 +116,12 @@ impl Dataset {
                     count_values(&store);
                     // Last, so that it takes no processor from what the explorer shows first.
                     if let Some(index) = &index {
-                        build_index(&store, index);
+                        if progress.memory_short.load(std::sync::atomic::Ordering::Relaxed) {
+                            // Memory is already short: searches read records.
+                            *index.write().unwrap_or_else(|e| e.into_inner()) = Indexing::GaveUp;
+                        } else {
+                            build_index(&store, index);
+                        }
                     }
                     break;
                 }

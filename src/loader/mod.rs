@@ -5,6 +5,7 @@
 //! what it cannot use becomes a [`Problem`].
 
 pub mod envelope;
+pub mod memory;
 pub mod sink;
 pub mod split;
 
@@ -50,6 +51,8 @@ pub struct Progress {
     /// What remote sources have transferred.
     pub transfers: Mutex<Vec<Arc<source::Transfer>>>,
     pub done: AtomicBool,
+    /// Loading stopped before every file was read: memory would have run short.
+    pub memory_short: AtomicBool,
     /// Problems with the index of their file (walk problems first).
     problems: Mutex<Vec<(usize, Problem)>>,
 }
@@ -108,6 +111,8 @@ pub struct LoadOptions {
     pub watch: Option<NewWatch>,
     /// Which part of the named sources to read, and how to reach buckets.
     pub sources: source::Options,
+    /// Resident bytes at which no further file is started (None: no limit).
+    pub memory_limit: Option<u64>,
 }
 
 impl Default for LoadOptions {
@@ -117,6 +122,7 @@ impl Default for LoadOptions {
             publish_every: Some(Duration::from_millis(100)),
             watch: None,
             sources: source::Options::default(),
+            memory_limit: None,
         }
     }
 }
@@ -201,6 +207,10 @@ pub fn load_sources(sources: &[Box<dyn Source>], store: &RwLock<Store>, progress
                 let mut builder = BatchBuilder::watched(opts.watch.as_ref());
                 let mut last_flush = Instant::now();
                 loop {
+                    if progress.memory_short.load(Relaxed) || over(opts.memory_limit) {
+                        progress.memory_short.store(true, Relaxed);
+                        break;
+                    }
                     let i = next.fetch_add(1, Relaxed);
                     let Some((src, item)) = queue.get(i) else {
                         break;
@@ -226,11 +236,30 @@ pub fn load_sources(sources: &[Box<dyn Source>], store: &RwLock<Store>, progress
         }
     });
     store.write().unwrap_or_else(|e| e.into_inner()).publish();
+    if progress.memory_short.load(Relaxed) {
+        let (done, total) = (progress.files_done.load(Relaxed), progress.files_total.load(Relaxed));
+        let events = store.read().unwrap_or_else(|e| e.into_inner()).len();
+        let message = format!(
+            "loading stopped at {events} events, {} files of {total} read: the process held {} of the {} it may \
+             use (--memory-limit). Load less at a time (--since/--until, --account, --region) or cut with Athena \
+             (`trailscope athena run`)",
+            done,
+            memory::shown(memory::resident().unwrap_or(0)),
+            memory::shown(opts.memory_limit.unwrap_or(0)),
+        );
+        // First in the list: it says what the rest of the list is missing.
+        progress.add_problems(0, vec![Problem::item("trailscope", Kind::Memory, message)]);
+    }
     if started.load(Relaxed) == 0 && progress.files_total.load(Relaxed) > 0 {
         progress.add_problems(0, vec![Problem::item("trailscope", Kind::Internal, "could not start a loader thread")]);
     }
     progress.generation.fetch_add(1, Relaxed);
     progress.done.store(true, Relaxed);
+}
+
+/// Whether this process holds more memory than `limit`.
+fn over(limit: Option<u64>) -> bool {
+    limit.is_some_and(|l| memory::resident().is_some_and(|r| r > l))
 }
 
 /// Publishes new events now and then until the workers are done. Publishing

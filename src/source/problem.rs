@@ -68,6 +68,8 @@ pub enum Kind {
     Internal,
     /// Read, but its digest says it is not what CloudTrail delivered.
     Integrity,
+    /// Not read: memory would have run short.
+    Memory,
 }
 
 impl Kind {
@@ -82,6 +84,7 @@ impl Kind {
             Kind::Repaired => "repaired",
             Kind::Internal => "internal",
             Kind::Integrity => "integrity",
+            Kind::Memory => "memory",
         }
     }
 }
