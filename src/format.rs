@@ -21,6 +21,7 @@ pub fn events(n: usize) -> String {
 /// A size in bytes, KB or MB.
 pub fn human_bytes(n: usize) -> String {
     match n {
+        n if n >= 1 << 30 => format!("{:.1} GB", n as f64 / (1u64 << 30) as f64),
         n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
         n if n >= 10_000 => format!("{} KB", n / 1024),
         n => format!("{n} bytes"),
@@ -40,5 +41,6 @@ mod tests {
         assert_eq!(human_bytes(7), "7 bytes");
         assert_eq!(human_bytes(150_000), "146 KB");
         assert_eq!(human_bytes(3 << 20), "3.0 MB");
+        assert_eq!(human_bytes(3 << 29), "1.5 GB");
     }
 }

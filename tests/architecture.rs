@@ -208,7 +208,7 @@ fn layers_point_one_way() {
         ("detect", &["query", "store", "source", "model", "json"]),
         ("identity", &["query", "store", "model", "json"]),
         ("query", &["store", "model", "json"]),
-        ("loader", &["source", "store", "model", "json", "sanitize"]),
+        ("loader", &["source", "store", "model", "json", "sanitize", "format"]),
         ("source", &["model", "json"]),
         ("store", &["model", "json"]),
         ("model", &["json"]),

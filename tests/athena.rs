@@ -383,3 +383,82 @@ fn athena_run_loads_exactly_the_events_athena_returned() {
         assert_eq!((round, fetched, log.is_empty()), if round == 0 { (0, matches, false) } else { (1, 0, true) });
     }
 }
+
+/// What moto's Athena does not do, scripted at the test server: a run that
+/// fails or is cancelled after running a while says why (without the
+/// terminal controls Athena's text may hold) and saves nothing; results
+/// over several pages are all read.
+#[test]
+fn athena_run_says_why_a_run_ended_and_reads_every_page() {
+    use serde_json::json;
+    let Some(python) = common::s3::python("athena-states") else { return };
+    let dir = tempdir("athena-states");
+    let execution = |state: &str, reason: &str| {
+        json!({ "amz_target": "AmazonAthena.GetQueryExecution", "times": -1, "json": { "QueryExecution": {
+            "QueryExecutionId": "q-1", "Status": { "State": state, "StateChangeReason": reason },
+            "Statistics": { "DataScannedInBytes": 3 << 20 } } } })
+    };
+    let running = || {
+        let mut r = execution("RUNNING", "");
+        r["times"] = json!(1);
+        r
+    };
+    let run = |name: &str, faults: Value| {
+        let server = common::s3::Server::start(&python, &dir.join(format!("{name}.log")), &[], &faults.to_string());
+        let saved = dir.join(format!("{name}.json"));
+        let out = server
+            .bin()
+            .args(["athena", "run", "-q", "name:StopLogging", "--workgroup", "primary", "--save"])
+            .arg(&saved)
+            .arg("--no-explore")
+            .output()
+            .unwrap();
+        (out, saved)
+    };
+    for (state, reason, said) in [
+        ("FAILED", "SYNTAX_ERROR: line 3:7: Column 'x' cannot be resolved\u{1b}[2J", "the query failed: SYNTAX_ERROR"),
+        ("CANCELLED", "Query cancelled by user", "the query was cancelled: Query cancelled by user"),
+    ] {
+        let (out, saved) = run(state, json!([running(), execution(state, reason)]));
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{state}: {err}");
+        assert!(err.contains("running, 3.0 MB scanned") && err.contains(said), "{state}: {err}");
+        assert!(!err.contains('\u{1b}'), "no terminal control from Athena's text: {err:?}");
+        assert!(!saved.exists(), "{state}: nothing saved");
+    }
+    // Five matches over three pages, the column names first on the first.
+    let cell = |v: &str| json!({ "VarCharValue": v });
+    let row = |e: &str, o: &str| json!({ "Data": [cell(e), cell(o)] });
+    let columns = json!({ "ColumnInfo": [
+        { "Name": "eventid", "Type": "varchar" }, { "Name": "object", "Type": "varchar" } ] });
+    let page = |rows: Vec<Value>, next: Option<&str>| {
+        let mut body = json!({ "ResultSet": { "Rows": rows, "ResultSetMetadata": columns } });
+        if let Some(n) = next {
+            body["NextToken"] = json!(n);
+        }
+        json!({ "amz_target": "AmazonAthena.GetQueryResults", "times": 1, "json": body })
+    };
+    let (a, b) = ("s3://trail/a.json.gz", "s3://trail/b.json.gz");
+    let faults = json!([
+        execution("SUCCEEDED", ""),
+        page(vec![row("eventid", "object"), row("e1", a), row("e2", a)], Some("t2")),
+        page(vec![row("e3", b), row("e4", a)], Some("t3")),
+        page(vec![row("e5", b)], None),
+    ]);
+    let (out, saved) = run("pages", faults);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("athena: 5 events in 2 objects"), "{err}");
+    let sel: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let objects: Vec<(String, Vec<String>)> = sel["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let events = o["events"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect();
+            (o["url"].as_str().unwrap().to_string(), events)
+        })
+        .collect();
+    let want = |o: &str, e: &[&str]| (o.to_string(), e.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(objects, vec![want(a, &["e1", "e2", "e4"]), want(b, &["e3", "e5"])]);
+}

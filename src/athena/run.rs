@@ -113,7 +113,7 @@ async fn follow(client: &Client, id: &str, progress: &mut dyn FnMut(&Status)) ->
                     .filter(|c| !c.is_control())
                     .take(600)
                     .collect();
-                let ended = state.as_ref().map_or("failed", |s| s.as_str()).to_lowercase();
+                let ended = if state == Some(QueryExecutionState::Cancelled) { "was cancelled" } else { "failed" };
                 return Err(format!("the query {ended}: {why}"));
             }
             _ => {}

@@ -47,14 +47,6 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok((n * scale as f64) as u64)
 }
 
-/// A size for people: `11.8 GB`.
-pub fn shown(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
-        b => format!("{} MB", b >> 20),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,7 +59,6 @@ mod tests {
         assert_eq!(parse_size("4096"), Ok(4096));
         assert_eq!(parse_size("0"), Ok(0));
         assert!(parse_size("12X").is_err() && parse_size("G").is_err() && parse_size("-1G").is_err());
-        assert_eq!(shown(3 << 29), "1.5 GB");
     }
 
     #[test]

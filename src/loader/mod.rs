@@ -244,8 +244,8 @@ pub fn load_sources(sources: &[Box<dyn Source>], store: &RwLock<Store>, progress
              use (--memory-limit). Load less at a time (--since/--until, --account, --region) or cut with Athena \
              (`trailscope athena run`)",
             done,
-            memory::shown(memory::resident().unwrap_or(0)),
-            memory::shown(opts.memory_limit.unwrap_or(0)),
+            crate::format::human_bytes(memory::resident().unwrap_or(0) as usize),
+            crate::format::human_bytes(opts.memory_limit.unwrap_or(0) as usize),
         );
         // First in the list: it says what the rest of the list is missing.
         progress.add_problems(0, vec![Problem::item("trailscope", Kind::Memory, message)]);

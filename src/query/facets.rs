@@ -100,7 +100,7 @@ pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usi
         .filter(|f| f.column().is_some())
         .map(|&f| {
             let col = store.column(f);
-            let folds = store.case_folds(f);
+            // Events per value...
             let mut counts = match &left_out {
                 Some(out) => {
                     let mut counts = store.value_counts(f).to_vec();
@@ -108,28 +108,22 @@ pub fn count(store: &Store, ids: &[EventId], fields: &[Field], limit: Option<usi
                         let n = &mut counts[col[id as usize] as usize];
                         *n = n.saturating_sub(1);
                     }
-                    match &folds {
-                        Some(folds) => {
-                            let mut folded = vec![0u32; counts.len()];
-                            for (v, &n) in counts.iter().enumerate() {
-                                folded[folds.get(v).map_or(v, |&to| to as usize)] += n;
-                            }
-                            folded
-                        }
-                        None => counts,
-                    }
+                    counts
                 }
                 None => {
                     let mut counts = vec![0u32; store.dict(f).len() + 1];
-                    match &folds {
-                        Some(folds) => {
-                            ids.iter().for_each(|&id| counts[folds[col[id as usize] as usize] as usize] += 1)
-                        }
-                        None => ids.iter().for_each(|&id| counts[col[id as usize] as usize] += 1),
-                    }
+                    ids.iter().for_each(|&id| counts[col[id as usize] as usize] += 1);
                     counts
                 }
             };
+            // ...those equal but for case counted as one.
+            if let Some(folds) = store.case_folds(f) {
+                let mut folded = vec![0u32; counts.len()];
+                for (v, &n) in counts.iter().enumerate() {
+                    folded[folds.get(v).map_or(v, |&to| to as usize)] += n;
+                }
+                counts = folded;
+            }
             counts[0] = 0;
             let distinct = counts.iter().skip(1).filter(|&&n| n > 0).count();
             let values = match limit {

@@ -13,6 +13,9 @@ uploaded itself.
 Faults: a JSON list of {"method": "GET", "contains": "text in path?query",
 "status": 503, "code": "SlowDown", "times": N}. The first N matching
 requests for each distinct path+query get the error (times < 0: always).
+A rule with "amz_target" (as "AmazonAthena.GetQueryExecution") and "json"
+instead answers the first N calls of that JSON-protocol operation with
+that body (status 200), for Athena states and pages moto does not give.
 The log has one line per request: METHOD PATH?QUERY STATUS.
 """
 
@@ -36,12 +39,22 @@ class Faults:
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD", "")
         target = environ.get("PATH_INFO", "") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
+        operation = environ.get("HTTP_X_AMZ_TARGET", "")
         for i, rule in enumerate(self.rules):
-            if rule.get("method", method) != method or rule["contains"] not in target:
+            if "amz_target" in rule:
+                if rule["amz_target"] != operation:
+                    continue
+            elif rule.get("method", method) != method or rule["contains"] not in target:
                 continue
             with self.lock:
                 n = self.seen.get((i, target), 0)
                 self.seen[(i, target)] = n + 1
+            if (rule["times"] < 0 or n < rule["times"]) and "json" in rule:
+                self.write(method, target + " " + operation, 200)
+                body = json.dumps(rule["json"]).encode()
+                start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
+                                          ("Content-Length", str(len(body)))])
+                return [body]
             if rule["times"] < 0 or n < rule["times"]:
                 self.write(method, target, rule["status"])
                 body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code><Message>injected</Message>"
