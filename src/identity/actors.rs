@@ -20,7 +20,6 @@ pub enum By {
     Origin,
 }
 
-/// The values of one field an identity used (interned ids of its column).
 /// The distinct values of a column an identity used: gathered as a list
 /// while counting (pushing is cheaper than a set's insert, and a million
 /// addresses are mostly distinct), then sorted without repeats or absence.
@@ -50,6 +49,7 @@ impl Used {
         self.0.retain(|&v| v != 0);
     }
 
+    /// The values, as the store holds them, sorted.
     pub fn values<'s>(&self, store: &'s Store, field: Field) -> Vec<&'s str> {
         let mut v: Vec<&str> = self.0.iter().map(|&i| store.dict(field).get(i)).collect();
         v.sort_unstable();
@@ -241,12 +241,9 @@ const SLICE: usize = 64 * 1024;
 pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<Summary> {
     let errors = store.dict(Field::Error);
     let denial: Vec<bool> = (0..=errors.len() as u32).map(|e| e != 0 && is_denial(errors.get(e))).collect();
-    let no_key: Vec<bool> = {
-        let keys = store.dict(Field::AccessKey);
-        (0..=keys.len() as u32).map(|k| k == 0 || keys.get(k).is_empty()).collect()
-    };
     // An empty value is none (a key, an address or an agent written as "").
     let empty = USED.map(|f| store.dict(f).lookup(""));
+    let empty_key = store.dict(Field::AccessKey).lookup("");
     let group = |id: EventId| match by {
         By::Actor => u64::from(store.value_id(id, Field::Actor)),
         By::Origin => graph.origin_group(store, id),
@@ -287,7 +284,7 @@ pub fn summarize(store: &Store, graph: &Graph, ids: &[EventId], by: By) -> Vec<S
                 s.denied += denial.get(err as usize).copied().unwrap_or(false) as usize;
                 // An empty key is no key; events the graph has not taken in yet are not judged.
                 let key = store.value_id(id, Field::AccessKey);
-                let has_key = !no_key.get(key as usize).copied().unwrap_or(true);
+                let has_key = key != 0 && Some(key) != empty_key;
                 for (f, empty) in USED.into_iter().zip(empty) {
                     let v = store.value_id(id, f);
                     if Some(v) != empty {
