@@ -831,7 +831,7 @@ fn w_on_a_rule_in_the_detections_panel_shows_it_whole() {
 }
 
 #[test]
-fn the_header_says_when_the_text_index_is_coming_or_gave_up() {
+fn the_header_says_when_the_text_index_is_coming_or_gave_up_and_when_memory_stopped_loading() {
     use trailscope::engine::dataset::Indexing;
     let h = Harness::new(&[sample()], (200, 30), "");
     let header = |h: &Harness| h.screen().lines().next().unwrap_or_default().to_string();
@@ -840,4 +840,12 @@ fn the_header_says_when_the_text_index_is_coming_or_gave_up() {
     assert!(header(&h).contains("indexing text…"), "{}", header(&h));
     *h.app.data.index.write().unwrap() = Indexing::GaveUp;
     assert!(header(&h).contains("text not indexed: quoted text and paths read every record"), "{}", header(&h));
+    // Loading stopped at the memory limit: that is what the header says (the index was not built for it).
+    h.app.data.progress.memory_short.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        header(&h).contains("loading stopped before memory ran short: not every file was read (!)"),
+        "{}",
+        header(&h)
+    );
+    assert!(!header(&h).contains("text not indexed"), "{}", header(&h));
 }

@@ -49,6 +49,9 @@ pub fn header(f: &mut Frame, app: &App, store: &Store, theme: &Theme, r: Rect) {
             )
         });
         parts.extend(p.transfer_lines());
+    } else if p.memory_short.load(Relaxed) {
+        // Then the index is not built either: this says why, and the problem list says more.
+        parts.push("loading stopped before memory ran short: not every file was read (!)".into());
     } else {
         // Until the text index is ready, quoted text and paths read every record.
         match *app.data.index.read().unwrap_or_else(|e| e.into_inner()) {
