@@ -55,6 +55,11 @@ impl Kind {
     fn bit(self, key: bool) -> u16 {
         1 << (self as u16 + if key { 6 } else { 0 })
     }
+
+    /// Its bits for the actor and for the key.
+    fn bits(self) -> u16 {
+        self.bit(false) | self.bit(true)
+    }
 }
 
 /// What rules read of a first use made by a long-term key, by kind: the
@@ -402,7 +407,7 @@ impl Firsts {
     /// The kinds event `id` is a first use of, past its identity's learning window.
     pub fn new_kinds(&self, store: &Store, id: EventId) -> Vec<Kind> {
         let m = self.counted(store, id);
-        Kind::ALL.into_iter().filter(|k| m & (k.bit(false) | k.bit(true)) != 0).collect()
+        Kind::ALL.into_iter().filter(|k| m & k.bits() != 0).collect()
     }
 
     /// What event `id` is a first use of, for whom: (kinds new to its actor,
@@ -419,7 +424,7 @@ impl Firsts {
 
     /// Which of the first `n` events are a first use of a kind `test` accepts.
     pub fn select(&self, store: &Store, n: usize, test: impl Fn(Kind) -> bool) -> Vec<bool> {
-        let wanted: u16 = Kind::ALL.into_iter().filter(|&k| test(k)).fold(0, |a, k| a | k.bit(false) | k.bit(true));
+        let wanted: u16 = Kind::ALL.into_iter().filter(|&k| test(k)).fold(0, |a, k| a | k.bits());
         (0..n.min(self.marks.len()) as EventId)
             .map(|id| self.marks[id as usize] & wanted != 0 && self.counted(store, id) & wanted != 0)
             .chain(std::iter::repeat(false))
@@ -440,7 +445,7 @@ impl Firsts {
             let m = self.counted(store, id);
             if m != 0 {
                 for k in Kind::ALL {
-                    out[k as usize] += u32::from(m & (k.bit(false) | k.bit(true)) != 0);
+                    out[k as usize] += u32::from(m & k.bits() != 0);
                 }
             }
         }

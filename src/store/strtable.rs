@@ -32,12 +32,7 @@ impl StrTable {
     }
 
     fn bytes(&self, id: u32) -> &[u8] {
-        self.str(id).as_bytes()
-    }
-
-    fn str(&self, id: u32) -> &str {
-        let i = id as usize;
-        &self.arena[self.ends[i - 1]..self.ends[i]]
+        span(&self.arena, &self.ends, id).as_bytes()
     }
 
     /// The string of `id`; "" for 0 or an unknown id.
@@ -45,7 +40,7 @@ impl StrTable {
         if id == 0 || id as usize >= self.ends.len() {
             return "";
         }
-        self.str(id)
+        span(&self.arena, &self.ends, id)
     }
 
     pub fn lookup(&self, s: &str) -> Option<u32> {
@@ -56,14 +51,14 @@ impl StrTable {
     pub fn intern(&mut self, s: &str) -> u32 {
         let h = self.hasher.hash_one(s.as_bytes());
         let Self { arena, ends, table, hasher } = self;
-        let found = table.find(h, |&id| &arena.as_bytes()[ends[id as usize - 1]..ends[id as usize]] == s.as_bytes());
+        let found = table.find(h, |&id| span(arena, ends, id) == s);
         if let Some(&id) = found {
             return id;
         }
         arena.push_str(s);
         ends.push(arena.len());
         let id = (ends.len() - 1) as u32;
-        table.insert_unique(h, id, |&id| hasher.hash_one(&arena.as_bytes()[ends[id as usize - 1]..ends[id as usize]]));
+        table.insert_unique(h, id, |&id| hasher.hash_one(span(arena, ends, id).as_bytes()));
         id
     }
 
@@ -82,6 +77,12 @@ impl StrTable {
     pub fn heap_bytes(&self) -> usize {
         self.arena.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 5
     }
+}
+
+/// String `id` (1 or more) of an arena and its ends.
+fn span<'a>(arena: &'a str, ends: &[usize], id: u32) -> &'a str {
+    let i = id as usize;
+    &arena[ends[i - 1]..ends[i]]
 }
 
 #[cfg(test)]
